@@ -1,0 +1,101 @@
+/**
+ * The one way a service consumes events: an SQS queue fed by an EventBridge rule (see lib/constructs/
+ * event-subscription.ts). Per record it validates the event against the contract, runs the handler for its
+ * detail-type once per event id (Powertools idempotency), and reports failures per record (Powertools batch) so
+ * one poison message never replays, or loses, the rest of the batch. Errors are never swallowed: a failing record
+ * is retried and, after maxReceiveCount, parked in the consumer's DLQ where an alarm sees it.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { dynamodb } from './aws-clients';
+import { ContractError, parseEvent, type DetailType, type EventEnvelope } from './contracts/events';
+import { requireEnv } from './env';
+import { logger, metrics, MetricUnit, tracer } from './powertools';
+
+export interface ConsumedEvent<T extends DetailType> {
+  detailType: T;
+  source: string;
+  /** EventBridge's own id for this delivery (differs per publish attempt; use metadata.eventId for identity). */
+  busEventId: string;
+  envelope: EventEnvelope<T>;
+}
+
+export type EventHandlers = {
+  [T in DetailType]?: (event: ConsumedEvent<T>, context: Context) => Promise<void>;
+};
+
+/** Idempotency records live long enough to cover SQS retention (4 days) of a redelivered message. */
+const IDEMPOTENCY_TTL_SECONDS = 4 * 24 * 3600;
+
+interface BusEvent {
+  id: string;
+  source: string;
+  'detail-type': string;
+  detail: unknown;
+}
+
+export function createEventConsumer(handlers: EventHandlers) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: 'detail.metadata.eventId',
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+  });
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+    awsSdkV3Client: dynamodb,
+  });
+  let currentContext: Context;
+
+  // The idempotent unit is "this consumer handled this event": the key is the function name + event id.
+  const handleOnce = makeIdempotent(
+    async (busEvent: BusEvent): Promise<true> => {
+      const parsed = parseEvent(busEvent);
+      const handler = handlers[parsed.detailType] as ((e: ConsumedEvent<DetailType>, c: Context) => Promise<void>) | undefined;
+      // A rule that routes an event this consumer does not handle is a wiring bug: fail, do not drop.
+      if (!handler) throw new ContractError(`no handler for '${parsed.detailType}' in ${currentContext.functionName}`);
+      await handler(
+        { detailType: parsed.detailType, source: parsed.source, busEventId: busEvent.id, envelope: parsed.detail },
+        currentContext,
+      );
+      return true;
+    },
+    { persistenceStore, config: idempotencyConfig },
+  );
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    const busEvent = JSON.parse(record.body) as BusEvent;
+    const metadata = (busEvent.detail as { metadata?: { correlationId?: string; eventId?: string } } | undefined)?.metadata;
+    logger.appendKeys({
+      correlationId: metadata?.correlationId,
+      eventId: metadata?.eventId,
+      detailType: busEvent['detail-type'],
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+    });
+    try {
+      await handleOnce(busEvent);
+      metrics.addMetric('EventsConsumed', MetricUnit.Count, 1);
+    } catch (err) {
+      metrics.addMetric('EventsFailed', MetricUnit.Count, 1);
+      logger.error('event processing failed; the record will be retried, then dead-lettered', err as Error);
+      throw err;
+    } finally {
+      logger.removeKeys(['correlationId', 'eventId', 'detailType', 'receiveCount']);
+    }
+  };
+
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    currentContext = context;
+    idempotencyConfig.registerLambdaContext(context);
+    return processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+  })
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}

@@ -1,0 +1,141 @@
+/**
+ * The REST API side of a service: routes keyed by API Gateway's resource path, JSON in and out, one schema per
+ * input, and errors that name the field. Validation happens before any write, so a rejected request writes nothing.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { logger, metrics, tracer } from './powertools';
+
+/** API Gateway's payload limit is 10 MB; no ShopWave request needs more than a few KB. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound = (what: string) => new HttpError(404, 'NOT_FOUND', `${what} not found`);
+
+export interface ApiRequest {
+  event: APIGatewayProxyEvent;
+  context: Context;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  correlationId: string;
+  /** The JSON body, parsed; validate it with `parseInput`. */
+  json(): unknown;
+}
+
+export interface ApiResponse {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (req: ApiRequest) => Promise<ApiResponse>;
+/** Keys are `<METHOD> <resource>`, the resource exactly as declared in API Gateway, e.g. 'GET /orders/{id}'. */
+export type Routes = Record<string, RouteHandler>;
+
+function toFieldErrors(error: z.ZodError, where: string): FieldError[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    return { field: [where, path].filter(Boolean).join('.'), message: `${issue.message}${keys}` };
+  });
+}
+
+/** Validates one input (body, path or query) and answers 400 naming each failing field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'path' | 'query' | 'header'): z.infer<S> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new HttpError(400, 'VALIDATION_FAILED', `invalid ${where}`, toFieldErrors(result.error, where));
+  return result.data;
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function readBody(event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `body is larger than ${MAX_BODY_BYTES} bytes`);
+  const contentType = headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(contentType)) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'MALFORMED_JSON', 'body is not valid JSON', [{ field: 'body', message: 'not valid JSON' }]);
+  }
+}
+
+export function createApiHandler(routes: Routes) {
+  return middy(async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const headers = lowerCaseHeaders(event.headers);
+    const offered = headers['x-correlation-id'] ?? headers['x-request-id'];
+    const correlationId = offered && CORRELATION_ID.test(offered) ? offered : randomUUID();
+    logger.appendKeys({ correlationId, route: `${event.httpMethod} ${event.resource}` });
+    const responseHeaders = { 'content-type': 'application/json', 'x-correlation-id': correlationId };
+    let parsedBody: { value: unknown } | undefined;
+    const req: ApiRequest = {
+      event,
+      context,
+      headers,
+      correlationId,
+      json: () => (parsedBody ??= { value: readBody(event, headers) }).value,
+    };
+    try {
+      const route = routes[`${event.httpMethod} ${event.resource}`];
+      if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${event.httpMethod} ${event.resource} is not supported`);
+      const res = await route(req);
+      return {
+        statusCode: res.statusCode,
+        headers: { ...responseHeaders, ...res.headers },
+        body: res.body === undefined ? '' : JSON.stringify(res.body),
+      };
+    } catch (err) {
+      if (err instanceof HttpError) {
+        if (err.statusCode >= 500) logger.error('request failed', err);
+        else logger.info('request rejected', { statusCode: err.statusCode, code: err.code, fields: err.fields });
+        return {
+          statusCode: err.statusCode,
+          headers: { ...responseHeaders, ...err.headers },
+          body: JSON.stringify({ error: { code: err.code, message: err.message, fields: err.fields } }),
+        };
+      }
+      logger.error('unhandled error', err as Error);
+      return {
+        statusCode: 500,
+        headers: responseHeaders,
+        body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId: context.awsRequestId } }),
+      };
+    }
+  })
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}
+
+/** Identifiers in paths: letters, digits, '-' and '_' only, so they are safe in keys and logs. */
+export const IdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be 1-64 letters, digits, - or _');

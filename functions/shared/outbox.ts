@@ -1,0 +1,73 @@
+/**
+ * Transactional outbox. A service never calls PutEvents: it writes its state change and the event it implies in
+ * one DynamoDB transaction (the event goes to the Outbox table), and the outbox relay publishes from the table's
+ * stream. So an event exists if and only if the change that made it true was committed.
+ */
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ddb } from './aws-clients';
+import type { DomainEvent } from './contracts/events';
+import { requireEnv } from './env';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Outbox rows outlive any relay retry (stream records live 24 h); TTL then removes them. */
+const OUTBOX_RETENTION_SECONDS = 3 * 24 * 3600;
+
+export interface OutboxRow {
+  pk: string;
+  eventId: string;
+  source: string;
+  detailType: string;
+  detail: string;
+  correlationId: string;
+  createdAt: string;
+  expiresAt: number;
+}
+
+export function outboxRow(event: DomainEvent): OutboxRow {
+  const { metadata } = event.detail;
+  return {
+    pk: `EVENT#${metadata.eventId}`,
+    eventId: metadata.eventId,
+    source: event.source,
+    detailType: event.detailType,
+    detail: JSON.stringify(event.detail),
+    correlationId: metadata.correlationId,
+    createdAt: metadata.occurredAt,
+    expiresAt: Math.floor(Date.now() / 1000) + OUTBOX_RETENTION_SECONDS,
+  };
+}
+
+/** The transaction item that records `event` in the outbox. */
+export function outboxPut(event: DomainEvent): TransactItem {
+  return {
+    Put: {
+      TableName: requireEnv('OUTBOX_TABLE_NAME'),
+      Item: outboxRow(event),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/**
+ * Commits `changes` and `events` atomically. A condition that fails anywhere cancels all of it
+ * (TransactionCanceledException, with per-item reasons), and no event is published.
+ */
+export async function commitWithEvents(changes: TransactItem[], events: DomainEvent[]): Promise<void> {
+  const items = [...changes, ...events.map(outboxPut)];
+  if (items.length > 100) throw new Error(`a transaction holds at most 100 items, got ${items.length}`);
+  await ddb.send(new TransactWriteCommand({ TransactItems: items }));
+}
+
+/** True when a transaction was cancelled because one of its conditions failed (not throttling or conflicts). */
+export function isConditionFailure(err: unknown): boolean {
+  const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e?.name === 'ConditionalCheckFailedException') return true;
+  return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+}
+
+/** Indexes (in transaction order) of the items whose condition failed. */
+export function failedConditionIndexes(err: unknown): number[] {
+  const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+}

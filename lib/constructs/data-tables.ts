@@ -1,0 +1,96 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+/**
+ * Every DynamoDB table of the platform, one per service (a service owns its data; nobody else writes it), plus the
+ * outbox (with the stream the relay reads) and the shared Powertools idempotency table. Generic `pk`/`sk` keys;
+ * the item shapes are in docs/architecture.md. On-demand billing and point-in-time recovery everywhere.
+ */
+export class DataTables extends Construct {
+  readonly catalog: Table;
+  readonly customers: Table;
+  readonly orders: Table;
+  readonly inventory: Table;
+  readonly payments: Table;
+  readonly providerLedger: Table;
+  readonly restaurant: Table;
+  readonly shipping: Table;
+  readonly notifications: Table;
+  readonly analytics: Table;
+  readonly outbox: Table;
+  readonly idempotency: Table;
+
+  constructor(scope: Construct, id: string, props: { removalPolicy?: RemovalPolicy } = {}) {
+    super(scope, id);
+    const base: Partial<TableProps> = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY, // a sandbox platform; see README before production
+    };
+    const pkSk = (tableId: string, extra: Partial<TableProps> = {}) =>
+      new Table(this, tableId, {
+        ...base,
+        partitionKey: { name: 'pk', type: AttributeType.STRING },
+        sortKey: { name: 'sk', type: AttributeType.STRING },
+        ...extra,
+      });
+
+    this.catalog = pkSk('Catalog');
+    this.catalog.addGlobalSecondaryIndex({
+      indexName: 'byMerchant',
+      partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+    });
+    // Sparse index of products only (`entity` is set on product items), so listing never scans merchants.
+    this.catalog.addGlobalSecondaryIndex({
+      indexName: 'byEntity',
+      partitionKey: { name: 'entity', type: AttributeType.STRING },
+      sortKey: { name: 'pk', type: AttributeType.STRING },
+    });
+
+    this.customers = pkSk('Customers');
+
+    this.orders = pkSk('Orders');
+    this.orders.addGlobalSecondaryIndex({
+      indexName: 'byCustomer',
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: AttributeType.STRING },
+    });
+
+    this.inventory = pkSk('Inventory');
+    this.payments = pkSk('Payments');
+
+    this.providerLedger = new Table(this, 'ProviderLedger', {
+      ...base,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+    });
+
+    this.restaurant = pkSk('Restaurant');
+    this.restaurant.addGlobalSecondaryIndex({
+      indexName: 'byMerchant',
+      partitionKey: { name: 'merchantId', type: AttributeType.STRING },
+      sortKey: { name: 'sentAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    this.shipping = pkSk('Shipping');
+    this.notifications = pkSk('Notifications');
+    this.analytics = pkSk('Analytics');
+
+    this.outbox = new Table(this, 'Outbox', {
+      ...base,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      stream: StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: 'expiresAt',
+    });
+
+    // Schema required by Powertools idempotency: `id` key, `expiration` TTL.
+    this.idempotency = new Table(this, 'Idempotency', {
+      ...base,
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+    });
+  }
+}
