@@ -94,3 +94,20 @@ export class DataTables extends Construct {
     });
   }
 }
+
+/** DataTables property → the environment variable through which handlers learn that table's name. */
+export const TABLE_ENV = {
+  catalog: 'CATALOG_TABLE_NAME',
+  customers: 'CUSTOMERS_TABLE_NAME',
+  orders: 'ORDERS_TABLE_NAME',
+  inventory: 'INVENTORY_TABLE_NAME',
+  payments: 'PAYMENTS_TABLE_NAME',
+  providerLedger: 'PROVIDER_LEDGER_TABLE_NAME',
+  restaurant: 'RESTAURANT_TABLE_NAME',
+  shipping: 'SHIPPING_TABLE_NAME',
+  notifications: 'NOTIFICATIONS_TABLE_NAME',
+  analytics: 'ANALYTICS_TABLE_NAME',
+  outbox: 'OUTBOX_TABLE_NAME',
+  idempotency: 'IDEMPOTENCY_TABLE_NAME',
+} as const satisfies Record<TableKey, string>;
+export type TableKey = Exclude<keyof DataTables, keyof Construct>;

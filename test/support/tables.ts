@@ -9,24 +9,9 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type Creat
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { DataTables } from '../../lib/constructs/data-tables';
+import { DataTables, TABLE_ENV, type TableKey } from '../../lib/constructs/data-tables';
 
-/** DataTables property → the environment variable handlers read its name from (docs/architecture.md). */
-export const TABLE_ENV = {
-  catalog: 'CATALOG_TABLE_NAME',
-  customers: 'CUSTOMERS_TABLE_NAME',
-  orders: 'ORDERS_TABLE_NAME',
-  inventory: 'INVENTORY_TABLE_NAME',
-  payments: 'PAYMENTS_TABLE_NAME',
-  providerLedger: 'PROVIDER_LEDGER_TABLE_NAME',
-  restaurant: 'RESTAURANT_TABLE_NAME',
-  shipping: 'SHIPPING_TABLE_NAME',
-  notifications: 'NOTIFICATIONS_TABLE_NAME',
-  analytics: 'ANALYTICS_TABLE_NAME',
-  outbox: 'OUTBOX_TABLE_NAME',
-  idempotency: 'IDEMPOTENCY_TABLE_NAME',
-} as const;
-export type TableKey = keyof typeof TABLE_ENV;
+export { TABLE_ENV, type TableKey };
 
 interface CfnTableProps {
   KeySchema: CreateTableCommandInput['KeySchema'];

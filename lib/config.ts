@@ -1,0 +1,65 @@
+import type { Node } from 'constructs';
+
+/**
+ * Where the stack goes. One switch for everything that differs between targets:
+ * - aws: a sandbox account; X-Ray active tracing, arm64.
+ * - localstack: LocalStack community 4.14 via cdklocal; only what it deploys (no X-Ray), x86_64.
+ * - offline: the template the offline runtime (offline/) reads; same resources as localstack.
+ */
+export type Target = 'aws' | 'localstack' | 'offline';
+const TARGETS: Target[] = ['aws', 'localstack', 'offline'];
+
+/** How fast the simulated actors (tablet, courier, payment provider) play. `test` keeps end-to-end tests short. */
+export type SimulationSpeed = 'demo' | 'test';
+
+export interface TabletSimulatorConfig {
+  ackDelayMs: number;
+  rejectRate: number;
+  silentRate: number;
+  merchants: Record<string, 'ack' | 'reject' | 'silent'>;
+}
+
+export interface PlatformConfig {
+  target: Target;
+  /** Seconds a restaurant has to acknowledge a paid order before it is cancelled and refunded (max 900: SQS delay). */
+  restaurantAckDeadlineSeconds: number;
+  tabletSimulator: TabletSimulatorConfig;
+  courierSimulator: { stepDelayMs: number };
+  paymentSimulator: { latencyMs: number; declinedPaymentMethods: string[]; failureRate: number };
+  /** AWS-only features (X-Ray active tracing and the like). */
+  awsOnly: boolean;
+}
+
+// The demo merchants whose tablets misbehave on purpose (see scripts/seed-data.ts and the README).
+const DEMO_TABLET_OVERRIDES: TabletSimulatorConfig['merchants'] = { 'm-closed': 'reject', 'm-silent': 'silent' };
+
+const SPEEDS: Record<SimulationSpeed, Omit<PlatformConfig, 'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds'> & { ackDeadline: number }> = {
+  demo: {
+    ackDeadline: 120,
+    tabletSimulator: { ackDelayMs: 1500, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
+    courierSimulator: { stepDelayMs: 1000 },
+    paymentSimulator: { latencyMs: 150, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
+  },
+  test: {
+    ackDeadline: 3,
+    tabletSimulator: { ackDelayMs: 50, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
+    courierSimulator: { stepDelayMs: 20 },
+    paymentSimulator: { latencyMs: 10, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
+  },
+};
+
+/** Reads `-c target=…`, `-c speed=demo|test` and `-c restaurantAckDeadlineSeconds=…`; anything unknown fails synth. */
+export function readConfig(node: Node): PlatformConfig {
+  const target = String(node.tryGetContext('target') ?? 'aws') as Target;
+  if (!TARGETS.includes(target)) throw new Error(`context 'target' must be one of ${TARGETS.join(', ')}, got '${target}'`);
+  const speed = String(node.tryGetContext('speed') ?? 'demo') as SimulationSpeed;
+  if (!(speed in SPEEDS)) throw new Error(`context 'speed' must be demo or test, got '${speed}'`);
+  const { ackDeadline, ...simulation } = SPEEDS[speed];
+  const deadlineContext = node.tryGetContext('restaurantAckDeadlineSeconds');
+  // An explicit -c on the command line wins; cdk.json's default only applies to the demo speed.
+  const restaurantAckDeadlineSeconds = speed === 'test' ? ackDeadline : Number(deadlineContext ?? ackDeadline);
+  if (!Number.isInteger(restaurantAckDeadlineSeconds) || restaurantAckDeadlineSeconds < 1 || restaurantAckDeadlineSeconds > 900) {
+    throw new Error(`restaurantAckDeadlineSeconds must be an integer from 1 to 900, got '${deadlineContext}'`);
+  }
+  return { target, restaurantAckDeadlineSeconds, ...simulation, awsOnly: target === 'aws' };
+}

@@ -1,0 +1,80 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestValidator,
+  RestApi,
+  type IResource,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { PlatformConfig } from '../config';
+
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** API Gateway resource path, e.g. '/orders/{id}/tracking'. */
+  path: string;
+  handler: IFunction;
+}
+
+/**
+ * The public REST API (API Gateway v1: LocalStack community serves v1, not HTTP APIs), Lambda proxy per route.
+ * Stage throttling bounds abuse; access logs are JSON. Bodies are validated in the handlers (one schema per route),
+ * so the same rules hold on every target, offline included.
+ */
+export class PublicApi extends Construct {
+  readonly api: RestApi;
+
+  constructor(scope: Construct, id: string, props: { config: PlatformConfig; routes: ApiRoute[] }) {
+    super(scope, id);
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new RestApi(this, 'Api', {
+      description: 'ShopWave public API',
+      cloudWatchRole: props.config.awsOnly,
+      ...(props.config.awsOnly ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY } : {}),
+      deployOptions: {
+        stageName: 'prod',
+        throttlingRateLimit: 50,
+        throttlingBurstLimit: 100,
+        tracingEnabled: props.config.awsOnly,
+        // Execution logs need the account-level CloudWatch role, which only the aws target creates.
+        loggingLevel: props.config.awsOnly ? MethodLoggingLevel.ERROR : MethodLoggingLevel.OFF,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    // API Gateway checks what it can (required parameters); each handler validates the body against its schema.
+    const validator = new RequestValidator(this, 'Validator', { restApi: this.api, validateRequestParameters: true, validateRequestBody: true });
+
+    const integrations = new Map<IFunction, LambdaIntegration>();
+    for (const route of props.routes) {
+      let integration = integrations.get(route.handler);
+      if (!integration) integrations.set(route.handler, (integration = new LambdaIntegration(route.handler)));
+      const resource = route.path
+        .split('/')
+        .filter(Boolean)
+        .reduce<IResource>((parent, part) => parent.getResource(part) ?? parent.addResource(part), this.api.root);
+      resource.addMethod(route.method, integration, { requestValidator: validator });
+    }
+
+    Validations.of(this.api).acknowledge(
+      { id: 'AwsSolutions-APIG4', reason: 'Authentication is issue #4: JWTs verified inside the handlers on every target (LocalStack community runs no authorizers).' },
+      { id: 'AwsSolutions-COG4', reason: 'LocalStack community has no Cognito; issue #4 adds the Cognito issuer behind the aws target.' },
+      { id: 'AwsSolutions-APIG3', reason: 'WAF is AWS-only and billed per web ACL in a sandbox; stage throttling bounds abuse. Revisit in issue #4.' },
+    );
+    if (props.config.awsOnly) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'The account-level role API Gateway needs to write execution logs; AWS maintains its narrow policy.',
+      });
+    } else {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG6',
+        reason: 'Execution logging needs the account-level API Gateway CloudWatch role, created only for the aws target; access logs are on.',
+      });
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The infrastructure as CloudFormation sees it: every consumer has its queue, DLQ and alarm; every function is
+ * bounded; rules only name events of the contract; the target switch keeps AWS-only pieces off LocalStack; and
+ * cdk-nag AwsSolutions passes with each acknowledgement justified where it is made.
+ */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DETAIL_TYPES, EventCatalog } from '../functions/shared/contracts/events';
+import { buildApp } from '../lib/app';
+import { MAX_RECEIVE_COUNT } from '../lib/constructs/event-consumer';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }>;
+
+/** Synthesizes the real app; bundling is skipped (asset contents do not matter to these assertions). */
+function synth(target: string): { template: Template; resources: Resources } {
+  const { app, stack } = buildApp({
+    outdir: mkdtempSync(path.join(tmpdir(), `shopwave-${target}-`)),
+    context: { target, 'aws:cdk:bundling-stacks': [] },
+  });
+  app.synth(); // throws ValidationFailed when cdk-nag finds an unacknowledged violation
+  const template = Template.fromStack(stack);
+  return { template, resources: template.toJSON().Resources as Resources };
+}
+
+const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const refId = (v: any): string => v?.Ref ?? v?.['Fn::GetAtt']?.[0];
+
+describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
+  let resources: Resources;
+  let template: Template;
+  beforeAll(() => ({ template, resources } = synth(target)));
+
+  it('gives every rule-fed queue a DLQ with a bounded receive count, and every DLQ an alarm', () => {
+    const queues = ofType(resources, 'AWS::SQS::Queue');
+    const ruleTargets = ofType(resources, 'AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets ?? []);
+    const consumerQueues = queues.filter(([id]) => ruleTargets.some((t: any) => refId(t.Arn) === id));
+    expect(consumerQueues.length).toBeGreaterThanOrEqual(10);
+    const deadLetterIds = new Set<string>();
+    for (const [id, q] of consumerQueues) {
+      expect(q.Properties.RedrivePolicy, id).toMatchObject({ maxReceiveCount: MAX_RECEIVE_COUNT });
+      deadLetterIds.add(refId(q.Properties.RedrivePolicy.deadLetterTargetArn));
+    }
+    const alarmed = new Set(
+      ofType(resources, 'AWS::CloudWatch::Alarm').flatMap(([, a]) => (a.Properties.Dimensions ?? []).map((d: any) => refId(d.Value))),
+    );
+    for (const dlq of deadLetterIds) expect(alarmed.has(dlq), `alarm on ${dlq}`).toBe(true);
+  });
+
+  it('bounds every function and runs it on nodejs22.x with an ESM bundle', () => {
+    const functions = ofType(resources, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(16);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
+      expect(fn.Properties.Timeout, id).toBeGreaterThan(0);
+      expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(60);
+      expect(fn.Properties.MemorySize, id).toBeGreaterThanOrEqual(128);
+      expect(fn.Properties.MemorySize, id).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it('keeps queue visibility at six times the consuming function timeout and reports partial batch failures', () => {
+    const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => refId(m.Properties.EventSourceArn) in resources && resources[refId(m.Properties.EventSourceArn)].Type === 'AWS::SQS::Queue');
+    expect(mappings.length).toBeGreaterThanOrEqual(10);
+    for (const [id, m] of mappings) {
+      expect(m.Properties.FunctionResponseTypes, id).toEqual(['ReportBatchItemFailures']);
+      const queue = resources[refId(m.Properties.EventSourceArn)];
+      const fn = resources[refId(m.Properties.FunctionName)];
+      expect(queue.Properties.VisibilityTimeout, id).toBe(fn.Properties.Timeout * 6);
+    }
+  });
+
+  it('routes only events of the contract, each from its own source', () => {
+    for (const [id, rule] of ofType(resources, 'AWS::Events::Rule')) {
+      const pattern = rule.Properties.EventPattern;
+      if (!pattern['detail-type']) {
+        expect(pattern.source, id).toEqual([{ prefix: 'shopwave.' }]); // analytics: every ShopWave event
+        continue;
+      }
+      for (const type of pattern['detail-type']) {
+        expect(DETAIL_TYPES, id).toContain(type);
+        expect(pattern.source, id).toContain(EventCatalog[type as keyof typeof EventCatalog].source);
+      }
+    }
+  });
+
+  it('delays the ack-timeout copy of order.paid by the restaurant deadline', () => {
+    const [, fn] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('RestaurantAckTimeout'))!;
+    const deadline = Number(fn.Properties.Environment.Variables.RESTAURANT_ACK_DEADLINE_SECONDS);
+    expect(deadline).toBe(120);
+    template.hasResourceProperties('AWS::SQS::Queue', { DelaySeconds: deadline });
+  });
+
+  it('publishes only from the outbox relay, fed by new outbox rows', () => {
+    const publishers = ofType(resources, 'AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('events:PutEvents'),
+    );
+    expect(publishers.map(([id]) => id)).toEqual([expect.stringMatching(/^OutboxRelayHandler/)]);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('serves the public routes through a REST API (v1) with stage throttling', () => {
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    const methods = ofType(resources, 'AWS::ApiGateway::Method').map(([, m]) => m.Properties.HttpMethod);
+    expect(methods.sort()).toEqual(['GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'POST']);
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
+    });
+  });
+
+  it('uses only what LocalStack community deploys unless the target is aws', () => {
+    const types = new Set(Object.values(resources).map((r) => r.Type));
+    const awsOnly = ['AWS::Cognito::UserPool', 'AWS::AppConfig::Application', 'AWS::Pipes::Pipe', 'AWS::Scheduler::Schedule', 'AWS::FIS::ExperimentTemplate', 'AWS::CodeDeploy::Application', 'AWS::Lambda::LayerVersion', 'AWS::ApiGatewayV2::Api'];
+    for (const t of awsOnly) expect(types.has(t), t).toBe(false);
+    const tracing = ofType(resources, 'AWS::Lambda::Function').map(([, f]) => f.Properties.TracingConfig?.Mode);
+    expect(new Set(tracing)).toEqual(new Set([target === 'aws' ? 'Active' : undefined]));
+  });
+});
+
+describe('cdk-nag', () => {
+  it('passes AwsSolutions with no unacknowledged finding', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'shopwave-nag-'));
+    const { app } = buildApp({ outdir, context: { target: 'aws', 'aws:cdk:bundling-stacks': [] } });
+    expect(() => app.synth()).not.toThrow();
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.filter((r: any) => r.conclusion !== 'success')).toEqual([]);
+  });
+
+  it('is live in the same app: one unacknowledged violation fails synthesis', () => {
+    const { app, stack } = buildApp({
+      outdir: mkdtempSync(path.join(tmpdir(), 'shopwave-nag-neg-')),
+      context: { target: 'aws', 'aws:cdk:bundling-stacks': [] },
+    });
+    new Queue(stack, 'NoDlqNoTls');
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS3[\s\S]*ShopWave\/NoDlqNoTls/);
+  });
+});
