@@ -1,0 +1,31 @@
+import type { Money } from '../../shared/money';
+
+export interface ChargeRequest {
+  /** Same key → same outcome, never a second charge (the provider's contract, as with Stripe's Idempotency-Key). */
+  idempotencyKey: string;
+  amount: Money;
+  customerId: string;
+  paymentMethod: string;
+}
+export interface RefundRequest {
+  idempotencyKey: string;
+  chargeId: string;
+  amount: Money;
+}
+export type ChargeResult = { outcome: 'CHARGED'; chargeId: string } | { outcome: 'DECLINED'; reason: string };
+export interface RefundResult {
+  refundId: string;
+}
+
+export interface PaymentProvider {
+  charge(request: ChargeRequest, signal: AbortSignal): Promise<ChargeResult>;
+  refund(request: RefundRequest, signal: AbortSignal): Promise<RefundResult>;
+}
+
+/** A transient provider problem (timeout, 5xx): the caller retries with the same idempotency key. */
+export class ProviderUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProviderUnavailableError';
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Runs the template's functions: each execution environment is a worker thread with the function's own
+ * environment (the Worker `env` option), loading the bundle `cdk synth` built — the file Lambda would run.
+ * An environment runs one invocation at a time; a function gets up to `maxEnvironments` of them (or its reserved
+ * concurrency), and an invocation past the function's timeout kills its environment, as Lambda does.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import type { FunctionModel, OfflineNaming } from './model';
+
+export type LogSink = (functionName: string, stream: 'stdout' | 'stderr', line: string) => void;
+
+export class InvocationError extends Error {
+  constructor(
+    readonly functionName: string,
+    readonly errorType: string,
+    errorMessage: string,
+  ) {
+    super(`${functionName}: ${errorType}: ${errorMessage}`);
+    this.name = 'InvocationError';
+  }
+}
+
+interface Environment {
+  worker: Worker;
+  ready: Promise<void>;
+  busy: boolean;
+}
+
+const WORKER_FILE = path.join(import.meta.dirname, 'lambda-worker.mjs');
+
+export class LambdaRuntime {
+  private readonly pools = new Map<string, { fn: FunctionModel; envs: Environment[]; waiting: (() => void)[] }>();
+  private stopped = false;
+
+  constructor(
+    functions: FunctionModel[],
+    private readonly options: { naming: OfflineNaming; endpointEnv: Record<string, string>; extraEnv?: Record<string, string>; logSink: LogSink; maxEnvironments?: number },
+  ) {
+    for (const fn of functions) this.pools.set(fn.logicalId, { fn, envs: [], waiting: [] });
+  }
+
+  find(nameOrId: string): FunctionModel {
+    const pool = this.pools.get(nameOrId) ?? [...this.pools.values()].find((p) => p.fn.functionName === nameOrId || p.fn.arn === nameOrId);
+    if (!pool) throw new Error(`no function '${nameOrId}' in the template`);
+    return pool.fn;
+  }
+
+  private spawn(fn: FunctionModel): Environment {
+    const [fileBase, exportName] = fn.handler.split('.');
+    const file = ['.mjs', '.js'].map((ext) => path.join(fn.codeDirectory ?? '', fileBase + ext)).find(existsSync);
+    if (!file) throw new Error(`no bundle for ${fn.logicalId} in ${fn.codeDirectory} (run cdk synth)`);
+    const { naming } = this.options;
+    const worker = new Worker(WORKER_FILE, {
+      workerData: { file, exportName, functionName: fn.functionName, functionArn: fn.arn, memoryMb: fn.memorySize, logGroupName: `/aws/lambda/${fn.functionName}` },
+      env: {
+        PATH: process.env.PATH ?? '',
+        TZ: 'UTC',
+        ...fn.environment,
+        AWS_REGION: naming.region,
+        AWS_DEFAULT_REGION: naming.region,
+        AWS_ACCESS_KEY_ID: 'offline',
+        AWS_SECRET_ACCESS_KEY: 'offline',
+        AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        _HANDLER: fn.handler,
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+        ...this.options.endpointEnv,
+        ...this.options.extraEnv,
+      },
+      execArgv: ['--enable-source-maps'],
+      stdout: true,
+      stderr: true,
+    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      createInterface({ input: worker[stream] }).on('line', (line) => this.options.logSink(fn.functionName, stream, line));
+    }
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    ready.catch(() => undefined);
+    return { worker, ready, busy: false };
+  }
+
+  private async acquire(id: string): Promise<Environment> {
+    const pool = this.pools.get(id)!;
+    const max = Math.min(this.options.maxEnvironments ?? 2, pool.fn.reservedConcurrency ?? Infinity);
+    for (;;) {
+      if (this.stopped) throw new Error('runtime stopped');
+      const idle = pool.envs.find((e) => !e.busy);
+      if (idle) return ((idle.busy = true), idle);
+      if (pool.envs.length < max) {
+        const env = this.spawn(pool.fn);
+        env.busy = true;
+        pool.envs.push(env);
+        return env;
+      }
+      await new Promise<void>((resolve) => pool.waiting.push(resolve));
+    }
+  }
+
+  private release(id: string, env: Environment, discard: boolean): void {
+    const pool = this.pools.get(id)!;
+    env.busy = false;
+    if (discard) {
+      pool.envs = pool.envs.filter((e) => e !== env);
+      void env.worker.terminate();
+    }
+    pool.waiting.shift()?.();
+  }
+
+  async invoke<T = unknown>(nameOrId: string, event: unknown): Promise<T> {
+    const fn = this.find(nameOrId);
+    const env = await this.acquire(fn.logicalId);
+    let discard = false;
+    try {
+      await env.ready;
+      const id = randomUUID();
+      const timeoutMs = fn.timeoutSeconds * 1000;
+      return await new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          discard = true; // Lambda freezes and throws away a timed-out environment
+          reject(new InvocationError(fn.functionName, 'Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`));
+        }, timeoutMs);
+        const onExit = (code: number) => {
+          discard = true;
+          clearTimeout(timer);
+          reject(new InvocationError(fn.functionName, 'Runtime.ExitError', `environment exited with code ${code}`));
+        };
+        const onMessage = (msg: { id?: string; ok: boolean; result?: T; error?: { errorType: string; errorMessage: string } }) => {
+          if (msg.id !== id) return;
+          clearTimeout(timer);
+          env.worker.off('message', onMessage).off('exit', onExit);
+          if (msg.ok) resolve(msg.result as T);
+          else reject(new InvocationError(fn.functionName, msg.error!.errorType, msg.error!.errorMessage));
+        };
+        env.worker.on('message', onMessage).once('exit', onExit);
+        env.worker.postMessage({ id, event, requestId: randomUUID(), deadline: Date.now() + timeoutMs });
+      });
+    } catch (err) {
+      if (!(err instanceof InvocationError)) discard = true; // failed to start
+      throw err instanceof InvocationError ? err : new InvocationError(fn.functionName, 'Runtime.InitError', (err as Error).message);
+    } finally {
+      this.release(fn.logicalId, env, discard);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.pools.values()].flatMap((p) => p.envs.map((e) => e.worker.terminate())));
+    for (const p of this.pools.values()) p.waiting.splice(0).forEach((w) => w());
+  }
+}

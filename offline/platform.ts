@@ -1,0 +1,208 @@
+/**
+ * The offline platform: the synthesized template run on this machine. DynamoDB Local for tables and streams,
+ * fauxqs for SQS, the EventBridge emulator for the bus and rules, worker threads for the functions, pollers for
+ * the event source mappings, a timer for scheduled rules and the REST API — all created from the template.
+ */
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { EventBridgeEmulator, type EventListener, type PutEventsEntry } from './eventbridge-emulator';
+import { EventSourcePollers } from './event-source-pollers';
+import { ApiGatewayEmulator } from './api-gateway';
+import { LambdaRuntime, type LogSink } from './lambda-runtime';
+import type { PlatformModel, TableModel } from './model';
+import { loadPlatformModel } from './template-model';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CREDENTIALS = { accessKeyId: 'offline', secretAccessKey: 'offline' };
+
+export interface PlatformOptions {
+  templatePath?: string;
+  stackName?: string;
+  /** API port; 0 picks a free one. */
+  port?: number;
+  /** Reuse a running DynamoDB Local (tests share one) instead of starting one. */
+  dynamodbEndpoint?: string;
+  resourcePrefix?: string;
+  /**
+   * Accelerates time for tests: queue visibility timeouts and scheduled rules run at this fraction of the
+   * template's durations (1 = as deployed). Delivery delays (the restaurant ack deadline) are not scaled.
+   */
+  timeScale?: number;
+  extraFunctionEnv?: Record<string, string>;
+  logs?: 'console' | 'file' | 'silent';
+}
+
+export interface Platform {
+  apiUrl: string;
+  model: PlatformModel;
+  endpoints: { dynamodb: string; sqs: string; eventbridge: string };
+  invoke<T = unknown>(fn: string, event: unknown): Promise<T>;
+  putEvents: EventBridgeEmulator['putEvents'];
+  onEvent(listener: EventListener): () => void;
+  /** Physical name of the table whose logical id starts with `logicalIdPrefix` (CDK appends a hash). */
+  tableName(logicalIdPrefix: string): string;
+  queueUrl(logicalIdPrefix: string): string;
+  sqsClient(): SQSClient;
+  stop(): Promise<void>;
+}
+
+function byPrefix<T extends { logicalId: string }>(items: T[], prefix: string, what: string): T {
+  const found = items.filter((i) => i.logicalId.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`${found.length} ${what}s match '${prefix}': ${found.map((f) => f.logicalId).join(', ') || 'none'}`);
+  return found[0];
+}
+
+async function createTable(client: DynamoDBClient, t: TableModel): Promise<void> {
+  const attributes = new Map<string, string>();
+  for (const k of [t.partitionKey, t.sortKey, ...t.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])]) if (k) attributes.set(k.name, k.type);
+  await client.send(
+    new CreateTableCommand({
+      TableName: t.tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType: AttributeType as 'S' })),
+      KeySchema: [{ AttributeName: t.partitionKey.name, KeyType: 'HASH' }, ...(t.sortKey ? [{ AttributeName: t.sortKey.name, KeyType: 'RANGE' as const }] : [])],
+      GlobalSecondaryIndexes: t.globalSecondaryIndexes.length
+        ? t.globalSecondaryIndexes.map((g) => ({
+            IndexName: g.indexName,
+            KeySchema: [{ AttributeName: g.partitionKey.name, KeyType: 'HASH' as const }, ...(g.sortKey ? [{ AttributeName: g.sortKey.name, KeyType: 'RANGE' as const }] : [])],
+            Projection: { ProjectionType: g.projectionType, NonKeyAttributes: g.nonKeyAttributes },
+          }))
+        : undefined,
+      StreamSpecification: t.streamViewType ? { StreamEnabled: true, StreamViewType: t.streamViewType as 'NEW_IMAGE' } : undefined,
+    }),
+  );
+  if (t.timeToLiveAttribute) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: t.tableName, TimeToLiveSpecification: { AttributeName: t.timeToLiveAttribute, Enabled: true } }));
+  }
+}
+
+function logSinkFor(mode: PlatformOptions['logs']): LogSink {
+  if (mode === 'silent') return () => undefined;
+  if (mode === 'console') return (fn, _stream, line) => console.log(`[${fn}] ${line}`);
+  const dir = path.join(ROOT, '.offline', 'logs');
+  mkdirSync(dir, { recursive: true });
+  return (fn, _stream, line) => appendFileSync(path.join(dir, `${fn}.log`), `${line}\n`);
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const templatePath = opts.templatePath ?? path.join(ROOT, 'cdk.out', 'ShopWave.template.json');
+  const stackName = opts.stackName ?? 'ShopWave';
+  const timeScale = opts.timeScale ?? 1;
+  const log = logSinkFor(opts.logs ?? 'file');
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    let ddbLocal: DynamoDbLocal | undefined;
+    const dynamodbEndpoint = opts.dynamodbEndpoint ?? (ddbLocal = await startDynamoDbLocal()).endpoint;
+    if (ddbLocal) stoppers.push(() => ddbLocal!.stop());
+
+    const fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+    stoppers.push(() => fauxqs.stop());
+    const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+
+    const model = loadPlatformModel(JSON.parse(readFileSync(templatePath, 'utf8')), {
+      stackName,
+      assetRoot: path.dirname(templatePath),
+      // fauxqs names queues http://sqs.<region>.<host>:<port>/<account>/<name>; the model uses the same URLs.
+      naming: { region: 'us-east-1', accountId: '000000000000', sqsEndpoint: `http://sqs.us-east-1.127.0.0.1:${fauxqs.port}`, resourcePrefix: opts.resourcePrefix ?? '' },
+    });
+
+    const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
+    const streams = new DynamoDBStreamsClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
+    // fauxqs's queue URLs carry a host that does not resolve: send to the endpoint, not to the URL's host.
+    const sqsClient = () => new SQSClient({ endpoint: sqsEndpoint, region: model.naming.region, credentials: CREDENTIALS, useQueueUrlAsEndpoint: false });
+    const sqs = sqsClient();
+
+    for (const table of model.tables) await createTable(dynamodb, table);
+
+    const isDlq = new Set(model.queues.flatMap((q) => (q.deadLetter ? [q.deadLetter.targetArn] : [])));
+    for (const q of [...model.queues].sort((a, b) => Number(isDlq.has(b.arn)) - Number(isDlq.has(a.arn)))) {
+      const created = fauxqs.createQueue(q.queueName, {
+        region: model.naming.region,
+        attributes: {
+          VisibilityTimeout: String(Math.max(1, Math.round(q.visibilityTimeoutSeconds * timeScale))),
+          MessageRetentionPeriod: String(q.messageRetentionSeconds),
+          DelaySeconds: String(q.delaySeconds),
+          ReceiveMessageWaitTimeSeconds: String(q.receiveWaitTimeSeconds),
+          ...(q.fifo ? { FifoQueue: 'true' } : {}),
+          ...(q.deadLetter ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: q.deadLetter.targetArn, maxReceiveCount: q.deadLetter.maxReceiveCount }) } : {}),
+        },
+      });
+      if (created.queueUrl !== q.url) throw new Error(`fauxqs named queue ${q.queueName} ${created.queueUrl}, the model expected ${q.url}`);
+    }
+
+    let runtime: LambdaRuntime;
+    const bus = new EventBridgeEmulator(model, {
+      toQueue: async (arn, body) => {
+        const queue = model.queues.find((q) => q.arn === arn);
+        if (!queue) throw new Error(`rule target ${arn} is not a queue of this template`);
+        await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
+      },
+      toFunction: (arn, event) => void runtime.invoke(arn, event).catch((err) => log('eventbridge', 'stderr', `async invoke of ${arn} failed: ${err.message}`)),
+    });
+    const eventbridge = await bus.start();
+    stoppers.push(() => bus.stop());
+
+    runtime = new LambdaRuntime(model.functions, {
+      naming: model.naming,
+      endpointEnv: {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbEndpoint,
+        AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: eventbridge,
+      },
+      extraEnv: opts.extraFunctionEnv,
+      logSink: log,
+    });
+    stoppers.push(() => runtime.stop());
+
+    const pollers = new EventSourcePollers(model, runtime, { sqs, dynamodb, streams }, (m) => log('pollers', 'stderr', m));
+    pollers.start();
+    stoppers.push(() => pollers.stop());
+
+    // Scheduled rules: rate() expressions on a timer (cron is not needed by this stack yet).
+    for (const rule of model.rules.filter((r) => r.scheduleExpression && r.state === 'ENABLED')) {
+      const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(rule.scheduleExpression!);
+      if (!m) {
+        log('scheduler', 'stderr', `${rule.name}: '${rule.scheduleExpression}' is not supported offline`);
+        continue;
+      }
+      const unitMs = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[m[2].replace(/s$/, '') as 'minute'];
+      const timer = setInterval(() => {
+        const event = { version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: model.naming.accountId, time: new Date().toISOString(), region: model.naming.region, resources: [`arn:aws:events:${model.naming.region}:${model.naming.accountId}:rule/${rule.name}`], detail: {} };
+        for (const t of rule.targets) {
+          if (t.kind === 'lambda') void runtime.invoke(t.arn, event).catch((err) => log('scheduler', 'stderr', err.message));
+        }
+      }, Number(m[1]) * unitMs * timeScale);
+      stoppers.push(async () => clearInterval(timer));
+    }
+
+    const [restApi] = model.restApis;
+    const api = new ApiGatewayEmulator(restApi, runtime, model.naming.accountId);
+    const apiUrl = await api.start(opts.port ?? 3000);
+    stoppers.push(() => api.stop());
+
+    return {
+      apiUrl,
+      model,
+      endpoints: { dynamodb: dynamodbEndpoint, sqs: sqsEndpoint, eventbridge },
+      invoke: (fn, event) => runtime.invoke(fn, event),
+      putEvents: (entries: PutEventsEntry[]) => bus.putEvents(entries),
+      onEvent: (l) => bus.onEvent(l),
+      tableName: (prefix) => byPrefix(model.tables, prefix, 'table').tableName,
+      queueUrl: (prefix) => byPrefix(model.queues, prefix, 'queue').url,
+      sqsClient,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
