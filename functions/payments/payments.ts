@@ -14,8 +14,8 @@ import { createPaymentProvider, withTimeout, type PaymentProvider } from './prov
 const table = () => requireEnv('PAYMENTS_TABLE_NAME');
 const paymentKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PAYMENT' });
 
-let provider: PaymentProvider | undefined;
-const getProvider = () => (provider ??= createPaymentProvider());
+// Chosen per call (it is cheap): configuration is read where it is used.
+const getProvider = (): PaymentProvider => createPaymentProvider();
 
 export async function getPayment(orderId: string): Promise<Record<string, any> | undefined> {
   return (await ddb.send(new GetCommand({ TableName: table(), Key: paymentKey(orderId), ConsistentRead: true }))).Item;

@@ -9,6 +9,8 @@ import { simulatedProvider } from './simulated';
 import { ProviderUnavailableError, type PaymentProvider } from './types';
 
 export * from './types';
+export { httpProvider } from './http';
+export { simulatedProvider } from './simulated';
 
 export function createPaymentProvider(): PaymentProvider {
   return process.env.PAYMENT_PROVIDER_URL ? httpProvider(process.env.PAYMENT_PROVIDER_URL) : simulatedProvider();
