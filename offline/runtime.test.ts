@@ -1,0 +1,86 @@
+/**
+ * The offline runtime's own promises, on tiny handler bundles: Lambda timeouts kill the environment, functions
+ * keep their own environment in one process, and the API answers as API Gateway does.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiGatewayEmulator, matchRoute } from './api-gateway';
+import { LambdaRuntime } from './lambda-runtime';
+import type { ApiRouteModel, FunctionModel } from './model';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'runtime-'));
+function fn(name: string, code: string, timeoutSeconds = 3, environment: Record<string, string> = {}): FunctionModel {
+  const codeDirectory = path.join(dir, name);
+  mkdirSync(codeDirectory, { recursive: true });
+  writeFileSync(path.join(codeDirectory, 'index.mjs'), code);
+  return { logicalId: name, functionName: name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds, memorySize: 128, environment, codeDirectory };
+}
+
+const functions = [
+  fn('Echo', `export const handler = async (event) => ({ statusCode: 200, headers: { 'x-color': process.env.COLOR }, body: JSON.stringify({ path: event.path, resource: event.resource, params: event.pathParameters, query: event.queryStringParameters, body: event.body }) });`, 3, { COLOR: 'blue' }),
+  fn('Other', `export const handler = async () => ({ statusCode: 200, body: process.env.COLOR ?? 'none' });`, 3, { COLOR: 'red' }),
+  fn('Boom', `export const handler = async () => { throw new Error('kaput'); };`),
+  fn('Slow', `export const handler = () => new Promise(() => {});`, 1),
+];
+const routes: ApiRouteModel[] = [
+  { method: 'GET', path: '/orders/{id}', functionLogicalId: 'Echo', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
+  { method: 'GET', path: '/orders/special', functionLogicalId: 'Other', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
+  { method: 'POST', path: '/orders', functionLogicalId: 'Echo', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
+  { method: 'GET', path: '/boom', functionLogicalId: 'Boom', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
+];
+
+let runtime: LambdaRuntime;
+let api: ApiGatewayEmulator;
+let url: string;
+beforeAll(async () => {
+  runtime = new LambdaRuntime(functions, {
+    naming: { region: 'us-east-1', accountId: '000000000000', sqsEndpoint: 'http://127.0.0.1:9', resourcePrefix: '' },
+    endpointEnv: {},
+    logSink: () => undefined,
+  });
+  api = new ApiGatewayEmulator({ logicalId: 'Api', name: 'Api', stageName: 'prod', routes, throttling: [] }, runtime, '000000000000');
+  url = await api.start(0);
+});
+afterAll(async () => {
+  await api.stop();
+  await runtime.stop();
+});
+
+describe('lambda runtime', () => {
+  it('gives each function its own environment in one process', async () => {
+    expect(await runtime.invoke('Other', {})).toMatchObject({ body: 'red' });
+    expect(await runtime.invoke('Echo', { path: '/x' })).toMatchObject({ headers: { 'x-color': 'blue' } });
+  });
+
+  it('kills an invocation past the function timeout and keeps serving', async () => {
+    await expect(runtime.invoke('Slow', {})).rejects.toThrow(/Task timed out after 1.00 seconds/);
+    await expect(runtime.invoke('Boom', {})).rejects.toThrow(/Error: kaput/);
+  });
+});
+
+describe('api gateway emulator', () => {
+  it('prefers literal segments over parameters', () => {
+    expect(matchRoute(routes, 'GET', '/orders/special')?.route.functionLogicalId).toBe('Other');
+    expect(matchRoute(routes, 'GET', '/orders/o-1')?.params).toEqual({ id: 'o-1' });
+    expect(matchRoute(routes, 'GET', '/orders/o-1/extra')).toBeUndefined();
+  });
+
+  it('builds the v1 proxy event and maps the response', async () => {
+    const res = await fetch(`${url}/orders/o-9?x=1&x=2`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-color')).toBe('blue');
+    expect(await res.json()).toEqual({ path: '/orders/o-9', resource: '/orders/{id}', params: { id: 'o-9' }, query: { x: '2' }, body: null });
+    const post = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect((await post.json()).body).toBe('{"a":1}');
+  });
+
+  it('answers 403 for unknown routes and 502 when the function fails', async () => {
+    const missing = await fetch(`${url}/nowhere`);
+    expect([missing.status, await missing.json()]).toEqual([403, { message: 'Missing Authentication Token' }]);
+    expect((await fetch(`${url}/orders/o-1`, { method: 'DELETE' })).status).toBe(403);
+    const boom = await fetch(`${url}/boom`);
+    expect([boom.status, await boom.json()]).toEqual([502, { message: 'Internal server error' }]);
+  });
+});
