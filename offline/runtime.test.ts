@@ -51,7 +51,7 @@ afterAll(async () => {
 describe('lambda runtime', () => {
   it('gives each function its own environment in one process', async () => {
     expect(await runtime.invoke('Other', {})).toMatchObject({ body: 'red' });
-    expect(await runtime.invoke('Echo', { path: '/x' })).toMatchObject({ headers: { 'x-color': 'blue' } });
+    expect(await runtime.invoke<{ headers: Record<string, string> }>('Echo', { path: '/x' })).toMatchObject({ headers: { 'x-color': 'blue' } });
   });
 
   it('kills an invocation past the function timeout and keeps serving', async () => {
@@ -73,7 +73,7 @@ describe('api gateway emulator', () => {
     expect(res.headers.get('x-color')).toBe('blue');
     expect(await res.json()).toEqual({ path: '/orders/o-9', resource: '/orders/{id}', params: { id: 'o-9' }, query: { x: '2' }, body: null });
     const post = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
-    expect((await post.json()).body).toBe('{"a":1}');
+    expect(((await post.json()) as { body: string }).body).toBe('{"a":1}');
   });
 
   it('answers 403 for unknown routes and 502 when the function fails', async () => {

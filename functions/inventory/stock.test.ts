@@ -26,8 +26,8 @@ const created = (orderId: string, lines: [string, number][]) =>
       orderId,
       customerId: 'c1',
       merchantId: 'm1',
-      items: lines.map(([productId, quantity]) => ({ productId, name: productId, quantity, unitPrice: { amount: 100, currency: 'EUR' } })),
-      total: { amount: 100 * lines.reduce((s, [, q]) => s + q, 0), currency: 'EUR' },
+      items: lines.map(([productId, quantity]) => ({ productId, name: productId, quantity, unitPrice: { amount: 100, currency: 'EUR' as const } })),
+      total: { amount: 100 * lines.reduce((s, [, q]) => s + q, 0), currency: 'EUR' as const },
     },
     { correlationId: orderId, causationId: orderId },
   );
