@@ -3,7 +3,8 @@
  * event has one effect, a poison message parks in the consumer's DLQ after maxReceiveCount, and concurrent orders
  * never oversell. Visibility timeouts are scaled down (timeScale) so retries take seconds, not minutes.
  */
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { redrive } from '../../scripts/redrive';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,17 @@ describe('delivery guarantees', () => {
     );
     expect(Number(parked.Attributes.ApproximateReceiveCount)).toBeGreaterThanOrEqual(MAX_RECEIVE_COUNT);
     expect(await queueDrained(t.platform.queueUrl('InventoryConsumerQueue'))).toBe(true);
+
+    // Redrive moves it back to the consumer; still poison, it fails again and parks again: nothing is lost.
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: dlqUrl, ReceiptHandle: parked.ReceiptHandle, VisibilityTimeout: 0 }));
+    expect(await redrive(sqs, dlqUrl, t.platform.queueUrl('InventoryConsumerQueue'))).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      async () => {
+        const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        return (Messages ?? []).some((m) => JSON.parse(m.Body!).detail.metadata.eventId === poisonId);
+      },
+      { timeoutMs: 60_000, description: 'the redriven poison message to park again' },
+    );
   });
 
   it('accepts exactly N of many concurrent orders for a product with stock N', async () => {
