@@ -5,7 +5,7 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,16 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
     });
+  });
+
+  it('names an existing runbook in every alarm description', () => {
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(11);
+    for (const [id, alarm] of alarms) {
+      const runbook = /Runbook: (docs\/runbooks\/[\w-]+\.md)/.exec(alarm.Properties.AlarmDescription)?.[1];
+      expect(runbook, id).toBeDefined();
+      expect(existsSync(path.join(import.meta.dirname, '..', runbook!)), runbook).toBe(true);
+    }
   });
 
   it('uses only what LocalStack community deploys unless the target is aws', () => {
