@@ -7,7 +7,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from '../shared/aws-clients';
 import { causedBy, newEvent, type EventEnvelope } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';
-import { commitWithEvents, failedConditionIndexes, isConditionFailure, type TransactItem } from '../shared/outbox';
+import { commitWithEvents, failedConditionIndexes, isConditionFailure, statusChange, type TransactItem } from '../shared/outbox';
 import { metrics, MetricUnit } from '../shared/powertools';
 
 const table = () => requireEnv('INVENTORY_TABLE_NAME');
@@ -111,16 +111,7 @@ export async function release(orderId: string, reason: string, cause: Parameters
   try {
     await commitWithEvents(
       [
-        {
-          Update: {
-            TableName: table(),
-            Key: reservationKey(orderId),
-            UpdateExpression: 'SET #s = :released, releasedAt = :at, releaseReason = :why',
-            ConditionExpression: '#s = :reserved',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':released': 'RELEASED', ':reserved': 'RESERVED', ':at': at, ':why': reason },
-          },
-        },
+        statusChange(table(), reservationKey(orderId), 'RESERVED', 'RELEASED', { releasedAt: at, releaseReason: reason }),
         ...lines.flatMap((l) => movement(l, orderId, 'RELEASE', at)),
       ],
       [newEvent('inventory.released', { orderId, items: lines, reason }, causedBy(cause))],

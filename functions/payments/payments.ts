@@ -7,7 +7,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from '../shared/aws-clients';
 import { causedBy, newEvent, type EventEnvelope } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';
-import { commitWithEvents, isConditionFailure } from '../shared/outbox';
+import { commitWithEvents, isConditionFailure, statusChange } from '../shared/outbox';
 import { metrics, MetricUnit } from '../shared/powertools';
 import { createPaymentProvider, withTimeout, type PaymentProvider } from './provider';
 
@@ -27,27 +27,9 @@ async function paymentMethodOf(customerId: string): Promise<string> {
   return res.Item.paymentMethod as string;
 }
 
-/** Moves PENDING → `status` with the event, once. */
-function settle(orderId: string, status: 'CHARGED' | 'FAILED', fields: Record<string, unknown>) {
-  const names: Record<string, string> = { '#s': 'status' };
-  const values: Record<string, unknown> = { ':to': status, ':pending': 'PENDING' };
-  const sets = ['#s = :to'];
-  for (const [k, v] of Object.entries(fields)) {
-    names[`#${k}`] = k;
-    values[`:${k}`] = v;
-    sets.push(`#${k} = :${k}`);
-  }
-  return {
-    Update: {
-      TableName: table(),
-      Key: paymentKey(orderId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: '#s = :pending',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
-}
+/** Moves PENDING → `status` (with the event it implies), once. */
+const settle = (orderId: string, status: 'CHARGED' | 'FAILED', fields: Record<string, unknown>) =>
+  statusChange(table(), paymentKey(orderId), 'PENDING', status, fields);
 
 export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Promise<string> {
   const { orderId, customerId, total } = envelope.data;
@@ -108,16 +90,7 @@ export async function refund(envelope: EventEnvelope<'restaurant.order-rejected'
   try {
     await commitWithEvents(
       [
-        {
-          Update: {
-            TableName: table(),
-            Key: paymentKey(orderId),
-            UpdateExpression: 'SET #s = :refunded, refundId = :r, refundedAt = :at',
-            ConditionExpression: '#s = :charged',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':refunded': 'REFUNDED', ':charged': 'CHARGED', ':r': result.refundId, ':at': new Date().toISOString() },
-          },
-        },
+        statusChange(table(), paymentKey(orderId), 'CHARGED', 'REFUNDED', { refundId: result.refundId, refundedAt: new Date().toISOString() }),
       ],
       [newEvent('payment.refunded', { orderId, customerId, paymentId: payment.paymentId, amount: payment.amount, reason }, causedBy(envelope))],
     );

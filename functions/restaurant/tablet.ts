@@ -7,7 +7,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from '../shared/aws-clients';
 import { causedBy, newEvent, type EventEnvelope } from '../shared/contracts/events';
 import { numberEnv, requireEnv } from '../shared/env';
-import { commitWithEvents, isConditionFailure } from '../shared/outbox';
+import { commitWithEvents, isConditionFailure, statusChange } from '../shared/outbox';
 import { metrics, MetricUnit } from '../shared/powertools';
 
 const table = () => requireEnv('RESTAURANT_TABLE_NAME');
@@ -89,18 +89,8 @@ async function decide(
       : newEvent('restaurant.order-rejected', { orderId, merchantId, customerId: row.customerId, reason: 'REJECTED_BY_RESTAURANT' }, correlation);
   try {
     await commitWithEvents(
-      [
-        {
-          Update: {
-            TableName: table(),
-            Key: tabletKey(orderId),
-            UpdateExpression: 'SET #s = :to, decidedAt = :at',
-            ConditionExpression: '#s = :sent AND merchantId = :m',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':to': to, ':at': at, ':sent': 'SENT_TO_TABLET', ':m': merchantId },
-          },
-        },
-      ],
+      // The merchant was checked above and never changes on a row; the status condition settles any race.
+      [statusChange(table(), tabletKey(orderId), 'SENT_TO_TABLET', to, { decidedAt: at })],
       [event],
     );
   } catch (err) {
@@ -136,16 +126,7 @@ export async function expireIfUnacknowledged(envelope: EventEnvelope<'order.paid
   if (Date.now() < deadline) throw new Error(`ack deadline of ${orderId} not reached yet (${new Date(deadline).toISOString()})`);
   const at = new Date().toISOString();
   const change = row
-    ? {
-        Update: {
-          TableName: table(),
-          Key: tabletKey(orderId),
-          UpdateExpression: 'SET #s = :to, decidedAt = :at',
-          ConditionExpression: '#s = :sent',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':to': 'TIMED_OUT', ':at': at, ':sent': 'SENT_TO_TABLET' },
-        },
-      }
+    ? statusChange(table(), tabletKey(orderId), 'SENT_TO_TABLET', 'TIMED_OUT', { decidedAt: at })
     : {
         Put: {
           TableName: table(),

@@ -71,3 +71,28 @@ export function failedConditionIndexes(err: unknown): number[] {
   const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
 }
+
+/**
+ * The transaction item that moves a row's `status` from `from` to `to` (setting `fields` too), only if it is
+ * still `from`. Committed with the event it implies, this makes every state machine step happen once.
+ */
+export function statusChange(tableName: string, key: Record<string, string>, from: string, to: string, fields: Record<string, unknown> = {}): TransactItem {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':from': from, ':to': to };
+  const sets = ['#status = :to'];
+  Object.entries(fields).forEach(([name, value], i) => {
+    names[`#f${i}`] = name;
+    values[`:f${i}`] = value;
+    sets.push(`#f${i} = :f${i}`);
+  });
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
