@@ -25,7 +25,7 @@ export interface TestPlatform {
 
 const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];
 
-export async function startTestPlatform(options: { timeScale?: number } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { timeScale?: number; templatePath?: string } = {}): Promise<TestPlatform> {
   const platform = await startPlatform({
     templatePath: TEST_TEMPLATE,
     dynamodbEndpoint: inject('dynamodbEndpoint'),
