@@ -113,6 +113,10 @@ describe('order saga', () => {
     }
     const malformed = await t.api('POST', '/orders', '{"customerId": ', { 'content-type': 'application/json' });
     expect(malformed.status).toBe(400);
+    const notJson = await t.api('POST', '/orders', 'customerId=c-alice', { 'content-type': 'text/plain' });
+    expect([notJson.status, notJson.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const huge = await t.api('POST', '/orders', { customerId: 'c-alice', merchantId: 'm-pizza', items: [{ productId: 'p-margherita', quantity: 1 }], pad: 'x'.repeat(20_000) });
+    expect([huge.status, huge.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     const after = await t.api('GET', '/orders?customerId=c-alice');
     expect(after.body.items.length).toBe(before.body.items.length);
   });
