@@ -4,6 +4,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../offline/wait';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -123,13 +124,8 @@ describe('order saga', () => {
 });
 
 async function expectEventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await read();
-    if (last === expected) return;
-    await new Promise((r) => setTimeout(r, 100));
-  } while (Date.now() < until);
+  let last: T | undefined;
+  await waitFor(async () => (last = await read()) === expected, { timeoutMs, description: `value ${String(expected)} (last ${String(last)})` }).catch(() => undefined);
   expect(last).toBe(expected);
 }
 
