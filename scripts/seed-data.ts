@@ -4,12 +4,15 @@
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { merchantItem, productItem, type Merchant, type Product } from '../functions/catalog/products';
-import { customerItem, type Customer } from '../functions/customers/api';
+import { customerItem, type Customer } from '../functions/customers/profiles';
 
 export const DEMO = {
   merchants: { pizza: 'm-pizza', sushi: 'm-sushi', burger: 'm-burger', closed: 'm-closed', silent: 'm-silent' },
   customers: { alice: 'c-alice', bob: 'c-bob', declined: 'c-declined' },
+  /** Stock 3: asking for a fourth unit is rejected OUT_OF_STOCK. */
   scarceProduct: 'p-truffle-pizza',
+  /** One ordinary product per merchant, for examples and tests. */
+  products: { pizza: 'p-margherita', sushi: 'p-salmon-nigiri', burger: 'p-classic-burger', closed: 'p-fusion-bowl', silent: 'p-pancakes' },
 } as const;
 
 const MERCHANTS: Merchant[] = [

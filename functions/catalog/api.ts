@@ -1,21 +1,15 @@
 /** Catalog API: products (search, merchant filter, pages), one product with price and stock, merchants. */
 import { z } from 'zod';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput } from '../shared/http';
-import { getProduct, listMerchants, listProducts } from './products';
-
-/** The page token is the index key we stopped at, base64url JSON; anything else is rejected, never passed on. */
-const PageKey = z.strictObject({ pk: z.string().max(80), sk: z.string().max(80), entity: z.string().max(20).optional(), gsi1pk: z.string().max(80).optional(), gsi1sk: z.string().max(300).optional() });
-function decodeToken(token: string | undefined): Record<string, unknown> | undefined {
-  if (token === undefined) return undefined;
-  try {
-    return PageKey.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
-  } catch {
-    throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [{ field: 'query.nextToken', message: 'not a token this API issued' }]);
-  }
-}
+import { decodePageToken, encodePageToken, getProduct, listMerchants, listProducts } from './products';
 
 const ListQuery = z.strictObject({
-  q: z.string().trim().min(1).max(100).optional(),
+  // Bounded, then trimmed; an empty q means no filter. It is matched as plain text, never used in an expression.
+  q: z
+    .string()
+    .max(100)
+    .transform((s) => s.trim() || undefined)
+    .optional(),
   merchantId: IdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   nextToken: z.string().max(1000).optional(),
@@ -24,9 +18,12 @@ const ListQuery = z.strictObject({
 export const handler = createApiHandler({
   'GET /products': async (req) => {
     const query = parseInput(ListQuery, req.event.queryStringParameters, 'query');
-    const page = await listProducts({ merchantId: query.merchantId, q: query.q, limit: query.limit, startKey: decodeToken(query.nextToken) });
-    const nextToken = page.nextKey ? Buffer.from(JSON.stringify(page.nextKey)).toString('base64url') : undefined;
-    return { statusCode: 200, body: { items: page.items, nextToken } };
+    const startKey = query.nextToken === undefined ? undefined : decodePageToken(query.nextToken, query.merchantId);
+    if (query.nextToken !== undefined && !startKey) {
+      throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [{ field: 'query.nextToken', message: 'not a token this listing issued' }]);
+    }
+    const page = await listProducts({ merchantId: query.merchantId, q: query.q, limit: query.limit, startKey });
+    return { statusCode: 200, body: { items: page.items, nextToken: page.nextKey ? encodePageToken(page.nextKey) : undefined } };
   },
   'GET /products/{id}': async (req) => {
     const { id } = parseInput(z.strictObject({ id: IdSchema }), req.event.pathParameters, 'path');

@@ -1,8 +1,9 @@
 /**
  * Menus: merchants and their products. Prices are integer minor units. Stock is inventory's: the catalog API reads
- * it (read-only grant) so a product page shows what can be ordered now.
+ * it (read-only grant on the Inventory table) so a product page shows what can be ordered now.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { ddb } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import type { Money } from '../shared/money';
@@ -14,6 +15,7 @@ export interface Product {
   description: string;
   tags: string[];
   price: Money;
+  /** On the menu right now (stock is separate, in the Inventory table). */
   available: boolean;
 }
 export interface Merchant {
@@ -25,31 +27,61 @@ export interface Merchant {
 export const productItem = (p: Product) => ({
   pk: `PRODUCT#${p.productId}`,
   sk: 'PRODUCT',
-  entity: 'PRODUCT',
+  entity: 'PRODUCT', // only products carry it: byEntity is a sparse product index
   gsi1pk: `MERCHANT#${p.merchantId}`,
   gsi1sk: `PRODUCT#${p.name}`,
   ...p,
 });
+/** Merchants share one byMerchant partition (`MERCHANTS`), so one query lists them sorted by name. */
 export const merchantItem = (m: Merchant) => ({ pk: `MERCHANT#${m.merchantId}`, sk: 'PROFILE', gsi1pk: 'MERCHANTS', gsi1sk: `MERCHANT#${m.name}`, ...m });
 
 const catalog = () => requireEnv('CATALOG_TABLE_NAME');
 const productView = ({ productId, merchantId, name, description, tags, price, available }: Product) => ({ productId, merchantId, name, description, tags, price, available });
+export type ProductView = ReturnType<typeof productView>;
 
-export async function getProduct(productId: string): Promise<(ReturnType<typeof productView> & { stock: number }) | undefined> {
+export async function getProduct(productId: string): Promise<(ProductView & { stock: number }) | undefined> {
   const [product, stock] = await Promise.all([
     ddb.send(new GetCommand({ TableName: catalog(), Key: { pk: `PRODUCT#${productId}`, sk: 'PRODUCT' } })),
+    // Inventory's table, read-only for the catalog (its IAM grant is read); inventory alone writes stock.
     ddb.send(new GetCommand({ TableName: requireEnv('INVENTORY_TABLE_NAME'), Key: { pk: `PRODUCT#${productId}`, sk: 'STOCK' } })),
   ]);
   if (!product.Item) return undefined;
   return { ...productView(product.Item as Product), stock: (stock.Item?.available as number | undefined) ?? 0 };
 }
 
-/** Pages through products (one merchant's, or all) and keeps those whose text contains `q` (matched as data). */
+/**
+ * Page tokens are the index key we stopped at, as base64url JSON. A token is accepted only if it is exactly a key
+ * of the index this request queries (and, for a merchant, of that merchant's partition): never passed on blindly.
+ */
+const ProductSk = z.literal('PRODUCT');
+const ProductPk = z.string().max(80).regex(/^PRODUCT#[A-Za-z0-9_-]{1,64}$/);
+const entityKey = z.strictObject({ pk: ProductPk, sk: ProductSk, entity: z.literal('PRODUCT') });
+const merchantKey = (merchantId: string) =>
+  z.strictObject({ pk: ProductPk, sk: ProductSk, gsi1pk: z.literal(`MERCHANT#${merchantId}`), gsi1sk: z.string().max(300).startsWith('PRODUCT#') });
+
+export const encodePageToken = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+/** The start key a token stands for, or undefined when it is not one this listing issued. */
+export function decodePageToken(token: string, merchantId?: string): Record<string, unknown> | undefined {
+  try {
+    const schema = merchantId ? merchantKey(merchantId) : entityKey;
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pages through products (one merchant's, or all) and keeps those whose name, description or tags contain `q`.
+ * `q` is only ever compared in code, never put into an expression.
+ */
 export async function listProducts(opts: { merchantId?: string; q?: string; limit: number; startKey?: Record<string, unknown> }) {
   const needle = opts.q?.toLowerCase();
-  const items: ReturnType<typeof productView>[] = [];
+  const items: ProductView[] = [];
   let startKey = opts.startKey;
-  // Filtering happens after the query, so keep reading pages (bounded) until the page is full or the index ends.
+  // Filtering happens after the query, so keep reading (at most 10 pages) until the page is full or the index ends.
+  // Limit = what is still missing, so a page never overshoots and the last evaluated key is a correct resume point.
   for (let pages = 0; pages < 10 && items.length < opts.limit; pages++) {
     const res = await ddb.send(
       new QueryCommand({
@@ -62,7 +94,7 @@ export async function listProducts(opts: { merchantId?: string; q?: string; limi
       }),
     );
     for (const p of (res.Items ?? []) as Product[]) {
-      const text = `${p.name} ${p.description} ${p.tags.join(' ')}`.toLowerCase();
+      const text = [p.name, p.description, ...(p.tags ?? [])].join('\n').toLowerCase();
       if (!needle || text.includes(needle)) items.push(productView(p));
     }
     startKey = res.LastEvaluatedKey;
@@ -71,6 +103,7 @@ export async function listProducts(opts: { merchantId?: string; q?: string; limi
   return { items, nextKey: startKey };
 }
 
+/** Every merchant, by name. A handful in this platform; one query page (1 MB) holds thousands. */
 export async function listMerchants(): Promise<Merchant[]> {
   const res = await ddb.send(
     new QueryCommand({ TableName: catalog(), IndexName: 'byMerchant', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'MERCHANTS' } }),

@@ -1,4 +1,4 @@
-/** Inventory reserves stock for new orders and releases it when the saga compensates. */
+/** Inventory reserves stock for new orders and releases it when the saga compensates (see stock.ts). */
 import { createEventConsumer } from '../shared/event-consumer';
 import { release, reserve } from './stock';
 
@@ -6,10 +6,11 @@ export const handler = createEventConsumer({
   'order.created': async ({ envelope }) => {
     await reserve(envelope);
   },
+  // The release reason is the cause, machine-readable: PAYMENT_FAILED, REJECTED_BY_RESTAURANT or ACK_TIMEOUT.
   'payment.failed': async ({ envelope }) => {
-    await release(envelope.data.orderId, 'payment failed', envelope);
+    await release(envelope.data.orderId, 'PAYMENT_FAILED', envelope);
   },
   'restaurant.order-rejected': async ({ envelope }) => {
-    await release(envelope.data.orderId, envelope.data.reason === 'ACK_TIMEOUT' ? 'restaurant did not acknowledge' : 'restaurant rejected', envelope);
+    await release(envelope.data.orderId, envelope.data.reason, envelope);
   },
 });

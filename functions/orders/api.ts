@@ -1,26 +1,26 @@
 /**
- * Orders API. POST /orders prices the order from the catalog (never from the client), writes it and its
- * `order.created` event in one transaction, and answers 202: the saga runs from there.
+ * Orders API. POST /orders prices the order from the catalog, writes it and its `order.created` event in one
+ * transaction and answers 202: the saga runs from there. GET /orders/{id} and GET /orders?customerId= read it back.
  *
- * Idempotency-Key: the order id is derived from (customer, key), and the write is conditional on the id being new.
- * A retry, even one after a crash between write and response, finds the same order instead of creating a second;
- * the stored request hash tells a genuine retry from a key reused for a different order (409). That makes the
- * key safe without a second (Powertools) record that could disagree with the order row.
+ * Idempotency-Key: the order id is derived from (customer, key) and the write is conditional on that id being new,
+ * so a retry (even after a crash between commit and response) finds the order instead of creating a second one,
+ * and the stored request hash tells a genuine retry (202, same id) from a key reused for another order (409).
+ * Powertools idempotency is deliberately not added on top: it would keep a second record (with its own expiry and
+ * in-progress state) that can disagree with the order row, and it would add nothing the conditional write lacks —
+ * the only extra it offers, replaying the first response byte for byte, is not needed because the answer is
+ * rebuilt from the order row itself.
  */
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ddb } from '../shared/aws-clients';
 import { newEvent } from '../shared/contracts/events';
-import { requireEnv } from '../shared/env';
-import { createApiHandler, HttpError, IdSchema, notFound, parseInput } from '../shared/http';
-import { multiply, sum, type Money } from '../shared/money';
-import { commitWithEvents, isConditionFailure } from '../shared/outbox';
+import { createApiHandler, HttpError, IdSchema, notFound, parseInput, type ApiRequest } from '../shared/http';
 import { metrics, MetricUnit } from '../shared/powertools';
-import { getOrder, listOrders, orderKey, toView, type Order, type OrderLine } from './order-store';
+import { decodeCursor, getOrder, insertOrder, listOrders, toView, type Order } from './order-store';
+import { priceOrder } from './pricing';
 
-export const MAX_LINES = 20; // keeps inventory's reservation transaction under DynamoDB's 100 items
+export const MAX_LINES = 20; // keeps inventory's reservation transaction (2 items per line + 2) under 100 items
 export const MAX_QUANTITY = 50;
+export const MAX_PAGE = 50;
 
 const PlaceOrderBody = z.strictObject({
   customerId: IdSchema,
@@ -29,68 +29,46 @@ const PlaceOrderBody = z.strictObject({
     .array(z.strictObject({ productId: IdSchema, quantity: z.number().int().min(1).max(MAX_QUANTITY) }))
     .min(1)
     .max(MAX_LINES)
-    .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, 'each productId may appear once'),
+    // Rejected rather than merged: a client sending a product twice has a bug we should surface, not guess at.
+    .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, 'each productId may appear only once'),
 });
-const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _');
+type PlaceOrderBody = z.infer<typeof PlaceOrderBody>;
 
-interface CatalogProduct {
-  productId: string;
-  merchantId: string;
-  name: string;
-  price: Money;
-  available: boolean;
+const RequestHeaders = z.object({
+  'idempotency-key': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _').optional(),
+});
+
+/**
+ * The one place that decides who the customer is. Until authentication lands (a token claim), it is the id the
+ * client names; then this returns the claim and refuses a different `claimed` id.
+ */
+function customerOf(_req: ApiRequest, claimed: string): string {
+  return claimed;
 }
 
-async function loadPricing(customerId: string, productIds: string[]): Promise<{ customerExists: boolean; products: Map<string, CatalogProduct> }> {
-  const catalog = requireEnv('CATALOG_TABLE_NAME');
-  const customers = requireEnv('CUSTOMERS_TABLE_NAME');
-  const res = await ddb.send(
-    new BatchGetCommand({
-      RequestItems: {
-        [catalog]: { Keys: productIds.map((id) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' })) },
-        [customers]: { Keys: [{ pk: `CUSTOMER#${customerId}`, sk: 'PROFILE' }], ProjectionExpression: 'customerId' },
-      },
-    }),
-  );
-  if (Object.keys(res.UnprocessedKeys ?? {}).length > 0) throw new HttpError(503, 'BUSY', 'please retry', undefined, { 'retry-after': '1' });
-  const products = new Map((res.Responses?.[catalog] ?? []).map((p) => [p.productId as string, p as CatalogProduct]));
-  return { customerExists: (res.Responses?.[customers] ?? []).length > 0, products };
+/** Same order content → same hash, whatever the key order or line order of the JSON. */
+function requestHash(customerId: string, body: PlaceOrderBody): string {
+  const items = [...body.items].sort((a, b) => a.productId.localeCompare(b.productId)).map((i) => [i.productId, i.quantity]);
+  return createHash('sha256').update(JSON.stringify([customerId, body.merchantId, items])).digest('hex');
+}
+
+/** Keyed: a pure function of (customer, key), so every retry targets the same row. Unkeyed: random. */
+export function orderIdFor(customerId: string, idempotencyKey?: string): string {
+  if (!idempotencyKey) return `ord_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+  return `ord_${createHash('sha256').update(`${customerId}\n${idempotencyKey}`).digest('hex').slice(0, 24)}`;
 }
 
 export const handler = createApiHandler({
   'POST /orders': async (req) => {
     const body = parseInput(PlaceOrderBody, req.json(), 'body');
-    const keyHeader = req.headers['idempotency-key'];
-    const key = keyHeader === undefined ? undefined : parseInput(IdempotencyKey, keyHeader, 'header');
-    // The customer comes from the body until issue #4 puts it in a token claim; this is the only place it is read.
-    const customerId = body.customerId;
+    const { 'idempotency-key': key } = parseInput(RequestHeaders, { 'idempotency-key': req.headers['idempotency-key'] }, 'header');
+    const customerId = customerOf(req, body.customerId);
+    const { lines, total } = await priceOrder(customerId, body.merchantId, body.items);
 
-    const { customerExists, products } = await loadPricing(customerId, body.items.map((i) => i.productId));
-    if (!customerExists) throw new HttpError(404, 'CUSTOMER_NOT_FOUND', `customer ${customerId} not found`, [{ field: 'body.customerId', message: 'no such customer' }]);
-    const problems = body.items.flatMap((item, i) => {
-      const p = products.get(item.productId);
-      if (!p) return [{ field: `body.items.${i}.productId`, message: 'no such product' }];
-      if (p.merchantId !== body.merchantId) return [{ field: `body.items.${i}.productId`, message: `not sold by ${body.merchantId}` }];
-      if (!p.available) return [{ field: `body.items.${i}.productId`, message: 'not on the menu right now' }];
-      return [];
-    });
-    if (problems.length) throw new HttpError(422, 'UNORDERABLE_ITEMS', 'some items cannot be ordered', problems);
-
-    const lines: OrderLine[] = body.items.map((i) => {
-      const p = products.get(i.productId)!;
-      return { productId: p.productId, name: p.name, quantity: i.quantity, unitPrice: p.price };
-    });
-    const currency = lines[0].unitPrice.currency;
-    if (lines.some((l) => l.unitPrice.currency !== currency)) throw new HttpError(422, 'MIXED_CURRENCIES', 'items are priced in different currencies');
-    const total = sum(lines.map((l) => multiply(l.unitPrice, l.quantity)), currency);
-
-    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    const orderId = key
-      ? `ord_${createHash('sha256').update(`${customerId}\n${key}`).digest('hex').slice(0, 24)}`
-      : `ord_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+    const orderId = orderIdFor(customerId, key);
+    const hash = key ? requestHash(customerId, body) : undefined;
     const now = new Date().toISOString();
-    const order: Order & { pk: string; sk: string } = {
-      ...orderKey(orderId),
+    const order: Order = {
       orderId,
       customerId,
       merchantId: body.merchantId,
@@ -102,26 +80,29 @@ export const handler = createApiHandler({
       createdAt: now,
       updatedAt: now,
       correlationId: req.correlationId,
-      requestHash,
+      requestHash: hash,
     };
-    const event = newEvent(
+    const created = newEvent(
       'order.created',
       { orderId, customerId, merchantId: body.merchantId, items: lines, total },
-      { correlationId: req.correlationId, causationId: req.context.awsRequestId },
+      { correlationId: req.correlationId, causationId: req.event.requestContext?.requestId ?? req.context.awsRequestId },
     );
-    try {
-      await commitWithEvents([{ Put: { TableName: requireEnv('ORDERS_TABLE_NAME'), Item: order, ConditionExpression: 'attribute_not_exists(pk)' } }], [event]);
-    } catch (err) {
-      if (!key || !isConditionFailure(err)) throw err;
+    const location = { location: `/orders/${orderId}` };
+
+    if ((await insertOrder(order, created)) === 'EXISTS') {
+      // Only a keyed id can collide; a random one would need a 96-bit coincidence.
+      if (!key) throw new Error(`order id ${orderId} collided`);
       const existing = await getOrder(orderId);
-      if (existing?.requestHash !== requestHash) {
-        throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different order', [{ field: 'header.idempotency-key', message: 'already used' }]);
+      if (!existing || existing.requestHash !== hash) {
+        throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different order', [
+          { field: 'header.idempotency-key', message: 'already used for a different request' },
+        ]);
       }
-      return { statusCode: 202, body: { orderId, status: existing.status } };
+      return { statusCode: 202, body: { orderId, status: existing.status }, headers: location };
     }
     metrics.addMetric('OrdersPlaced', MetricUnit.Count, 1);
-    metrics.addMetric('OrderValue', MetricUnit.NoUnit, total.amount);
-    return { statusCode: 202, body: { orderId, status: 'PLACED' }, headers: { location: `/orders/${orderId}` } };
+    metrics.addMetric('OrderValue', MetricUnit.NoUnit, total.amount); // minor units
+    return { statusCode: 202, body: { orderId, status: order.status }, headers: location };
   },
 
   'GET /orders/{id}': async (req) => {
@@ -133,11 +114,13 @@ export const handler = createApiHandler({
 
   'GET /orders': async (req) => {
     const query = parseInput(
-      z.strictObject({ customerId: IdSchema, limit: z.coerce.number().int().min(1).max(50).default(20) }),
+      z.strictObject({ customerId: IdSchema, limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(20), cursor: z.string().max(512).optional() }),
       req.event.queryStringParameters,
       'query',
     );
-    const orders = await listOrders(query.customerId, query.limit);
-    return { statusCode: 200, body: { items: orders.map(toView) } };
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !after) throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [{ field: 'query.cursor', message: 'not a cursor this API returned' }]);
+    const page = await listOrders(customerOf(req, query.customerId), query.limit, after);
+    return { statusCode: 200, body: { items: page.orders.map(toView), nextCursor: page.nextCursor } };
   },
 });

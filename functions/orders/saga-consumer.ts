@@ -1,67 +1,76 @@
 /**
- * The orders service follows the saga: each event moves the order (monotonically, see order-store.ts) and the
- * payment moves it on to the restaurant (`order.paid`, exactly once: it commits with the CHARGED transition).
- * A restaurant rejection ends in CANCELLED once both compensations (refund, stock release) have been seen.
+ * The orders service follows the saga (docs/architecture.md): each event moves the order monotonically
+ * (order-store.ts `advance`). Events this handler emits commit with the transition that implies them, so
+ * `order.paid` and `order.cancelled` happen exactly once per order however often, late or concurrently their
+ * causes are delivered — and a re-run after a crash between commit and idempotency record finds nothing to do.
  */
-import { causedBy, newEvent } from '../shared/contracts/events';
+import { causedBy, newEvent, type EventEnvelope } from '../shared/contracts/events';
 import { createEventConsumer } from '../shared/event-consumer';
 import { metrics, MetricUnit } from '../shared/powertools';
-import { recordMilestone, transition, type Order } from './order-store';
+import { advance, getOrder, recordMilestone, type Order } from './order-store';
+import type { OrderStatus } from './status';
 
-const count = (name: string, moved: boolean) => moved && metrics.addMetric(name, MetricUnit.Count, 1);
+type AnyEnvelope = EventEnvelope & { data: { orderId: string } };
 
-/** CANCELLED needs the restaurant's rejection, the refund and the release; whichever arrives last flips it. */
-async function cancelIfCompensated(order: Order, cause: Parameters<typeof causedBy>[0], at: string): Promise<void> {
+const METRIC: Partial<Record<OrderStatus, string>> = {
+  RESERVED: 'OrdersReserved',
+  REJECTED: 'OrdersRejected',
+  CHARGED: 'OrdersCharged',
+  PAYMENT_FAILED: 'OrdersPaymentFailed',
+  RECEIVED_BY_RESTAURANT: 'OrdersReceivedByRestaurant',
+  OUT_FOR_DELIVERY: 'OrdersOutForDelivery',
+  DELIVERED: 'OrdersDelivered',
+  CANCELLED: 'OrdersCancelled',
+};
+
+/** The milestone time is when the event happened, not when this queue got to it, so the history reads in order. */
+async function move(envelope: AnyEnvelope, status: OrderStatus, events: Parameters<typeof advance>[3] = [], recordLate = true): Promise<void> {
+  const moved = await advance(envelope.data.orderId, status, envelope.metadata.occurredAt, events, { recordLate });
+  if (moved && METRIC[status]) metrics.addMetric(METRIC[status], MetricUnit.Count, 1);
+}
+
+/**
+ * CANCELLED needs the restaurant's rejection and both compensations (refund, stock release). Each of the three
+ * events sets its flag and reads the row back in the same write; whichever write lands last sees all three and
+ * cancels, and the status condition makes the cancellation (and order.cancelled) happen once even if two see it.
+ * A late or repeated flag on an order that is already terminal changes nothing: `advance` refuses.
+ */
+async function cancelIfCompensated(order: Order, envelope: AnyEnvelope): Promise<void> {
   if (!(order.restaurantRejected && order.refunded && order.released)) return;
-  const moved = await transition(order.orderId, 'CANCELLED', at, [
-    newEvent('order.cancelled', { orderId: order.orderId, customerId: order.customerId, reason: order.cancelReason ?? 'restaurant rejected the order' }, causedBy(cause)),
-  ]);
-  count('OrdersCancelled', moved);
+  const reason = order.rejectionReason === 'ACK_TIMEOUT' ? 'the restaurant did not confirm the order in time' : 'the restaurant could not accept the order';
+  const cancelled = newEvent('order.cancelled', { orderId: order.orderId, customerId: order.customerId, reason }, causedBy(envelope));
+  // No late milestone: CANCELLED in the history must mean the order really was cancelled.
+  await move(envelope, 'CANCELLED', [cancelled], false);
 }
 
 export const handler = createEventConsumer({
-  'inventory.reserved': async ({ envelope }) => {
-    count('OrdersReserved', await transition(envelope.data.orderId, 'RESERVED', envelope.metadata.occurredAt));
-  },
-  'inventory.rejected': async ({ envelope }) => {
-    count('OrdersRejected', await transition(envelope.data.orderId, 'REJECTED', envelope.metadata.occurredAt));
-  },
+  'inventory.reserved': ({ envelope }) => move(envelope, 'RESERVED'),
+  'inventory.rejected': ({ envelope }) => move(envelope, 'REJECTED'),
+
   'payment.processed': async ({ envelope }) => {
-    const { orderId } = envelope.data;
-    const order = await recordMilestone(orderId, 'RESERVED', envelope.metadata.occurredAt); // payment implies the reservation
-    const paid = newEvent(
-      'order.paid',
-      { orderId, customerId: order.customerId, merchantId: order.merchantId, items: order.items, total: order.total },
-      causedBy(envelope),
-    );
-    count('OrdersCharged', await transition(orderId, 'CHARGED', envelope.metadata.occurredAt, [paid]));
+    const order = await getOrder(envelope.data.orderId);
+    if (!order) throw new Error(`order ${envelope.data.orderId} does not exist`);
+    const { orderId, customerId, merchantId, items, total } = order;
+    await move(envelope, 'CHARGED', [newEvent('order.paid', { orderId, customerId, merchantId, items, total }, causedBy(envelope))]);
   },
-  'payment.failed': async ({ envelope }) => {
-    count('OrdersPaymentFailed', await transition(envelope.data.orderId, 'PAYMENT_FAILED', envelope.metadata.occurredAt));
-  },
-  'restaurant.order-received': async ({ envelope }) => {
-    count('OrdersReceivedByRestaurant', await transition(envelope.data.orderId, 'RECEIVED_BY_RESTAURANT', envelope.metadata.occurredAt));
-  },
+  'payment.failed': ({ envelope }) => move(envelope, 'PAYMENT_FAILED'),
+  'restaurant.order-received': ({ envelope }) => move(envelope, 'RECEIVED_BY_RESTAURANT'),
+
   'restaurant.order-rejected': async ({ envelope }) => {
-    const { orderId, reason } = envelope.data;
-    const order = await recordMilestone(orderId, 'RESTAURANT_REJECTED', envelope.metadata.occurredAt, {
-      restaurantRejected: true,
-      cancelReason: reason === 'ACK_TIMEOUT' ? 'the restaurant did not confirm the order in time' : 'the restaurant could not accept the order',
-    });
-    await cancelIfCompensated(order, envelope, envelope.metadata.occurredAt);
+    const at = envelope.metadata.occurredAt;
+    const order = await recordMilestone(envelope.data.orderId, 'RESTAURANT_REJECTED', at, { restaurantRejected: true, rejectionReason: envelope.data.reason });
+    await cancelIfCompensated(order, envelope);
   },
   'payment.refunded': async ({ envelope }) => {
     const order = await recordMilestone(envelope.data.orderId, 'REFUNDED', envelope.metadata.occurredAt, { refunded: true });
-    await cancelIfCompensated(order, envelope, envelope.metadata.occurredAt);
+    await cancelIfCompensated(order, envelope);
   },
+  // After PAYMENT_FAILED this only records STOCK_RELEASED: the order is terminal and was never rejected by a restaurant.
   'inventory.released': async ({ envelope }) => {
     const order = await recordMilestone(envelope.data.orderId, 'STOCK_RELEASED', envelope.metadata.occurredAt, { released: true });
-    await cancelIfCompensated(order, envelope, envelope.metadata.occurredAt);
+    await cancelIfCompensated(order, envelope);
   },
-  'order.shipped': async ({ envelope }) => {
-    count('OrdersOutForDelivery', await transition(envelope.data.orderId, 'OUT_FOR_DELIVERY', envelope.metadata.occurredAt));
-  },
-  'order.delivered': async ({ envelope }) => {
-    count('OrdersDelivered', await transition(envelope.data.orderId, 'DELIVERED', envelope.metadata.occurredAt));
-  },
+
+  'order.shipped': ({ envelope }) => move(envelope, 'OUT_FOR_DELIVERY'),
+  'order.delivered': ({ envelope }) => move(envelope, 'DELIVERED'),
 });

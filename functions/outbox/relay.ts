@@ -1,7 +1,7 @@
 /**
  * The outbox relay: new Outbox rows (stream INSERTs) → PutEvents on the bus, the detail exactly as committed.
- * A record whose entry EventBridge refuses fails on its own (Powertools batch reports its sequence number), and
- * the stream retries from there; consumers are idempotent on metadata.eventId, so a re-publish is harmless.
+ * A record whose entry EventBridge refuses fails on its own (Powertools batch reports its sequence number) and the
+ * stream retries from there; consumers are idempotent on metadata.eventId, so a re-publish is harmless.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -19,24 +19,42 @@ import { logger, metrics, MetricUnit, tracer } from '../shared/powertools';
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const busName = requireEnv('EVENT_BUS_NAME');
 
-async function relay(record: DynamoDBRecord): Promise<void> {
-  // The event source filter passes only INSERTs; TTL deletions (REMOVE) must never re-publish.
-  if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return;
-  const row = unmarshall(record.dynamodb.NewImage as never) as OutboxRow;
+async function publish(row: OutboxRow): Promise<void> {
   const res = await eventBridgeClient().send(
     new PutEventsCommand({ Entries: [{ EventBusName: busName, Source: row.source, DetailType: row.detailType, Detail: row.detail, Time: new Date(row.createdAt) }] }),
   );
   if (res.FailedEntryCount) {
-    metrics.addMetric('RelayFailures', MetricUnit.Count, 1);
     const entry = res.Entries?.[0];
-    throw new Error(`PutEvents refused ${row.detailType} ${row.eventId}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
+    throw new Error(`PutEvents refused ${row.detailType} ${row.eventId}: ${entry?.ErrorCode} ${entry?.ErrorMessage ?? ''}`.trim());
+  }
+}
+
+async function relay(record: DynamoDBRecord): Promise<void> {
+  // The mapping's filter passes only INSERTs; MODIFY is not ours and REMOVE is a TTL deletion: never re-publish.
+  if (record.eventName !== 'INSERT') {
+    logger.debug('not a new outbox row; skipped', { eventName: record.eventName });
+    return;
+  }
+  // An INSERT without its image means the stream view type is wrong: fail loudly rather than lose the event.
+  if (!record.dynamodb?.NewImage) throw new Error(`stream record ${record.dynamodb?.SequenceNumber} has no NewImage (stream must be NEW_IMAGE)`);
+  const row = unmarshall(record.dynamodb.NewImage as never) as OutboxRow;
+  try {
+    await publish(row);
+  } catch (err) {
+    metrics.addMetric('RelayFailures', MetricUnit.Count, 1);
+    logger.error('could not publish outbox row; the stream will retry it', { eventId: row.eventId, detailType: row.detailType, correlationId: row.correlationId, error: err as Error });
+    throw err;
   }
   metrics.addMetric('EventsRelayed', MetricUnit.Count, 1);
-  metrics.addMetric('OutboxRelayLagMs', MetricUnit.Milliseconds, Date.now() - Date.parse(row.createdAt));
+  // Commit-to-bus delay: the early signal for "committed (e.g. charged) but never reached the consumers".
+  metrics.addMetric('OutboxRelayLagMs', MetricUnit.Milliseconds, Math.max(0, Date.now() - Date.parse(row.createdAt)));
   logger.debug('relayed', { eventId: row.eventId, detailType: row.detailType, correlationId: row.correlationId });
 }
 
-export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => processPartialResponse(event, relay, processor, { context }))
+export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) =>
+  // Always answer with batchItemFailures (never throw on a full failure) so the failing sequence numbers are reported.
+  processPartialResponse(event, relay, processor, { context, throwOnFullBatchFailure: false }),
+)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

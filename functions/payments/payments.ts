@@ -1,101 +1,117 @@
 /**
- * Charges and refunds. The payment row is written PENDING before the provider is called, so a crash between the
- * provider's answer and our commit is re-run with the same provider idempotency key (`charge-<orderId>`): the
- * provider returns the first outcome and the customer is charged once. Outcome and event commit together.
+ * Charges and refunds. The payment row is written PENDING before the provider is called, so a run that dies
+ * between the provider's answer and our commit is re-run with the same provider idempotency key
+ * (`charge-<orderId>`): the provider returns the first outcome and the customer is charged once. The outcome and
+ * its event commit together, conditional on the row still being PENDING, so only one run ever emits it.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from '../shared/aws-clients';
 import { causedBy, newEvent, type EventEnvelope } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';
+import type { Money } from '../shared/money';
 import { commitWithEvents, isConditionFailure, statusChange } from '../shared/outbox';
 import { metrics, MetricUnit } from '../shared/powertools';
-import { createPaymentProvider, withTimeout, type PaymentProvider } from './provider';
+import { createPaymentProvider } from './provider';
+
+export type PaymentStatus = 'PENDING' | 'CHARGED' | 'FAILED' | 'REFUNDED';
+export interface Payment {
+  orderId: string;
+  paymentId: string;
+  customerId: string;
+  amount: Money;
+  status: PaymentStatus;
+  createdAt: string;
+  providerChargeId?: string;
+  failureReason?: string;
+  refundId?: string;
+}
 
 const table = () => requireEnv('PAYMENTS_TABLE_NAME');
 const paymentKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PAYMENT' });
 
-// Chosen per call (it is cheap): configuration is read where it is used.
-const getProvider = (): PaymentProvider => createPaymentProvider();
-
-export async function getPayment(orderId: string): Promise<Record<string, any> | undefined> {
-  return (await ddb.send(new GetCommand({ TableName: table(), Key: paymentKey(orderId), ConsistentRead: true }))).Item;
+export async function getPayment(orderId: string): Promise<Payment | undefined> {
+  return (await ddb.send(new GetCommand({ TableName: table(), Key: paymentKey(orderId), ConsistentRead: true }))).Item as Payment | undefined;
 }
 
-async function paymentMethodOf(customerId: string): Promise<string> {
-  const res = await ddb.send(new GetCommand({ TableName: requireEnv('CUSTOMERS_TABLE_NAME'), Key: { pk: `CUSTOMER#${customerId}`, sk: 'PROFILE' } }));
-  if (!res.Item?.paymentMethod) throw new Error(`customer ${customerId} has no payment method`);
-  return res.Item.paymentMethod as string;
+async function paymentMethodOf(customerId: string): Promise<string | undefined> {
+  const res = await ddb.send(new GetCommand({ TableName: requireEnv('CUSTOMERS_TABLE_NAME'), Key: { pk: `CUSTOMER#${customerId}`, sk: 'PROFILE' }, ProjectionExpression: 'paymentMethod' }));
+  return res.Item?.paymentMethod as string | undefined;
 }
 
-/** Moves PENDING → `status` (with the event it implies), once. */
-const settle = (orderId: string, status: 'CHARGED' | 'FAILED', fields: Record<string, unknown>) =>
-  statusChange(table(), paymentKey(orderId), 'PENDING', status, fields);
-
-export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Promise<string> {
-  const { orderId, customerId, total } = envelope.data;
-  const paymentId = `pay_${orderId}`;
+/** Every provider call goes through here, so errors (timeouts included) are counted once. */
+async function provider<T>(call: (p: ReturnType<typeof createPaymentProvider>) => Promise<T>): Promise<T> {
   try {
-    await ddb.send(
-      new PutCommand({
-        TableName: table(),
-        Item: { ...paymentKey(orderId), orderId, paymentId, customerId, amount: total, status: 'PENDING', createdAt: new Date().toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    return await call(createPaymentProvider());
+  } catch (err) {
+    metrics.addMetric('PaymentProviderErrors', MetricUnit.Count, 1);
+    throw err; // the record is retried with the same key; after maxReceiveCount it parks in the DLQ (alarmed)
+  }
+}
+
+/** Creates the PENDING row; returns the existing status when a previous run already created it. */
+async function startPayment(p: Payment): Promise<PaymentStatus | 'NEW'> {
+  try {
+    await ddb.send(new PutCommand({ TableName: table(), Item: { ...paymentKey(p.orderId), ...p }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return 'NEW';
   } catch (err) {
     if (!isConditionFailure(err)) throw err;
-    const existing = await getPayment(orderId);
-    if (existing?.status !== 'PENDING') return existing?.status ?? 'UNKNOWN'; // already decided: nothing to do
+    return (await getPayment(p.orderId))!.status;
   }
+}
 
+export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Promise<'CHARGED' | 'DECLINED' | 'ALREADY_SETTLED'> {
+  const { orderId, customerId, total } = envelope.data;
+  const paymentId = `pay_${orderId}`;
+  const started = await startPayment({ orderId, paymentId, customerId, amount: total, status: 'PENDING', createdAt: new Date().toISOString() });
+  // PENDING: an earlier run died mid-way (or is running now); carrying on with the same key is safe.
+  if (started !== 'NEW' && started !== 'PENDING') return 'ALREADY_SETTLED';
+
+  // No payment method on file is a decline we can decide without asking the provider.
   const paymentMethod = await paymentMethodOf(customerId);
-  const result = await withTimeout((signal) =>
-    getProvider()
-      .charge({ idempotencyKey: `charge-${orderId}`, amount: total, customerId, paymentMethod }, signal)
-      .catch((err) => {
-        metrics.addMetric('PaymentProviderErrors', MetricUnit.Count, 1);
-        throw err;
-      }),
-  );
+  const result = paymentMethod
+    ? await provider((p) => p.charge({ idempotencyKey: `charge-${orderId}`, amount: total, customerId, paymentMethod }))
+    : ({ outcome: 'DECLINED', reason: 'no payment method on file' } as const);
+
   const at = new Date().toISOString();
+  const key = paymentKey(orderId);
   try {
     if (result.outcome === 'CHARGED') {
       await commitWithEvents(
-        [settle(orderId, 'CHARGED', { providerChargeId: result.chargeId, chargedAt: at })],
+        [statusChange(table(), key, 'PENDING', 'CHARGED', { providerChargeId: result.chargeId, chargedAt: at })],
         [newEvent('payment.processed', { orderId, customerId, paymentId, amount: total, providerChargeId: result.chargeId }, causedBy(envelope))],
       );
       metrics.addMetric('PaymentsCharged', MetricUnit.Count, 1);
-      metrics.addMetric('ChargedAmount', MetricUnit.NoUnit, total.amount);
+      metrics.addMetric('ChargedAmount', MetricUnit.NoUnit, total.amount); // minor units
     } else {
       await commitWithEvents(
-        [settle(orderId, 'FAILED', { failureReason: result.reason, failedAt: at })],
+        [statusChange(table(), key, 'PENDING', 'FAILED', { failureReason: result.reason, failedAt: at })],
         [newEvent('payment.failed', { orderId, customerId, amount: total, reason: result.reason }, causedBy(envelope))],
       );
       metrics.addMetric('PaymentsDeclined', MetricUnit.Count, 1);
     }
   } catch (err) {
-    if (!isConditionFailure(err)) throw err; // a concurrent run settled it first
+    if (!isConditionFailure(err)) throw err;
+    return 'ALREADY_SETTLED'; // a concurrent run with the same provider outcome committed first
   }
   return result.outcome;
 }
 
-export async function refund(envelope: EventEnvelope<'restaurant.order-rejected'>): Promise<string> {
+export async function refund(envelope: EventEnvelope<'restaurant.order-rejected'>): Promise<'REFUNDED' | 'NOTHING_TO_REFUND'> {
   const { orderId, customerId, reason } = envelope.data;
   const payment = await getPayment(orderId);
-  if (!payment || payment.status === 'FAILED' || payment.status === 'REFUNDED') return 'NOTHING_TO_REFUND';
-  if (payment.status === 'PENDING') throw new Error(`payment of ${orderId} is still pending; retrying the refund later`);
-  const result = await withTimeout((signal) =>
-    getProvider().refund({ idempotencyKey: `refund-${orderId}`, chargeId: payment.providerChargeId, amount: payment.amount }, signal),
-  );
+  if (!payment || payment.status !== 'CHARGED') {
+    // PENDING cannot be decided yet (a charge may still land): retry later rather than skip a refund.
+    if (payment?.status === 'PENDING') throw new Error(`payment of order ${orderId} is still PENDING; retrying the refund later`);
+    return 'NOTHING_TO_REFUND'; // never charged (absent, FAILED) or already REFUNDED
+  }
+  const result = await provider((p) => p.refund({ idempotencyKey: `refund-${orderId}`, chargeId: payment.providerChargeId!, amount: payment.amount }));
   try {
     await commitWithEvents(
-      [
-        statusChange(table(), paymentKey(orderId), 'CHARGED', 'REFUNDED', { refundId: result.refundId, refundedAt: new Date().toISOString() }),
-      ],
+      [statusChange(table(), paymentKey(orderId), 'CHARGED', 'REFUNDED', { refundId: result.refundId, refundedAt: new Date().toISOString(), refundReason: reason })],
       [newEvent('payment.refunded', { orderId, customerId, paymentId: payment.paymentId, amount: payment.amount, reason }, causedBy(envelope))],
     );
   } catch (err) {
-    if (isConditionFailure(err)) return 'NOTHING_TO_REFUND';
+    if (isConditionFailure(err)) return 'NOTHING_TO_REFUND'; // a concurrent run refunded first (same refund id)
     throw err;
   }
   metrics.addMetric('PaymentsRefunded', MetricUnit.Count, 1);

@@ -1,9 +1,15 @@
-/** Reads order.paid from a queue delayed by the ack deadline: cancels (via rejection) what the tablet never confirmed. */
+/**
+ * restaurant-ack-timeout: the same order.paid, from a queue whose delivery delay is the ack deadline. Whatever the
+ * tablet has not acknowledged by then is TIMED_OUT and rejected (ACK_TIMEOUT), so the customer is refunded.
+ * An early delivery throws inside expireIfUnacknowledged, so the record is retried after the visibility timeout.
+ */
 import { createEventConsumer } from '../shared/event-consumer';
+import { logger } from '../shared/powertools';
 import { expireIfUnacknowledged } from './tablet';
 
 export const handler = createEventConsumer({
   'order.paid': async ({ envelope }) => {
-    await expireIfUnacknowledged(envelope);
+    const outcome = await expireIfUnacknowledged(envelope);
+    logger.info('ack deadline reached', { orderId: envelope.data.orderId, outcome });
   },
 });

@@ -1,4 +1,4 @@
-/** GET /orders/{id}/tracking: the shipment and its tracking points, oldest first. */
+/** tracking-api: GET /orders/{id}/tracking → the shipment and its tracking points, oldest first. */
 import { z } from 'zod';
 import { createApiHandler, HttpError, IdSchema, parseInput } from '../shared/http';
 import { getShipment, trackingPoints } from './shipments';
@@ -7,11 +7,10 @@ export const handler = createApiHandler({
   'GET /orders/{id}/tracking': async (req) => {
     const { id } = parseInput(z.strictObject({ id: IdSchema }), req.event.pathParameters, 'path');
     const shipment = await getShipment(id);
-    if (!shipment) throw new HttpError(404, 'NOT_FOUND', `no tracking for order ${id} yet: tracking starts once the restaurant accepts the order`);
-    const points = (await trackingPoints(id)).map((p) => ({ status: p.status, location: p.location, at: p.at }));
-    return {
-      statusCode: 200,
-      body: { orderId: id, shipmentId: shipment.shipmentId, courierId: shipment.courierId, status: shipment.status, points },
-    };
+    if (!shipment) {
+      throw new HttpError(404, 'NOT_FOUND', `no tracking for order ${id} yet: tracking starts once the restaurant accepts the order`);
+    }
+    const { shipmentId, courierId, status } = shipment;
+    return { statusCode: 200, body: { orderId: id, shipmentId, courierId, status, points: await trackingPoints(id) } };
   },
 });

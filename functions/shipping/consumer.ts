@@ -1,9 +1,11 @@
-/** Shipping assigns a courier once the restaurant has accepted the order. */
+/** shipping-consumer: restaurant.order-received → a shipment with an assigned courier, and order.shipped. */
 import { createEventConsumer } from '../shared/event-consumer';
+import { logger } from '../shared/powertools';
 import { createShipment } from './shipments';
 
 export const handler = createEventConsumer({
   'restaurant.order-received': async ({ envelope }) => {
-    await createShipment(envelope);
+    // False: the shipment exists already (a re-run), and its order.shipped was committed with it.
+    if (!(await createShipment(envelope))) logger.info('shipment exists already', { orderId: envelope.data.orderId });
   },
 });

@@ -1,54 +1,71 @@
 /**
- * The restaurant's tablet, simulated: after a delay it acknowledges, rejects, or stays silent (so the ack deadline
- * fires). TABLET_SIMULATOR_CONFIG: { ackDelayMs, rejectRate, silentRate, merchants: { id: ack|reject|silent } }.
- * A bad configuration fails at cold start, not by quietly acknowledging everything.
+ * tablet-simulator: plays the restaurant's tablet for restaurant.order-sent-to-tablet. After ackDelayMs it
+ * acknowledges, rejects, or stays silent (so the ack deadline fires), through the same domain functions the
+ * merchant API uses. TABLET_SIMULATOR_CONFIG: { ackDelayMs, rejectRate, silentRate, merchants: { id: behaviour } };
+ * a per-merchant behaviour wins, otherwise the rates decide at random. A bad configuration fails at cold start,
+ * not by quietly acknowledging everything.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { causedBy } from '../shared/contracts/events';
 import { createEventConsumer } from '../shared/event-consumer';
 import { jsonEnv } from '../shared/env';
 import { logger } from '../shared/powertools';
 import { acknowledgeOrder, rejectOrder } from '../restaurant/tablet';
+import { boundedDelay } from './pace';
 
-type Behaviour = 'ack' | 'reject' | 'silent';
-export interface TabletConfig {
-  ackDelayMs: number;
-  rejectRate: number;
-  silentRate: number;
-  merchants: Record<string, Behaviour>;
+const Behaviour = z.enum(['ack', 'reject', 'silent']);
+export type Behaviour = z.infer<typeof Behaviour>;
+const Rate = z.number().min(0).max(1);
+
+// Strict: a misspelt key ("rejectrate") is an error, not a silently ignored setting.
+const TabletConfigSchema = z
+  .strictObject({
+    /** At most 20 s: well under the 30 s function timeout (and shortened further at run time if needed). */
+    ackDelayMs: z.number().int().min(0).max(20_000).default(1000),
+    rejectRate: Rate.default(0),
+    silentRate: Rate.default(0),
+    merchants: z.record(z.string().min(1), Behaviour).default({}),
+  })
+  .refine((c) => c.rejectRate + c.silentRate <= 1, { message: 'rejectRate + silentRate must be at most 1', path: ['rejectRate'] });
+export type TabletConfig = z.infer<typeof TabletConfigSchema>;
+
+export function parseTabletConfig(raw: unknown): TabletConfig {
+  const parsed = TabletConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`TABLET_SIMULATOR_CONFIG is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
-export function parseTabletConfig(raw: Partial<TabletConfig>): TabletConfig {
-  const c = { ackDelayMs: raw.ackDelayMs ?? 1000, rejectRate: raw.rejectRate ?? 0, silentRate: raw.silentRate ?? 0, merchants: raw.merchants ?? {} };
-  const rate = (r: number) => typeof r === 'number' && r >= 0 && r <= 1;
-  if (!(c.ackDelayMs >= 0 && c.ackDelayMs <= 10_000) || !rate(c.rejectRate) || !rate(c.silentRate) || c.rejectRate + c.silentRate > 1) {
-    throw new Error(`TABLET_SIMULATOR_CONFIG is invalid: ${JSON.stringify(raw)}`);
-  }
-  for (const [m, b] of Object.entries(c.merchants)) if (!['ack', 'reject', 'silent'].includes(b)) throw new Error(`TABLET_SIMULATOR_CONFIG: merchant ${m} has unknown behaviour '${b}'`);
-  return c;
-}
+export const tabletConfigFromEnv = () => parseTabletConfig(jsonEnv<unknown>('TABLET_SIMULATOR_CONFIG', {}));
 
+/** `roll` in [0, 1): below silentRate → silent, then rejectRate → reject, else ack. */
 export function behaviourFor(config: TabletConfig, merchantId: string, roll = Math.random()): Behaviour {
-  if (config.merchants[merchantId]) return config.merchants[merchantId];
+  const fixed = config.merchants[merchantId];
+  if (fixed) return fixed;
   if (roll < config.silentRate) return 'silent';
   if (roll < config.silentRate + config.rejectRate) return 'reject';
   return 'ack';
 }
 
-const config = parseTabletConfig(jsonEnv('TABLET_SIMULATOR_CONFIG', {}));
+const config = tabletConfigFromEnv();
 
 export const handler = createEventConsumer({
-  'restaurant.order-sent-to-tablet': async ({ envelope }) => {
+  'restaurant.order-sent-to-tablet': async ({ envelope }, context) => {
     const { orderId, merchantId } = envelope.data;
     const behaviour = behaviourFor(config, merchantId);
-    await sleep(config.ackDelayMs);
+    if (behaviour === 'silent') {
+      logger.info('tablet stays silent: the ack deadline will decide', { orderId, merchantId });
+      return;
+    }
+    await sleep(boundedDelay(config.ackDelayMs, context));
     const correlation = causedBy(envelope);
     const outcome =
       behaviour === 'ack'
         ? await acknowledgeOrder({ orderId, merchantId, correlation })
-        : behaviour === 'reject'
-          ? await rejectOrder({ orderId, merchantId, correlation })
-          : 'SILENT';
+        : await rejectOrder({ orderId, merchantId, reason: 'kitchen cannot take the order (simulated tablet)', correlation });
+    // The event only exists once the row does, for this merchant: anything else is a wiring bug worth a retry/DLQ.
+    if (outcome === 'NOT_FOUND' || outcome === 'WRONG_MERCHANT') throw new Error(`tablet could not ${behaviour} order ${orderId}: ${outcome}`);
+    // ALREADY_DECIDED: the deadline won, or this is a re-run. Either way the order's fate is settled.
     logger.info('tablet answered', { orderId, merchantId, behaviour, outcome });
   },
 });

@@ -1,7 +1,7 @@
 /**
  * The payment provider the payments service talks to: HTTP when PAYMENT_PROVIDER_URL is set, else the simulator.
- * Every call is bounded by PAYMENT_PROVIDER_TIMEOUT_MS (3 s): a hung provider fails the record, which is retried
- * with the same idempotency key, instead of holding the batch until the Lambda timeout.
+ * Either one is wrapped with a timeout of PAYMENT_PROVIDER_TIMEOUT_MS (3 s): a hung provider fails the record,
+ * which is retried with the same idempotency key, instead of holding the batch until the Lambda timeout.
  */
 import { numberEnv } from '../../shared/env';
 import { httpProvider } from './http';
@@ -12,17 +12,25 @@ export * from './types';
 export { httpProvider } from './http';
 export { simulatedProvider } from './simulated';
 
+/** Reads its configuration on every call, so a change of environment (or a test) takes effect at once. */
 export function createPaymentProvider(): PaymentProvider {
-  return process.env.PAYMENT_PROVIDER_URL ? httpProvider(process.env.PAYMENT_PROVIDER_URL) : simulatedProvider();
+  const url = process.env.PAYMENT_PROVIDER_URL;
+  return withTimeout(url ? httpProvider(url) : simulatedProvider(), numberEnv('PAYMENT_PROVIDER_TIMEOUT_MS', 3000));
 }
 
-export async function withTimeout<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const timeoutMs = numberEnv('PAYMENT_PROVIDER_TIMEOUT_MS', 3000);
-  try {
-    return await call(AbortSignal.timeout(timeoutMs));
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') throw new ProviderUnavailableError(`provider did not answer within ${timeoutMs} ms`);
-    throw err;
-  }
+/** Bounds every call with AbortSignal.timeout; an abort becomes ProviderUnavailableError (transient, retry). */
+export function withTimeout(provider: PaymentProvider, timeoutMs: number): PaymentProvider {
+  const bounded = async <T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    try {
+      return await call(AbortSignal.timeout(timeoutMs));
+    } catch (err) {
+      const name = (err as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') throw new ProviderUnavailableError(`payment provider did not answer within ${timeoutMs} ms`, { cause: err });
+      throw err;
+    }
+  };
+  return {
+    charge: (request) => bounded((signal) => provider.charge(request, signal)),
+    refund: (request) => bounded((signal) => provider.refund(request, signal)),
+  };
 }

@@ -1,32 +1,32 @@
 /**
- * A simulated card provider. Its ledger is a DynamoDB table keyed by idempotency key, so a retried charge returns
- * the first outcome instead of charging again, across Lambda containers. Behaviour comes from
- * PAYMENT_SIMULATOR_CONFIG: latency, payment methods that are declined, and a rate of transient failures.
+ * A simulated card provider. Its ledger is a DynamoDB table keyed by idempotency key (a conditional put), so a
+ * repeated key returns the first outcome instead of charging again, across Lambda environments. Behaviour comes
+ * from PAYMENT_SIMULATOR_CONFIG: latency, payment methods that are declined, and a rate of transient errors —
+ * half of them after the ledger write, like a response lost on the wire, which only the idempotency key makes safe.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { ddb } from '../../shared/aws-clients';
 import { jsonEnv, requireEnv } from '../../shared/env';
 import { isConditionFailure } from '../../shared/outbox';
-import { ProviderUnavailableError, type ChargeResult, type PaymentProvider } from './types';
+import { ProviderUnavailableError, type ChargeResult, type PaymentProvider, type RefundResult } from './types';
 
-interface SimulatorConfig {
-  latencyMs: number;
-  declinedPaymentMethods: string[];
-  failureRate: number;
-}
+const SimulatorConfig = z.strictObject({
+  latencyMs: z.number().int().min(0).max(60_000).default(100),
+  declinedPaymentMethods: z.array(z.string()).default(['tok_declined']),
+  failureRate: z.number().min(0).max(1).default(0),
+});
+export type SimulatorConfig = z.infer<typeof SimulatorConfig>;
 
 export function simulatorConfig(): SimulatorConfig {
-  const c = jsonEnv<Partial<SimulatorConfig>>('PAYMENT_SIMULATOR_CONFIG', {});
-  const config = { latencyMs: c.latencyMs ?? 100, declinedPaymentMethods: c.declinedPaymentMethods ?? ['tok_declined'], failureRate: c.failureRate ?? 0 };
-  if (!(config.latencyMs >= 0) || !(config.failureRate >= 0 && config.failureRate <= 1) || !Array.isArray(config.declinedPaymentMethods)) {
-    throw new Error(`PAYMENT_SIMULATOR_CONFIG is invalid: ${JSON.stringify(c)}`);
-  }
-  return config;
+  const parsed = SimulatorConfig.safeParse(jsonEnv<unknown>('PAYMENT_SIMULATOR_CONFIG', {}));
+  if (!parsed.success) throw new Error(`PAYMENT_SIMULATOR_CONFIG is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
-/** Records the first outcome for a key; a later call with the same key gets that outcome back. */
+/** Records the first outcome for a key; every later call with that key gets the same outcome back. */
 async function once<T extends object>(key: string, decide: () => T): Promise<T> {
   const TableName = requireEnv('PROVIDER_LEDGER_TABLE_NAME');
   const existing = await ddb.send(new GetCommand({ TableName, Key: { pk: key }, ConsistentRead: true }));
@@ -42,23 +42,25 @@ async function once<T extends object>(key: string, decide: () => T): Promise<T> 
   }
 }
 
-export function simulatedProvider(config = simulatorConfig()): PaymentProvider {
-  const behave = async (signal: AbortSignal) => {
+export function simulatedProvider(config: SimulatorConfig = simulatorConfig()): PaymentProvider {
+  const call = async <T extends object>(key: string, decide: () => T, signal?: AbortSignal): Promise<T> => {
     await sleep(config.latencyMs, undefined, { signal });
-    if (Math.random() < config.failureRate) throw new ProviderUnavailableError('simulated provider error (503)');
+    const failure = Math.random() < config.failureRate ? (Math.random() < 0.5 ? 'before' : 'after') : undefined;
+    if (failure === 'before') throw new ProviderUnavailableError('simulated provider error (503)');
+    const result = await once(key, decide);
+    if (failure === 'after') throw new ProviderUnavailableError('simulated provider error after processing (response lost)');
+    return result;
   };
   return {
-    async charge(req, signal) {
-      await behave(signal);
-      return once<ChargeResult>(req.idempotencyKey, () =>
-        config.declinedPaymentMethods.includes(req.paymentMethod)
-          ? { outcome: 'DECLINED', reason: 'card declined' }
-          : { outcome: 'CHARGED', chargeId: `ch_${randomUUID().replaceAll('-', '').slice(0, 20)}` },
-      );
-    },
-    async refund(req, signal) {
-      await behave(signal);
-      return once(req.idempotencyKey, () => ({ refundId: `re_${randomUUID().replaceAll('-', '').slice(0, 20)}` }));
-    },
+    charge: (req, signal) =>
+      call<ChargeResult>(
+        req.idempotencyKey,
+        () =>
+          config.declinedPaymentMethods.includes(req.paymentMethod)
+            ? { outcome: 'DECLINED', reason: 'card declined' }
+            : { outcome: 'CHARGED', chargeId: `ch_${randomUUID().replaceAll('-', '').slice(0, 20)}` },
+        signal,
+      ),
+    refund: (req, signal) => call<RefundResult>(req.idempotencyKey, () => ({ refundId: `re_${randomUUID().replaceAll('-', '').slice(0, 20)}` }), signal),
   };
 }

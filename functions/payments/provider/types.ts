@@ -12,20 +12,22 @@ export interface RefundRequest {
   chargeId: string;
   amount: Money;
 }
+/** A decline is an answer, not an error: the card said no, and asking again with the same key says no again. */
 export type ChargeResult = { outcome: 'CHARGED'; chargeId: string } | { outcome: 'DECLINED'; reason: string };
 export interface RefundResult {
   refundId: string;
 }
 
+/** `signal` aborts the call; `createPaymentProvider` supplies one that fires at PAYMENT_PROVIDER_TIMEOUT_MS. */
 export interface PaymentProvider {
-  charge(request: ChargeRequest, signal: AbortSignal): Promise<ChargeResult>;
-  refund(request: RefundRequest, signal: AbortSignal): Promise<RefundResult>;
+  charge(request: ChargeRequest, signal?: AbortSignal): Promise<ChargeResult>;
+  refund(request: RefundRequest, signal?: AbortSignal): Promise<RefundResult>;
 }
 
-/** A transient provider problem (timeout, 5xx): the caller retries with the same idempotency key. */
+/** A transient provider problem (timeout, 5xx, throttling): the caller retries with the same idempotency key. */
 export class ProviderUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'ProviderUnavailableError';
   }
 }

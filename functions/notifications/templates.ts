@@ -1,0 +1,34 @@
+/** One short customer message per detail-type the notifications consumer subscribes to. */
+import type { DetailType, EventData } from '../shared/contracts/events';
+import { format } from '../shared/money';
+
+export interface Message {
+  subject: string;
+  body: string;
+}
+type Templates = { [T in DetailType]?: (d: EventData<T>) => Message };
+
+export const TEMPLATES = {
+  'order.created': (d) => ({ subject: 'We got your order', body: `Thanks! Order ${d.orderId} (${format(d.total)}) is placed; we are checking availability.` }),
+  'inventory.rejected': (d) => ({
+    subject: 'Sorry, we could not place your order',
+    body: `Order ${d.orderId} could not be placed: ${d.reason === 'OUT_OF_STOCK' ? 'some items are sold out' : 'some items are no longer on the menu'}. You were not charged.`,
+  }),
+  'payment.failed': (d) => ({ subject: 'Payment declined', body: `Your payment of ${format(d.amount)} for order ${d.orderId} was declined. You were not charged.` }),
+  'order.paid': (d) => ({ subject: 'Payment received', body: `We charged ${format(d.total)} for order ${d.orderId} and sent it to the restaurant.` }),
+  'restaurant.order-rejected': (d) => ({
+    subject: 'The restaurant cannot take your order',
+    body: `Order ${d.orderId} ${d.reason === 'ACK_TIMEOUT' ? 'was not confirmed by the restaurant in time' : 'was declined by the restaurant'}; a full refund is on its way.`,
+  }),
+  'order.shipped': (d) => ({ subject: 'On its way', body: `Order ${d.orderId} is with your courier.` }),
+  'order.delivered': (d) => ({ subject: 'Delivered', body: `Order ${d.orderId} was delivered. Enjoy your meal!` }),
+  'payment.refunded': (d) => ({ subject: 'Refund issued', body: `We refunded ${format(d.amount)} for order ${d.orderId}.` }),
+  'order.cancelled': (d) => ({ subject: 'Order cancelled', body: `Order ${d.orderId} was cancelled: ${d.reason}.` }),
+} satisfies Templates;
+
+export type NotifiedType = keyof typeof TEMPLATES;
+export const NOTIFIED_TYPES = Object.keys(TEMPLATES) as NotifiedType[];
+
+export function render<T extends NotifiedType>(detailType: T, data: EventData<T>): Message {
+  return (TEMPLATES[detailType] as (d: EventData<T>) => Message)(data);
+}

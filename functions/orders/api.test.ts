@@ -1,0 +1,200 @@
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { emitted } from '../../test/support/events';
+import { apiEvent, lambdaContext } from '../../test/support/lambda';
+import { useTables, type TestTables } from '../../test/support/tables';
+
+let t: TestTables;
+let api: typeof import('./api');
+
+const eur = (amount: number) => ({ amount, currency: 'EUR' as const });
+
+beforeAll(async () => {
+  t = await useTables();
+  process.env.POWERTOOLS_SERVICE_NAME = 'orders';
+  api = await import('./api');
+  for (const id of ['c1', 'c-list', 'c-other']) {
+    await t.doc.send(new PutCommand({ TableName: t.names.customers, Item: { pk: `CUSTOMER#${id}`, sk: 'PROFILE', customerId: id, paymentMethod: 'tok_visa' } }));
+  }
+  const products = [
+    { productId: 'pizza', merchantId: 'm1', name: 'Pizza', price: eur(1250), available: true },
+    { productId: 'cola', merchantId: 'm1', name: 'Cola', price: eur(399), available: true },
+    { productId: 'burger', merchantId: 'm2', name: 'Burger', price: eur(990), available: true },
+    { productId: 'soup', merchantId: 'm1', name: 'Soup', price: eur(500), available: false },
+  ];
+  for (const p of products) await t.doc.send(new PutCommand({ TableName: t.names.catalog, Item: { pk: `PRODUCT#${p.productId}`, sk: 'PRODUCT', ...p } }));
+});
+
+async function call(input: Parameters<typeof apiEvent>[0]) {
+  const event = apiEvent(input);
+  const res = await api.handler(event, lambdaContext('orders-api'));
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers ?? {}, requestId: event.requestContext.requestId };
+}
+const post = (body: unknown, headers: Record<string, string> = {}) => call({ method: 'POST', resource: '/orders', path: '/orders', body, headers });
+const getOne = (id: string) => call({ method: 'GET', resource: '/orders/{id}', path: `/orders/${id}`, pathParameters: { id } });
+const list = (query: Record<string, string>) => call({ method: 'GET', resource: '/orders', path: '/orders', query });
+
+const rows = async () => (await t.doc.send(new ScanCommand({ TableName: t.names.orders, ConsistentRead: true }))).Items ?? [];
+const outboxCount = async () => (await emitted(t.doc, t.names.outbox)).length;
+const valid = { customerId: 'c1', merchantId: 'm1', items: [{ productId: 'pizza', quantity: 2 }, { productId: 'cola', quantity: 3 }] };
+
+describe('POST /orders', () => {
+  it('prices the order from the catalog and commits the order with exactly one order.created', async () => {
+    const res = await post({ ...valid }, { 'x-correlation-id': 'corr-place-1' });
+    expect(res.status).toBe(202);
+    const { orderId } = res.body;
+    expect(res.body).toEqual({ orderId, status: 'PLACED' });
+    expect(orderId).toMatch(/^ord_[0-9a-f]{24}$/);
+    expect(res.headers.location).toBe(`/orders/${orderId}`);
+
+    const items = [
+      { productId: 'pizza', name: 'Pizza', quantity: 2, unitPrice: eur(1250) },
+      { productId: 'cola', name: 'Cola', quantity: 3, unitPrice: eur(399) },
+    ];
+    const [row] = (await rows()).filter((r) => r.orderId === orderId);
+    expect(row).toEqual({
+      pk: `ORDER#${orderId}`,
+      sk: 'ORDER',
+      orderId,
+      customerId: 'c1',
+      merchantId: 'm1',
+      items,
+      total: eur(2 * 1250 + 3 * 399),
+      status: 'PLACED',
+      statusRank: 0,
+      milestones: { PLACED: row.createdAt },
+      createdAt: row.createdAt,
+      updatedAt: row.createdAt,
+      correlationId: 'corr-place-1',
+    });
+    const events = await emitted(t.doc, t.names.outbox, undefined, orderId);
+    expect(events).toHaveLength(1);
+    expect(events[0].detailType).toBe('order.created');
+    expect(events[0].detail.data).toEqual({ orderId, customerId: 'c1', merchantId: 'm1', items, total: eur(3697) });
+    expect(events[0].detail.metadata).toMatchObject({ correlationId: 'corr-place-1', causationId: res.requestId });
+  });
+
+  it('answers 4xx naming the field for bad input, and writes nothing', async () => {
+    const line = (productId: string, quantity: number) => ({ productId, quantity });
+    const cases: [string, unknown, Record<string, string>, number, string][] = [
+      ['no lines', { ...valid, items: [] }, {}, 400, 'body.items'],
+      ['21 lines', { ...valid, items: Array.from({ length: 21 }, (_, i) => line(`p${i}`, 1)) }, {}, 400, 'body.items'],
+      ['quantity 0', { ...valid, items: [line('pizza', 0)] }, {}, 400, 'body.items.0.quantity'],
+      ['quantity 51', { ...valid, items: [line('pizza', 51)] }, {}, 400, 'body.items.0.quantity'],
+      ['fractional quantity', { ...valid, items: [line('pizza', 1.5)] }, {}, 400, 'body.items.0.quantity'],
+      ['quantity as string', { ...valid, items: [{ productId: 'pizza', quantity: '1' }] }, {}, 400, 'body.items.0.quantity'],
+      ['client-sent price', { ...valid, total: 1 }, {}, 400, 'body'],
+      ['unknown line field', { ...valid, items: [{ ...line('pizza', 1), unitPrice: 1 }] }, {}, 400, 'body.items.0'],
+      ['duplicate product', { ...valid, items: [line('pizza', 1), line('pizza', 2)] }, {}, 400, 'body.items'],
+      ['bad product id', { ...valid, items: [line('pizza 1', 1)] }, {}, 400, 'body.items.0.productId'],
+      ['missing customer id', { merchantId: 'm1', items: [line('pizza', 1)] }, {}, 400, 'body.customerId'],
+      ['bad idempotency key', valid, { 'Idempotency-Key': 'has space' }, 400, 'header.idempotency-key'],
+      ['too long idempotency key', valid, { 'Idempotency-Key': 'k'.repeat(65) }, 400, 'header.idempotency-key'],
+      ['unknown customer', { ...valid, customerId: 'c-nobody' }, {}, 404, 'body.customerId'],
+      ['unknown product', { ...valid, items: [line('pizza', 1), line('ghost', 1)] }, {}, 422, 'body.items.1.productId'],
+      ["another merchant's product", { ...valid, items: [line('burger', 1)] }, {}, 422, 'body.items.0.productId'],
+      ['product off the menu', { ...valid, items: [line('soup', 1)] }, {}, 422, 'body.items.0.productId'],
+    ];
+    const [ordersBefore, eventsBefore] = [(await rows()).length, await outboxCount()];
+    for (const [name, body, headers, status, field] of cases) {
+      const res = await post(body, headers);
+      expect(res.status, name).toBe(status);
+      expect(res.body.error.fields.map((f: { field: string }) => f.field), name).toEqual([field]);
+    }
+    expect((await rows()).length).toBe(ordersBefore);
+    expect(await outboxCount()).toBe(eventsBefore);
+  });
+
+  it('with an Idempotency-Key: a retry (any line order), even concurrent ones, gets the same order; one row, one event', async () => {
+    const key = { 'Idempotency-Key': 'retry-me_1' };
+    const first = await post(valid, key);
+    const reordered = await post({ merchantId: 'm1', items: [...valid.items].reverse(), customerId: 'c1' }, key);
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => post(valid, key)));
+    for (const res of [first, reordered, ...concurrent]) expect([res.status, res.body]).toEqual([202, { orderId: first.body.orderId, status: 'PLACED' }]);
+    expect((await rows()).filter((r) => r.orderId === first.body.orderId)).toHaveLength(1);
+    expect(await emitted(t.doc, t.names.outbox, undefined, first.body.orderId)).toHaveLength(1);
+    expect(first.body.orderId).toBe(api.orderIdFor('c1', 'retry-me_1')); // derived, so it survives a crash
+  });
+
+  it('refuses a key reused for a different order with 409, and scopes keys per customer', async () => {
+    const key = { 'Idempotency-Key': 'reuse' };
+    const first = await post(valid, key);
+    const [ordersBefore, eventsBefore] = [(await rows()).length, await outboxCount()];
+    const other = await post({ ...valid, items: [{ productId: 'pizza', quantity: 1 }] }, key);
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', fields: [{ field: 'header.idempotency-key' }] });
+    expect([(await rows()).length, await outboxCount()]).toEqual([ordersBefore, eventsBefore]);
+
+    const otherCustomer = await post({ ...valid, customerId: 'c-other' }, key);
+    expect(otherCustomer.status).toBe(202);
+    expect(otherCustomer.body.orderId).not.toBe(first.body.orderId);
+  });
+
+  it('without a key, every request is a new order', async () => {
+    const [a, b] = await Promise.all([post(valid), post(valid)]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect(a.body.orderId).not.toBe(b.body.orderId);
+  });
+});
+
+describe('GET /orders/{id}', () => {
+  it('shows the order with its history in time order', async () => {
+    const placed = await post(valid);
+    const res = await getOne(placed.body.orderId);
+    expect(res.status).toBe(200);
+    const { createdAt } = res.body;
+    expect(res.body).toEqual({
+      orderId: placed.body.orderId,
+      customerId: 'c1',
+      merchantId: 'm1',
+      status: 'PLACED',
+      items: [
+        { productId: 'pizza', name: 'Pizza', quantity: 2, unitPrice: eur(1250) },
+        { productId: 'cola', name: 'Cola', quantity: 3, unitPrice: eur(399) },
+      ],
+      total: eur(3697),
+      history: [{ status: 'PLACED', at: createdAt }],
+      createdAt,
+      updatedAt: createdAt,
+    });
+  });
+
+  it('answers 404 for an unknown order and 400 for a malformed id', async () => {
+    expect((await getOne('ord_nope')).status).toBe(404);
+    const bad = await getOne('a b');
+    expect([bad.status, bad.body.error.fields[0].field]).toEqual([400, 'path.id']);
+  });
+});
+
+describe('GET /orders?customerId=', () => {
+  it("pages through one customer's orders, newest first", async () => {
+    const placed = [];
+    for (let i = 0; i < 3; i++) placed.push((await post({ ...valid, customerId: 'c-list' })).body.orderId);
+    const page1 = await list({ customerId: 'c-list', limit: '2' });
+    expect(page1.status).toBe(200);
+    expect(page1.body.items).toHaveLength(2);
+    expect(page1.body.nextCursor).toEqual(expect.any(String));
+    const page2 = await list({ customerId: 'c-list', limit: '2', cursor: page1.body.nextCursor });
+    const all = [...page1.body.items, ...page2.body.items];
+    expect(all.map((o) => o.orderId).sort()).toEqual([...placed].sort());
+    expect(all.every((o) => o.customerId === 'c-list')).toBe(true);
+    const times = all.map((o) => o.createdAt);
+    expect(times).toEqual([...times].sort().reverse());
+    // The last page may or may not carry a cursor (DynamoDB's choice); following it yields nothing more.
+    if (page2.body.nextCursor) expect((await list({ customerId: 'c-list', cursor: page2.body.nextCursor })).body.items).toEqual([]);
+  });
+
+  it('answers 400 naming the query field', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'query.customerId'],
+      [{ customerId: 'bad id' }, 'query.customerId'],
+      [{ customerId: 'c1', limit: '51' }, 'query.limit'],
+      [{ customerId: 'c1', limit: '0' }, 'query.limit'],
+      [{ customerId: 'c1', cursor: 'not-a-cursor' }, 'query.cursor'],
+    ];
+    for (const [query, field] of cases) {
+      const res = await list(query);
+      expect([res.status, res.body.error.fields[0].field], JSON.stringify(query)).toEqual([400, field]);
+    }
+  });
+});
