@@ -23,6 +23,14 @@ export interface PlatformConfig {
   target: Target;
   /** Seconds a restaurant has to acknowledge a paid order before it is cancelled and refunded (max 900: SQS delay). */
   restaurantAckDeadlineSeconds: number;
+  /**
+   * The delivery SLI's deadline: a charged order not received by the restaurant within it is "lost" until it is
+   * received or compensated. Shorter than the ack deadline on purpose: people are paged before customers are
+   * refunded automatically, so there is time to fix the path and redrive (docs/observability.md).
+   */
+  deliverySliSeconds: number;
+  /** Where alarm notifications go (an email subscription on the alarm topic), from `-c alarmEmail=…`. */
+  alarmEmail?: string;
   tabletSimulator: TabletSimulatorConfig;
   courierSimulator: { stepDelayMs: number };
   paymentSimulator: { latencyMs: number; declinedPaymentMethods: string[]; failureRate: number };
@@ -33,33 +41,46 @@ export interface PlatformConfig {
 // The demo merchants whose tablets misbehave on purpose (see scripts/seed-data.ts and the README).
 const DEMO_TABLET_OVERRIDES: TabletSimulatorConfig['merchants'] = { 'm-closed': 'reject', 'm-silent': 'silent' };
 
-const SPEEDS: Record<SimulationSpeed, Omit<PlatformConfig, 'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds'> & { ackDeadline: number }> = {
+const SPEEDS: Record<SimulationSpeed, Omit<PlatformConfig, 'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'alarmEmail'> & { ackDeadline: number; sliDeadline: number }> = {
   demo: {
-    ackDeadline: 120,
+    ackDeadline: 300,
+    sliDeadline: 120,
     tabletSimulator: { ackDelayMs: 1500, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
     courierSimulator: { stepDelayMs: 1000 },
     paymentSimulator: { latencyMs: 150, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
   },
   test: {
-    ackDeadline: 3,
+    ackDeadline: 12,
+    sliDeadline: 5,
     tabletSimulator: { ackDelayMs: 50, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
     courierSimulator: { stepDelayMs: 20 },
     paymentSimulator: { latencyMs: 10, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
   },
 };
 
-/** Reads `-c target=…`, `-c speed=demo|test` and `-c restaurantAckDeadlineSeconds=…`; anything unknown fails synth. */
+/**
+ * Reads `-c target=…`, `-c speed=demo|test`, `-c restaurantAckDeadlineSeconds=…`, `-c deliverySliSeconds=…` and
+ * `-c alarmEmail=…`; anything invalid fails synth.
+ */
 export function readConfig(node: Node): PlatformConfig {
   const target = String(node.tryGetContext('target') ?? 'aws') as Target;
   if (!TARGETS.includes(target)) throw new Error(`context 'target' must be one of ${TARGETS.join(', ')}, got '${target}'`);
   const speed = String(node.tryGetContext('speed') ?? 'demo') as SimulationSpeed;
   if (!(speed in SPEEDS)) throw new Error(`context 'speed' must be demo or test, got '${speed}'`);
-  const { ackDeadline, ...simulation } = SPEEDS[speed];
+  const { ackDeadline, sliDeadline, ...simulation } = SPEEDS[speed];
   const deadlineContext = node.tryGetContext('restaurantAckDeadlineSeconds');
   // An explicit -c on the command line wins; cdk.json's default only applies to the demo speed.
   const restaurantAckDeadlineSeconds = speed === 'test' ? ackDeadline : Number(deadlineContext ?? ackDeadline);
   if (!Number.isInteger(restaurantAckDeadlineSeconds) || restaurantAckDeadlineSeconds < 1 || restaurantAckDeadlineSeconds > 900) {
     throw new Error(`restaurantAckDeadlineSeconds must be an integer from 1 to 900, got '${deadlineContext}'`);
   }
-  return { target, restaurantAckDeadlineSeconds, ...simulation, awsOnly: target === 'aws' };
+  const sliContext = node.tryGetContext('deliverySliSeconds');
+  const deliverySliSeconds = speed === 'test' ? sliDeadline : Number(sliContext ?? sliDeadline);
+  if (!Number.isInteger(deliverySliSeconds) || deliverySliSeconds < 1 || deliverySliSeconds >= restaurantAckDeadlineSeconds) {
+    // Equal or longer and compensation always wins the race: lost orders would be refunded before anyone saw them.
+    throw new Error(`deliverySliSeconds must be an integer from 1 to below restaurantAckDeadlineSeconds (${restaurantAckDeadlineSeconds}), got '${sliContext ?? sliDeadline}'`);
+  }
+  const alarmEmail = node.tryGetContext('alarmEmail') as string | undefined;
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`context 'alarmEmail' is not an email address: '${alarmEmail}'`);
+  return { target, restaurantAckDeadlineSeconds, deliverySliSeconds, alarmEmail, ...simulation, awsOnly: target === 'aws' };
 }

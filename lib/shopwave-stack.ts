@@ -5,7 +5,10 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from './config';
 import { DataTables, TABLE_ENV, type TableKey } from './constructs/data-tables';
+import { DeliveryReconciler } from './constructs/delivery-reconciler';
 import { EventConsumer } from './constructs/event-consumer';
+import { OperationalAlarms } from './constructs/operational-alarms';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OutboxRelay } from './constructs/outbox-relay';
 import { PublicApi } from './constructs/public-api';
 import { ServiceFunction } from './constructs/service-function';
@@ -29,7 +32,7 @@ export class ShopWaveStack extends Stack {
     const { config } = props;
     const tables = (this.tables = new DataTables(this, 'Data'));
     const bus = (this.bus = new EventBus(this, 'Bus', { eventBusName: `${id}Bus` }));
-    new OutboxRelay(this, 'OutboxRelay', { config, outbox: tables.outbox, bus });
+    const relay = new OutboxRelay(this, 'OutboxRelay', { config, outbox: tables.outbox, bus });
 
     /** Grants table access and passes the table names. `outbox` is write-only (PutItem inside transactions). */
     const access = (fn: LambdaFunction, use: { write?: TableKey[]; read?: TableKey[]; outbox?: boolean; idempotency?: boolean }) => {
@@ -119,6 +122,7 @@ export class ShopWaveStack extends Stack {
         'order.delivered',
         'payment.refunded',
         'order.cancelled',
+        'order.delivery-overdue',
       ],
     });
     access(notifications.fn, { write: ['notifications'], idempotency: true });
@@ -148,6 +152,10 @@ export class ShopWaveStack extends Stack {
     });
     access(courier.fn, { write: ['shipping'], outbox: true, idempotency: true });
 
+    // --- Operations: the delivery SLI's reconciler ------------------------------------------------------------
+    const reconciler = new DeliveryReconciler(this, 'DeliveryReconciler', { config });
+    access(reconciler.fn, { write: ['orders'], outbox: true });
+
     // --- Public API ------------------------------------------------------------------------------------------
     const health = apiFunction('HealthApi', 'health');
     const catalogApi = apiFunction('CatalogApi', 'catalog');
@@ -174,7 +182,42 @@ export class ShopWaveStack extends Stack {
       ],
     });
 
+    // --- Alarms (to one SNS topic) and the three-audience dashboard (docs/observability.md) ------------------
+    const alarms = new OperationalAlarms(this, 'Alarms', { config });
+    alarms.addDeliverySli(config.deliverySliSeconds);
+    alarms.addOutboxRelay();
+    alarms.addApi(api.api);
+    alarms.notify(relay.dlqAlarm);
+    const functions: Record<string, LambdaFunction> = {
+      OutboxRelay: relay.fn,
+      DeliveryReconciler: reconciler.fn,
+      HealthApi: health,
+      CatalogApi: catalogApi,
+      CustomersApi: customersApi,
+      OrdersApi: ordersApi,
+      TrackingApi: trackingApi,
+    };
+    for (const [id, c] of Object.entries(this.consumers)) {
+      functions[id] = c.fn;
+      alarms.notify(c.dlqAlarm);
+      alarms.addQueueBacklog(id, c.queue, c.deliveryDelay);
+    }
+    for (const [id, fn] of Object.entries(functions)) alarms.addFunction(id, fn);
+
+    new OperationsDashboard(this, 'Operations', {
+      api: api.api,
+      functions,
+      queues: Object.fromEntries(Object.entries(this.consumers).map(([id, c]) => [id, c.queue])),
+      deadLetterQueues: {
+        ...Object.fromEntries(Object.entries(this.consumers).map(([id, c]) => [id, c.deadLetterQueue])),
+        OutboxRelay: relay.deadLetterQueue,
+      },
+      tables: Object.fromEntries((Object.keys(TABLE_ENV) as TableKey[]).map((key) => [key, tables[key]])),
+      alarms: alarms.alarms,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: api.api.url });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     for (const key of ['catalog', 'customers', 'inventory', 'orders'] as const) {
       new CfnOutput(this, `${key[0].toUpperCase()}${key.slice(1)}TableName`, { value: tables[key].tableName });

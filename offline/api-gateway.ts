@@ -4,7 +4,7 @@
  * Served at the root (http://localhost:PORT/products), not under the stage name.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvocationError, type LambdaRuntime } from './lambda-runtime';
 import type { ApiRouteModel, RestApiModel } from './model';
@@ -42,6 +42,13 @@ export function matchRoute(routes: ApiRouteModel[], method: string, path: string
   return best && { route: best.route, params: best.params };
 }
 
+export interface ApiGatewayHooks {
+  /** What API Gateway would report to CloudWatch (AWS/ApiGateway Count, 4XXError, 5XXError, Latency) per request. */
+  onRequest?: (r: { apiName: string; status: number; latencyMs: number }) => void;
+  /** Local pages served beside the API (the /ops page); true when it answered the request. */
+  local?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | Promise<boolean>;
+}
+
 export class ApiGatewayEmulator {
   private server?: Server;
   url = '';
@@ -50,6 +57,7 @@ export class ApiGatewayEmulator {
     private readonly api: RestApiModel,
     private readonly runtime: LambdaRuntime,
     private readonly accountId: string,
+    private readonly hooks: ApiGatewayHooks = {},
   ) {}
 
   private async buildEvent(req: IncomingMessage, route: ApiRouteModel, params: Record<string, string>, body: Buffer) {
@@ -101,14 +109,24 @@ export class ApiGatewayEmulator {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c)).on('end', async () => {
-        const send = (status: number, headers: Record<string, string | string[]>, body: string | Buffer) => {
-          if (!res.headersSent) res.writeHead(status, headers).end(body);
+        const started = Date.now();
+        const body = Buffer.concat(chunks);
+        try {
+          if (this.hooks.local && (await this.hooks.local(req, res, body))) return;
+        } catch (err) {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(String((err as Error).stack ?? err));
+          return;
+        }
+        const send = (status: number, headers: Record<string, string | string[]>, payload: string | Buffer) => {
+          if (res.headersSent) return;
+          res.writeHead(status, headers).end(payload);
+          this.hooks.onRequest?.({ apiName: this.api.name, status, latencyMs: Date.now() - started });
         };
         const path = new URL(req.url ?? '/', 'http://localhost').pathname;
         const match = matchRoute(this.api.routes, req.method ?? 'GET', path);
         if (!match?.route.functionLogicalId) return send(403, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Missing Authentication Token' }));
         try {
-          const event = await this.buildEvent(req, match.route, match.params, Buffer.concat(chunks));
+          const event = await this.buildEvent(req, match.route, match.params, body);
           const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('integration timeout')), INTEGRATION_TIMEOUT_MS).unref());
           const result = await Promise.race([this.runtime.invoke<any>(match.route.functionLogicalId, event), timeout]);
           if (!result || typeof result.statusCode !== 'number') throw new InvocationError(match.route.functionLogicalId, 'MalformedProxyResponse', 'no statusCode');

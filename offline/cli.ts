@@ -1,20 +1,40 @@
 /**
  * `npm start`: the whole platform on this machine (no Docker, no AWS account), seeded with the demo data.
- * PORT sets the API port (default 3000). Function logs go to .offline/logs/<function>.log.
+ *   npm start [-- --fault <name>] [--traffic <orders per minute>]
+ * PORT sets the API port (default 3000). Function logs go to .offline/logs/<function>.log; the operations page is
+ * at /ops. `--fault` switches on a game-day fault (functions/shared/game-day.ts), `--traffic` places demo orders.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseArgs } from 'node:util';
+import { FAULTS, type Fault } from '../functions/shared/game-day';
 import { seedDemoData } from '../scripts/seed-data';
 import { startPlatform } from './platform';
+import { startTraffic } from './traffic';
 
-const command = process.argv[2] ?? 'start';
-if (command !== 'start') {
-  console.error(`usage: tsx offline/cli.ts start`);
+const USAGE = `usage: tsx offline/cli.ts start [--fault ${Object.keys(FAULTS).join('|')}] [--traffic <orders per minute>]`;
+let args: ReturnType<typeof parseArgs<{ options: { fault: { type: 'string'; multiple: true }; traffic: { type: 'string' } }; allowPositionals: true }>>;
+try {
+  args = parseArgs({ options: { fault: { type: 'string', multiple: true }, traffic: { type: 'string' } }, allowPositionals: true });
+} catch (err) {
+  console.error(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const [command = 'start'] = args.positionals;
+const faults = (args.values.fault ?? []) as Fault[];
+const trafficPerMinute = args.values.traffic === undefined ? 0 : Number(args.values.traffic);
+const unknownFault = faults.find((f) => !(f in FAULTS));
+if (command !== 'start' || unknownFault || !Number.isFinite(trafficPerMinute) || trafficPerMinute < 0 || trafficPerMinute > 600) {
+  console.error(unknownFault ? `unknown fault '${unknownFault}'\n${USAGE}` : USAGE);
   process.exit(2);
 }
 
 const started = Date.now();
-const platform = await startPlatform({ port: Number(process.env.PORT ?? 3000), logs: 'file' });
+const platform = await startPlatform({
+  port: Number(process.env.PORT ?? 3000),
+  logs: 'file',
+  onAlarm: (t) => console.log(`${new Date(t.at).toLocaleTimeString()} alarm ${t.alarmName}: ${t.from} → ${t.to} (${t.reason})`),
+});
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } }));
 const seeded = await seedDemoData({
   doc,
@@ -29,7 +49,11 @@ console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed
     -d '{"customerId":"c-alice","merchantId":"m-pizza","items":[{"productId":"p-margherita","quantity":2}]}'
   curl -s ${api}/orders/<orderId>
 
+  operations page (dashboards, alarms, DLQs, lost orders): ${api}/ops
+${faults.map((f) => `  GAME DAY FAULT ON: ${f} — ${FAULTS[f]}\n`).join('')}${trafficPerMinute ? `  placing ${trafficPerMinute} demo orders a minute\n` : ''}
 Ctrl-C stops it.`);
+if (faults.length) platform.setFaults(faults);
+const traffic = trafficPerMinute ? startTraffic(api, trafficPerMinute) : undefined;
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -37,6 +61,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     console.log('stopping…');
+    traffic?.stop();
     await platform.stop();
     process.exit(0);
   });

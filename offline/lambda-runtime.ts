@@ -12,6 +12,8 @@ import { Worker } from 'node:worker_threads';
 import type { FunctionModel, OfflineNaming } from './model';
 
 export type LogSink = (functionName: string, stream: 'stdout' | 'stderr', line: string) => void;
+/** What Lambda would report to CloudWatch (AWS/Lambda Invocations, Errors, Duration) for one invocation. */
+export type InvocationListener = (r: { functionName: string; durationMs: number; error?: string }) => void;
 
 export class InvocationError extends Error {
   constructor(
@@ -28,6 +30,8 @@ interface Environment {
   worker: Worker;
   ready: Promise<void>;
   busy: boolean;
+  /** Started with an environment that has since changed: discarded after its current invocation. */
+  stale?: boolean;
 }
 
 const WORKER_FILE = path.join(import.meta.dirname, 'lambda-worker.mjs');
@@ -38,9 +42,31 @@ export class LambdaRuntime {
 
   constructor(
     functions: FunctionModel[],
-    private readonly options: { naming: OfflineNaming; endpointEnv: Record<string, string>; extraEnv?: Record<string, string>; logSink: LogSink; maxEnvironments?: number },
+    private options: {
+      naming: OfflineNaming;
+      endpointEnv: Record<string, string>;
+      extraEnv?: Record<string, string>;
+      logSink: LogSink;
+      maxEnvironments?: number;
+      onInvocation?: InvocationListener;
+    },
   ) {
     for (const fn of functions) this.pools.set(fn.logicalId, { fn, envs: [], waiting: [] });
+  }
+
+  /**
+   * Replaces the extra environment of every function (a game-day fault switched on or off), as
+   * UpdateFunctionConfiguration does: idle environments are discarded now, busy ones after their invocation.
+   */
+  setExtraEnv(extraEnv: Record<string, string> | undefined): void {
+    this.options.extraEnv = extraEnv;
+    for (const pool of this.pools.values()) {
+      for (const env of pool.envs) {
+        if (env.busy) env.stale = true;
+        else void env.worker.terminate();
+      }
+      pool.envs = pool.envs.filter((e) => e.busy);
+    }
   }
 
   find(nameOrId: string): FunctionModel {
@@ -110,7 +136,7 @@ export class LambdaRuntime {
   private release(id: string, env: Environment, discard: boolean): void {
     const pool = this.pools.get(id)!;
     env.busy = false;
-    if (discard) {
+    if (discard || env.stale) {
       pool.envs = pool.envs.filter((e) => e !== env);
       void env.worker.terminate();
     }
@@ -121,6 +147,8 @@ export class LambdaRuntime {
     const fn = this.find(nameOrId);
     const env = await this.acquire(fn.logicalId);
     let discard = false;
+    const started = Date.now();
+    let error: string | undefined;
     try {
       await env.ready;
       const id = randomUUID();
@@ -147,9 +175,12 @@ export class LambdaRuntime {
       });
     } catch (err) {
       if (!(err instanceof InvocationError)) discard = true; // failed to start
-      throw err instanceof InvocationError ? err : new InvocationError(fn.functionName, 'Runtime.InitError', (err as Error).message);
+      const failure = err instanceof InvocationError ? err : new InvocationError(fn.functionName, 'Runtime.InitError', (err as Error).message);
+      error = failure.errorType;
+      throw failure;
     } finally {
       this.release(fn.logicalId, env, discard);
+      this.options.onInvocation?.({ functionName: fn.functionName, durationMs: Date.now() - started, error });
     }
   }
 

@@ -146,6 +146,16 @@ export interface SsmParameterModel {
   value: string;
 }
 
+export type { AlarmModel } from './alarms';
+import type { AlarmModel } from './alarms';
+
+export interface DashboardModel {
+  logicalId: string;
+  name: string;
+  /** The DashboardBody, resolved and parsed: `{ widgets: [{ type, x, y, width, height, properties }] }`. */
+  body: any;
+}
+
 export interface PlatformModel {
   stackName: string;
   naming: OfflineNaming;
@@ -157,6 +167,8 @@ export interface PlatformModel {
   eventSourceMappings: EventSourceMappingModel[];
   restApis: RestApiModel[];
   parameters: SsmParameterModel[];
+  alarms: AlarmModel[];
+  dashboards: DashboardModel[];
   /** Stack outputs, resolved */
   outputs: Record<string, string>;
 }

@@ -6,13 +6,17 @@
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startFauxqs } from 'fauxqs';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { EventBridgeEmulator, type EventListener, type PutEventsEntry } from './eventbridge-emulator';
 import { EventSourcePollers } from './event-source-pollers';
+import { AlarmEvaluator, type AlarmTransition } from './alarms';
 import { ApiGatewayEmulator } from './api-gateway';
+import { MetricStore } from './metrics';
+import { opsHandler } from './ops';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
 import type { PlatformModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
@@ -29,10 +33,13 @@ export interface PlatformOptions {
   dynamodbEndpoint?: string;
   resourcePrefix?: string;
   /**
-   * Accelerates time for tests: queue visibility timeouts and scheduled rules run at this fraction of the
-   * template's durations (1 = as deployed). Delivery delays (the restaurant ack deadline) are not scaled.
+   * Accelerates time for tests: queue visibility timeouts, scheduled rules and metric periods (alarm evaluation)
+   * run at this fraction of the template's durations (1 = as deployed). Delivery delays (the restaurant ack
+   * deadline), function timeouts and the ages measured in seconds (message age, order age) are not scaled.
    */
   timeScale?: number;
+  /** Called on every alarm state change (npm start prints them). */
+  onAlarm?: (t: AlarmTransition) => void;
   extraFunctionEnv?: Record<string, string>;
   logs?: 'console' | 'file' | 'silent';
 }
@@ -48,6 +55,13 @@ export interface Platform {
   tableName(logicalIdPrefix: string): string;
   queueUrl(logicalIdPrefix: string): string;
   sqsClient(): SQSClient;
+  /** The CloudWatch metrics offline: EMF lines of every function, plus what Lambda, SQS and API Gateway report. */
+  metrics: MetricStore;
+  /** The template's alarms, evaluated on `metrics` every metric minute. */
+  alarms: AlarmEvaluator;
+  /** Switches game-day faults (functions/shared/game-day.ts) on every function; [] clears them. */
+  setFaults(faults: string[]): void;
+  faults(): string[];
   stop(): Promise<void>;
 }
 
@@ -93,7 +107,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const templatePath = opts.templatePath ?? path.join(ROOT, 'cdk.out', 'ShopWave.template.json');
   const stackName = opts.stackName ?? 'ShopWave';
   const timeScale = opts.timeScale ?? 1;
-  const log = logSinkFor(opts.logs ?? 'file');
+  const metrics = new MetricStore({ msPerMetricSecond: 1000 * timeScale });
+  const sink = logSinkFor(opts.logs ?? 'file');
+  // Like CloudWatch Logs: EMF documents a function prints become metrics.
+  const log: LogSink = (fn, stream, line) => {
+    if (stream === 'stdout' && line.includes('"_aws"')) metrics.ingestLogLine(line);
+    sink(fn, stream, line);
+  };
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);
@@ -139,6 +159,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     }
 
     let runtime: LambdaRuntime;
+    let activeFaults: string[] = [];
+    const functionEnv = () => ({ ...opts.extraFunctionEnv, ...(activeFaults.length ? { SHOPWAVE_FAULTS: activeFaults.join(',') } : {}) });
     const bus = new EventBridgeEmulator(model, {
       toQueue: async (arn, body) => {
         const queue = model.queues.find((q) => q.arn === arn);
@@ -158,8 +180,14 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         AWS_ENDPOINT_URL_SQS: sqsEndpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventbridge,
       },
-      extraEnv: opts.extraFunctionEnv,
+      extraEnv: functionEnv(),
       logSink: log,
+      onInvocation: ({ functionName, durationMs, error }) => {
+        const d = { namespace: 'AWS/Lambda', dimensions: { FunctionName: functionName }, timestamp: Date.now() };
+        metrics.put({ ...d, name: 'Invocations', value: 1, unit: 'Count' });
+        metrics.put({ ...d, name: 'Errors', value: error ? 1 : 0, unit: 'Count' });
+        metrics.put({ ...d, name: 'Duration', value: durationMs, unit: 'Milliseconds' });
+      },
     });
     stoppers.push(() => runtime.stop());
 
@@ -184,8 +212,59 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       stoppers.push(async () => clearInterval(timer));
     }
 
+    // What SQS reports to CloudWatch, sampled once a metric minute. Ages are real seconds (not scaled).
+    const sampleQueues = () => {
+      const now = Date.now();
+      for (const q of model.queues) {
+        const inspected = fauxqs.inspectQueue(q.queueName);
+        if (!inspected) continue;
+        const waiting = [...inspected.messages.ready, ...inspected.messages.inflight.map((i) => i.message)];
+        const d = { namespace: 'AWS/SQS', dimensions: { QueueName: q.queueName }, timestamp: now };
+        metrics.put({ ...d, name: 'ApproximateNumberOfMessagesVisible', value: inspected.messages.ready.length, unit: 'Count' });
+        metrics.put({ ...d, name: 'ApproximateNumberOfMessagesNotVisible', value: inspected.messages.inflight.length, unit: 'Count' });
+        metrics.put({ ...d, name: 'ApproximateNumberOfMessagesDelayed', value: inspected.messages.delayed.length, unit: 'Count' });
+        const oldest = Math.min(now, ...waiting.map((m) => m.sentTimestamp));
+        metrics.put({ ...d, name: 'ApproximateAgeOfOldestMessage', value: Math.floor((now - oldest) / 1000), unit: 'Seconds' });
+      }
+    };
+    sampleQueues();
+    const sampler = setInterval(sampleQueues, Math.max(50, 60_000 * timeScale));
+    stoppers.push(async () => clearInterval(sampler));
+
+    const alarms = new AlarmEvaluator(model.alarms, metrics, { msPerMetricSecond: 1000 * timeScale });
+    alarms.start((t) => {
+      log('alarms', 'stdout', JSON.stringify(t));
+      opts.onAlarm?.(t);
+    });
+    stoppers.push(async () => alarms.stop());
+
+    const setFaults = (faults: string[]) => {
+      activeFaults = [...faults];
+      runtime.setExtraEnv(functionEnv());
+      log('game-day', 'stdout', JSON.stringify({ faults: activeFaults, at: new Date().toISOString() }));
+    };
+
     const [restApi] = model.restApis;
-    const api = new ApiGatewayEmulator(restApi, runtime, model.naming.accountId);
+    const doc = DynamoDBDocumentClient.from(dynamodb);
+    const api = new ApiGatewayEmulator(restApi, runtime, model.naming.accountId, {
+      onRequest: ({ apiName, status, latencyMs }) => {
+        const d = { namespace: 'AWS/ApiGateway', dimensions: { ApiName: apiName }, timestamp: Date.now() };
+        metrics.put({ ...d, name: 'Count', value: 1, unit: 'Count' });
+        metrics.put({ ...d, name: '4XXError', value: status >= 400 && status < 500 ? 1 : 0, unit: 'Count' });
+        metrics.put({ ...d, name: '5XXError', value: status >= 500 ? 1 : 0, unit: 'Count' });
+        metrics.put({ ...d, name: 'Latency', value: latencyMs, unit: 'Milliseconds' });
+      },
+      local: opsHandler({
+        model,
+        metrics,
+        alarms,
+        sqs,
+        doc,
+        timeScale,
+        inspectQueue: (name) => fauxqs.inspectQueue(name)?.messages,
+        faults: { active: () => [...activeFaults], set: setFaults },
+      }),
+    });
     const apiUrl = await api.start(opts.port ?? 3000);
     stoppers.push(() => api.stop());
 
@@ -199,6 +278,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       tableName: (prefix) => byPrefix(model.tables, prefix, 'table').tableName,
       queueUrl: (prefix) => byPrefix(model.queues, prefix, 'queue').url,
       sqsClient,
+      metrics,
+      alarms,
+      setFaults,
+      faults: () => [...activeFaults],
       stop,
     };
   } catch (err) {

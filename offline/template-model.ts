@@ -6,8 +6,11 @@
 import path from 'node:path';
 import { CfnResolver, type CfnResource, type CfnTemplate } from './cfn-intrinsics';
 import { validateEventPattern } from './event-pattern';
+import type { AlarmMetricStat } from './alarms';
 import type {
+  AlarmModel,
   ApiRouteModel,
+  DashboardModel,
   EventBusModel,
   EventSourceMappingModel,
   FunctionModel,
@@ -71,6 +74,16 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
     value: cfn.string(props('Value'), `${id}.Properties.Value`),
   }));
 
+  const alarms = each(['AWS::CloudWatch::Alarm'], (id, props) => loadAlarm(cfn, id, props));
+  const dashboards = each(['AWS::CloudWatch::Dashboard'], (id, props): DashboardModel => {
+    const body = cfn.string(props('DashboardBody'), `${id}.Properties.DashboardBody`);
+    try {
+      return { logicalId: id, name: props('DashboardName') ?? cfn.physicalName(id), body: JSON.parse(body) };
+    } catch (err) {
+      return fail(`${id}.Properties.DashboardBody`, `not JSON: ${(err as Error).message}`);
+    }
+  });
+
   const outputs: Record<string, string> = {};
   for (const [name, output] of Object.entries(template.Outputs ?? {})) {
     if (output.Condition === undefined || cfn.condition(output.Condition, `Outputs.${name}.Condition`)) {
@@ -78,7 +91,65 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
     }
   }
 
-  return { stackName: opts.stackName, naming: opts.naming, tables, queues, buses, rules, functions, eventSourceMappings, restApis, parameters, outputs };
+  return { stackName: opts.stackName, naming: opts.naming, tables, queues, buses, rules, functions, eventSourceMappings, restApis, parameters, alarms, dashboards, outputs };
+}
+
+const COMPARISONS = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
+const MISSING = ['missing', 'notBreaching', 'breaching', 'ignore'] as const;
+
+function dimensionsOf(cfn: CfnResolver, value: unknown, at: string): Record<string, string> {
+  const list = (value ?? []) as { Name: unknown; Value: unknown }[];
+  return Object.fromEntries(list.map((d, i) => [cfn.string(d.Name, `${at}[${i}].Name`), cfn.string(d.Value, `${at}[${i}].Value`)]));
+}
+
+/** An AWS::CloudWatch::Alarm: single metric (Statistic or ExtendedStatistic) or metric math (Metrics). */
+function loadAlarm(cfn: CfnResolver, id: string, props: Props): AlarmModel {
+  const at = `${id}.Properties`;
+  const evaluationPeriods = numberOr(props('EvaluationPeriods'), undefined, `${at}.EvaluationPeriods`);
+  const comparisonOperator = props('ComparisonOperator');
+  if (!COMPARISONS.includes(comparisonOperator)) fail(`${at}.ComparisonOperator`, `${comparisonOperator} is not supported offline`);
+  const treatMissingData = props('TreatMissingData') ?? 'missing';
+  if (!MISSING.includes(treatMissingData)) fail(`${at}.TreatMissingData`, `unknown value ${treatMissingData}`);
+  const base = {
+    logicalId: id,
+    alarmName: props('AlarmName') ?? cfn.physicalName(id),
+    description: props('AlarmDescription'),
+    evaluationPeriods,
+    datapointsToAlarm: numberOr(props('DatapointsToAlarm'), evaluationPeriods, `${at}.DatapointsToAlarm`),
+    threshold: numberOr(props('Threshold'), undefined, `${at}.Threshold`),
+    comparisonOperator,
+    treatMissingData,
+    alarmActions: ((props('AlarmActions') ?? []) as unknown[]).map(String),
+  };
+  const metrics = props('Metrics') as any[] | undefined;
+  if (metrics) {
+    return {
+      ...base,
+      metrics: metrics.map((m, i) => {
+        const stat = m.MetricStat;
+        const metricStat: AlarmMetricStat | undefined = stat && {
+          namespace: String(stat.Metric.Namespace),
+          metricName: String(stat.Metric.MetricName),
+          dimensions: dimensionsOf(cfn, stat.Metric.Dimensions, `${at}.Metrics[${i}].MetricStat.Metric.Dimensions`),
+          periodSeconds: numberOr(stat.Period, undefined, `${at}.Metrics[${i}].MetricStat.Period`),
+          stat: String(stat.Stat),
+        };
+        return { id: String(m.Id), expression: m.Expression, metricStat, periodSeconds: m.Period, returnData: m.ReturnData !== false && m.ReturnData !== 'false', label: m.Label };
+      }),
+    };
+  }
+  const stat = props('ExtendedStatistic') ?? props('Statistic');
+  if (!props('MetricName') || !stat) fail(at, 'an alarm needs MetricName and Statistic/ExtendedStatistic, or Metrics');
+  return {
+    ...base,
+    metric: {
+      namespace: props('Namespace'),
+      metricName: props('MetricName'),
+      dimensions: dimensionsOf(cfn, props('Dimensions'), `${at}.Dimensions`),
+      periodSeconds: numberOr(props('Period'), undefined, `${at}.Period`),
+      stat: String(stat),
+    },
+  };
 }
 
 function fail(path: string, message: string): never {

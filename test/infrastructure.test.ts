@@ -76,6 +76,10 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
   it('routes only events of the contract, each from its own source', () => {
     for (const [id, rule] of ofType(resources, 'AWS::Events::Rule')) {
       const pattern = rule.Properties.EventPattern;
+      if (!pattern) {
+        expect(rule.Properties.ScheduleExpression, id).toBe('rate(1 minute)'); // the delivery reconciler
+        continue;
+      }
       if (!pattern['detail-type']) {
         expect(pattern.source, id).toEqual([{ prefix: 'shopwave.' }]); // analytics: every ShopWave event
         continue;
@@ -90,7 +94,7 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
   it('delays the ack-timeout copy of order.paid by the restaurant deadline', () => {
     const [, fn] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('RestaurantAckTimeout'))!;
     const deadline = Number(fn.Properties.Environment.Variables.RESTAURANT_ACK_DEADLINE_SECONDS);
-    expect(deadline).toBe(120);
+    expect(deadline).toBe(300);
     template.hasResourceProperties('AWS::SQS::Queue', { DelaySeconds: deadline });
   });
 
@@ -125,6 +129,49 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
       expect(runbook, id).toBeDefined();
       expect(existsSync(path.join(import.meta.dirname, '..', runbook!)), runbook).toBe(true);
     }
+  });
+
+  it('alarms on every queue (DLQ depth, age of oldest message) and every function (errors, throttles), all to the one topic', () => {
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const watching = (metricName: string, dimension: string, logicalId: string) =>
+      alarms.filter((a) => a.MetricName === metricName && (a.Dimensions ?? []).some((d: any) => d.Name === dimension && refId(d.Value) === logicalId));
+    const queues = ofType(resources, 'AWS::SQS::Queue');
+    const dlqIds = new Set(queues.flatMap(([, q]) => (q.Properties.RedrivePolicy ? [refId(q.Properties.RedrivePolicy.deadLetterTargetArn)] : [])));
+    for (const [id, q] of queues) {
+      if (dlqIds.has(id) || !q.Properties.RedrivePolicy) continue;
+      expect(watching('ApproximateAgeOfOldestMessage', 'QueueName', id), `${id} age alarm`).toHaveLength(1);
+      const dlq = refId(q.Properties.RedrivePolicy.deadLetterTargetArn);
+      expect(watching('ApproximateNumberOfMessagesVisible', 'QueueName', dlq), `${dlq} depth alarm`).toHaveLength(1);
+    }
+    const functions = ofType(resources, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    expect(functions.length).toBeGreaterThanOrEqual(17);
+    for (const [id] of functions) {
+      expect(watching('Errors', 'FunctionName', id), `${id} errors alarm`).toHaveLength(1);
+      expect(watching('Throttles', 'FunctionName', id), `${id} throttles alarm`).toHaveLength(1);
+    }
+    const [topicId] = ofType(resources, 'AWS::SNS::Topic').map(([tid]) => tid);
+    for (const a of alarms) expect(a.AlarmActions?.map(refId), a.AlarmName ?? a.AlarmDescription).toEqual([topicId]);
+  });
+
+  it('watches the delivery SLI: lost orders, oldest wait, the flow gap (with a plain companion) and two burn rates', () => {
+    const byName = (suffix: string) => ofType(resources, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `ShopWave-${suffix}`)?.[1].Properties;
+    expect(byName('LostOrders')).toMatchObject({ MetricName: 'LostOrders', Namespace: 'ShopWave', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(byName('OldestAwaitingOrder')).toMatchObject({ MetricName: 'OldestAwaitingRestaurantSeconds', Threshold: 120 });
+    expect(byName('OrdersPilingUp')).toMatchObject({ MetricName: 'OrdersAwaitingRestaurant' }); // plain threshold, for LocalStack
+    const gap = byName('FlowGap')!;
+    expect(gap.Metrics.find((m: any) => m.ReturnData !== false).Expression).toBe('FILL(charged, 0) - FILL(received, 0)');
+    expect(gap.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName).filter(Boolean).sort()).toEqual(['OrdersReceivedByRestaurant', 'PaymentsCharged']);
+    expect(byName('DeliverySloFastBurn')).toMatchObject({ Threshold: 14.4 });
+    expect(byName('DeliverySloSlowBurn')).toMatchObject({ Threshold: 6 });
+    const [, schedule] = ofType(resources, 'AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression)!;
+    const [reconcilerId] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('DeliveryReconciler'))!;
+    expect(refId(schedule.Properties.Targets[0].Arn)).toBe(reconcilerId);
+  });
+
+  it('has one dashboard with the three audience sections', () => {
+    const [[, dashboard]] = ofType(resources, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const section of ['# Customer experience', '# Business', '# Technical']) expect(body).toContain(section);
   });
 
   it('uses only what LocalStack community deploys unless the target is aws', () => {

@@ -27,6 +27,7 @@ function sampleData(orderId: string): { [T in DetailType]: EventData<T> } {
     'order.created': { ...o, merchantId: 'm1', items: [line], total: eur(900) },
     'order.paid': { ...o, merchantId: 'm1', items: [line], total: eur(900) },
     'order.cancelled': { ...o, reason: 'r' },
+    'order.delivery-overdue': { ...o, merchantId: 'm1', total: eur(900), chargedAt: now, overdueSeconds: 121 },
     'inventory.reserved': { ...o, merchantId: 'm1', items: [{ productId: 'p1', quantity: 1 }], total: eur(900) },
     'inventory.rejected': { ...o, reason: 'OUT_OF_STOCK', productIds: ['p1'] },
     'inventory.released': { orderId, items: [{ productId: 'p1', quantity: 1 }], reason: 'r' },

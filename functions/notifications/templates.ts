@@ -23,6 +23,11 @@ export const TEMPLATES = {
   'order.shipped': (d) => ({ subject: 'On its way', body: `Order ${d.orderId} is with your courier.` }),
   'order.delivered': (d) => ({ subject: 'Delivered', body: `Order ${d.orderId} was delivered. Enjoy your meal!` }),
   'payment.refunded': (d) => ({ subject: 'Refund issued', body: `We refunded ${format(d.amount)} for order ${d.orderId}.` }),
+  // Seed 001: the customer hears it from us first, not after an hour of waiting for food that is not coming.
+  'order.delivery-overdue': (d) => ({
+    subject: 'Your order is delayed',
+    body: `Order ${d.orderId} is taking longer than usual to reach the restaurant and we are on it. If it cannot be prepared, you will get a full refund automatically.`,
+  }),
   'order.cancelled': (d) => ({ subject: 'Order cancelled', body: `Order ${d.orderId} was cancelled: ${d.reason}.` }),
 } satisfies Templates;
 

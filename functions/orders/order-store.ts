@@ -37,9 +37,17 @@ export interface Order {
   rejectionReason?: string;
   refunded?: boolean;
   released?: boolean;
+  /** When the payment was taken: the delivery SLI's clock starts here. */
+  chargedAt?: string;
+  /** Present (= AWAITING) only while charged and not yet received by the restaurant: the sparse index key. */
+  awaitingRestaurant?: string;
+  /** When the reconciler first reported this order overdue (it reports each order once). */
+  overdueReportedAt?: string;
 }
 
 const table = () => requireEnv('ORDERS_TABLE_NAME');
+/** The one partition value of the sparse awaiting-restaurant index (lib/constructs/data-tables.ts). */
+export const AWAITING = 'AWAITING';
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
 export async function getOrder(orderId: string): Promise<Order | undefined> {
@@ -161,10 +169,20 @@ export async function advance(orderId: string, status: OrderStatus, at: string, 
           Update: {
             TableName: table(),
             Key: orderKey(orderId),
-            UpdateExpression: 'SET #s = :s, statusRank = :r, updatedAt = :now, #m.#k = if_not_exists(#m.#k, :at)',
+            // CHARGED enters the sparse awaiting-restaurant index (the delivery reconciler's); every later status leaves it.
+            UpdateExpression:
+              'SET #s = :s, statusRank = :r, updatedAt = :now, #m.#k = if_not_exists(#m.#k, :at)' +
+              (status === 'CHARGED' ? ', awaitingRestaurant = :aw, chargedAt = :at' : ' REMOVE awaitingRestaurant'),
             ConditionExpression: `attribute_exists(pk) AND statusRank < :r AND NOT #s IN (${Object.keys(terminals).join(', ')})`,
             ExpressionAttributeNames: { '#s': 'status', '#m': 'milestones', '#k': status },
-            ExpressionAttributeValues: { ':s': status, ':r': STATUS_RANK[status], ':at': at, ':now': new Date().toISOString(), ...terminals },
+            ExpressionAttributeValues: {
+              ':s': status,
+              ':r': STATUS_RANK[status],
+              ':at': at,
+              ':now': new Date().toISOString(),
+              ...terminals,
+              ...(status === 'CHARGED' ? { ':aw': AWAITING } : {}),
+            },
           },
         },
       ],

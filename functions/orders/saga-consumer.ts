@@ -24,9 +24,24 @@ const METRIC: Partial<Record<OrderStatus, string>> = {
 };
 
 /** The milestone time is when the event happened, not when this queue got to it, so the history reads in order. */
+/** The customer-facing latencies (docs/observability.md): metric name and the milestone the clock starts at. */
+const LATENCY: Partial<Record<OrderStatus, [metric: string, from: (o: Order) => string | undefined]>> = {
+  CHARGED: ['PlacedToChargedMs', (o) => o.createdAt],
+  RECEIVED_BY_RESTAURANT: ['ChargedToReceivedMs', (o) => o.chargedAt ?? o.milestones.CHARGED],
+  DELIVERED: ['PlacedToDeliveredMs', (o) => o.createdAt],
+};
+
 async function move(envelope: AnyEnvelope, status: OrderStatus, events: Parameters<typeof advance>[3] = [], recordLate = true): Promise<void> {
-  const moved = await advance(envelope.data.orderId, status, envelope.metadata.occurredAt, events, { recordLate });
-  if (moved && METRIC[status]) metrics.addMetric(METRIC[status], MetricUnit.Count, 1);
+  const at = envelope.metadata.occurredAt;
+  const moved = await advance(envelope.data.orderId, status, at, events, { recordLate });
+  if (!moved) return;
+  if (METRIC[status]) metrics.addMetric(METRIC[status], MetricUnit.Count, 1);
+  const latency = LATENCY[status];
+  if (latency) {
+    const order = await getOrder(envelope.data.orderId);
+    const from = order && latency[1](order);
+    if (from) metrics.addMetric(latency[0], MetricUnit.Milliseconds, Math.max(0, Date.parse(at) - Date.parse(from)));
+  }
 }
 
 /**

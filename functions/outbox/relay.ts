@@ -21,7 +21,7 @@ const busName = requireEnv('EVENT_BUS_NAME');
 
 async function publish(row: OutboxRow): Promise<void> {
   const res = await eventBridgeClient().send(
-    new PutEventsCommand({ Entries: [{ EventBusName: busName, Source: row.source, DetailType: row.detailType, Detail: row.detail, Time: new Date(row.createdAt) }] }),
+    new PutEventsCommand({ Entries: [{ EventBusName: busName, Source: row.source, DetailType: row.detailType, Detail: row.detail, Time: new Date(row.createdAt), TraceHeader: row.traceHeader }] }),
   );
   if (res.FailedEntryCount) {
     const entry = res.Entries?.[0];

@@ -22,6 +22,11 @@ export interface OutboxRow {
   correlationId: string;
   createdAt: string;
   expiresAt: number;
+  /**
+   * The X-Ray trace header of the invocation that committed the event. The stream breaks the trace; the relay
+   * hands this to PutEvents (`TraceHeader`), and EventBridge and SQS carry it on, so one order stays one trace.
+   */
+  traceHeader?: string;
 }
 
 export function outboxRow(event: DomainEvent): OutboxRow {
@@ -35,6 +40,8 @@ export function outboxRow(event: DomainEvent): OutboxRow {
     correlationId: metadata.correlationId,
     createdAt: metadata.occurredAt,
     expiresAt: Math.floor(Date.now() / 1000) + OUTBOX_RETENTION_SECONDS,
+    // Lambda sets _X_AMZN_TRACE_ID per invocation when tracing is active; absent offline and on LocalStack.
+    ...(process.env._X_AMZN_TRACE_ID ? { traceHeader: process.env._X_AMZN_TRACE_ID } : {}),
   };
 }
 

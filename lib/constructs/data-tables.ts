@@ -58,6 +58,16 @@ export class DataTables extends Construct {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'createdAt', type: AttributeType.STRING },
     });
+    // Sparse: only charged orders the restaurant has not received yet carry `awaitingRestaurant`, so the delivery
+    // reconciler reads exactly those, oldest first, without a scan. One partition value: fine up to ~1,000 charges
+    // a second (the GSI partition's write limit); shard the value (AWAITING#0..n) beyond that.
+    this.orders.addGlobalSecondaryIndex({
+      indexName: AWAITING_RESTAURANT_INDEX,
+      partitionKey: { name: 'awaitingRestaurant', type: AttributeType.STRING },
+      sortKey: { name: 'chargedAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['orderId', 'customerId', 'merchantId', 'correlationId', 'total', 'overdueReportedAt'],
+    });
 
     this.inventory = pkSk('Inventory');
     this.payments = pkSk('Payments');
@@ -94,6 +104,9 @@ export class DataTables extends Construct {
     });
   }
 }
+
+/** The Orders index of charged orders awaiting the restaurant (functions/orders/reconciler.ts reads it). */
+export const AWAITING_RESTAURANT_INDEX = 'awaitingRestaurant';
 
 /** DataTables property → the environment variable through which handlers learn that table's name. */
 export const TABLE_ENV = {

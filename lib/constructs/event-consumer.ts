@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -34,9 +34,11 @@ export class EventConsumer extends Construct {
   readonly deadLetterQueue: Queue;
   readonly rule: Rule;
   readonly dlqAlarm: Alarm;
+  readonly deliveryDelay?: Duration;
 
   constructor(scope: Construct, id: string, props: EventConsumerProps) {
     super(scope, id);
+    this.deliveryDelay = props.deliveryDelay;
     const timeout = props.timeout ?? Duration.seconds(30);
     this.fn = new ServiceFunction(this, 'Handler', { ...props, timeout });
 
@@ -67,6 +69,7 @@ export class EventConsumer extends Construct {
     );
 
     this.dlqAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmName: `${Stack.of(this).stackName}-${id}DeadLetters`,
       alarmDescription: `Messages in the DLQ of ${id}: events this consumer could not process. Runbook: docs/runbooks/dlq-messages.md`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 0,

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -58,6 +58,7 @@ export class OutboxRelay extends Construct {
     });
 
     this.dlqAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmName: `${Stack.of(this).stackName}-OutboxRelayDeadLetters`,
       alarmDescription: 'Outbox rows that could not be published: events committed but never sent. Runbook: docs/runbooks/outbox-relay.md',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 0,

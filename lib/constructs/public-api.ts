@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   LambdaIntegration,
@@ -32,6 +32,7 @@ export class PublicApi extends Construct {
     super(scope, id);
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new RestApi(this, 'Api', {
+      restApiName: Stack.of(this).stackName, // the ApiName dimension of its CloudWatch metrics
       description: 'ShopWave public API',
       cloudWatchRole: props.config.awsOnly,
       ...(props.config.awsOnly ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY } : {}),

@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { startPlatform, type Platform } from '../../offline/platform';
+import { startPlatform, type Platform, type PlatformOptions } from '../../offline/platform';
 import { waitFor } from '../../offline/wait';
 import { seedDemoData } from '../../scripts/seed-data';
 
@@ -25,7 +25,7 @@ export interface TestPlatform {
 
 const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];
 
-export async function startTestPlatform(options: { timeScale?: number; templatePath?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv'> = {}): Promise<TestPlatform> {
   const platform = await startPlatform({
     templatePath: TEST_TEMPLATE,
     dynamodbEndpoint: inject('dynamodbEndpoint'),

@@ -39,6 +39,18 @@ export const EventCatalog = {
     source: 'shopwave.orders',
     data: z.strictObject({ orderId: Id, customerId: Id, reason: z.string().max(200) }),
   },
+  /** The delivery reconciler found a charged order the restaurant has not received within the SLI deadline. */
+  'order.delivery-overdue': {
+    source: 'shopwave.orders',
+    data: z.strictObject({
+      orderId: Id,
+      customerId: Id,
+      merchantId: Id,
+      total: MoneySchema,
+      chargedAt: IsoDate,
+      overdueSeconds: z.number().int().nonnegative(),
+    }),
+  },
   'inventory.reserved': {
     source: 'shopwave.inventory',
     data: z.strictObject({ orderId: Id, customerId: Id, merchantId: Id, items: z.array(StockLine).min(1), total: MoneySchema }),

@@ -1,0 +1,162 @@
+/**
+ * Delivery reconciler (seed 001): every minute, finds the orders customers were charged for that the restaurant has
+ * not received within the delivery SLI deadline — from the sparse awaiting-restaurant index, never a scan.
+ *
+ * It publishes the lost-order count, the age of the oldest order still waiting and the revenue at risk (every run,
+ * zero included, so the alarms always have data), logs each lost order with its correlation id, and reports each
+ * one once as `order.delivery-overdue` (committed with the `overdueReportedAt` mark, so a re-run or a concurrent run
+ * never reports twice). Compensated orders are not lost: cancelling (or any status after CHARGED) removes the order
+ * from the index.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../shared/aws-clients';
+import { newEvent } from '../shared/contracts/events';
+import { requireEnv } from '../shared/env';
+import type { Money } from '../shared/money';
+import { commitWithEvents, isConditionFailure } from '../shared/outbox';
+import { logger, metrics, MetricUnit, tracer } from '../shared/powertools';
+import { AWAITING, orderKey } from './order-store';
+
+/** Bounds one run's work; a backlog larger than this still alarms (the count is a lower bound) and drains next run. */
+export const MAX_LOST_PER_RUN = 500;
+
+interface AwaitingOrder {
+  orderId: string;
+  customerId: string;
+  merchantId: string;
+  correlationId: string;
+  total: Money;
+  chargedAt: string;
+  overdueReportedAt?: string;
+}
+
+export interface ReconcileResult {
+  lost: AwaitingOrder[];
+  /** Charged orders waiting for the restaurant, overdue or not. */
+  awaiting: number;
+  oldestAwaitingSeconds: number;
+  revenueAtRisk: number;
+  reported: number;
+}
+
+const table = () => requireEnv('ORDERS_TABLE_NAME');
+const index = () => requireEnv('AWAITING_RESTAURANT_INDEX');
+
+async function queryAwaiting(before: string | undefined, limit: number): Promise<AwaitingOrder[]> {
+  const items: AwaitingOrder[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await ddb.send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: index(),
+        KeyConditionExpression: before ? 'awaitingRestaurant = :aw AND chargedAt < :before' : 'awaitingRestaurant = :aw',
+        ExpressionAttributeValues: { ':aw': AWAITING, ...(before ? { ':before': before } : {}) },
+        ScanIndexForward: true, // oldest first
+        Limit: limit - items.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...((res.Items ?? []) as AwaitingOrder[]));
+    startKey = res.LastEvaluatedKey;
+  } while (startKey && items.length < limit);
+  return items;
+}
+
+async function countAwaiting(): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await ddb.send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: index(),
+        KeyConditionExpression: 'awaitingRestaurant = :aw',
+        ExpressionAttributeValues: { ':aw': AWAITING },
+        Select: 'COUNT',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    count += res.Count ?? 0;
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
+
+/** Marks the order reported and emits `order.delivery-overdue` in one transaction; false if already reported or no longer awaiting. */
+async function reportOverdue(order: AwaitingOrder, now: Date): Promise<boolean> {
+  const overdueSeconds = Math.floor((now.getTime() - Date.parse(order.chargedAt)) / 1000);
+  const event = newEvent(
+    'order.delivery-overdue',
+    { orderId: order.orderId, customerId: order.customerId, merchantId: order.merchantId, total: order.total, chargedAt: order.chargedAt, overdueSeconds },
+    { correlationId: order.correlationId, causationId: `reconciler:${now.toISOString()}` },
+  );
+  try {
+    await commitWithEvents(
+      [
+        {
+          Update: {
+            TableName: table(),
+            Key: orderKey(order.orderId),
+            UpdateExpression: 'SET overdueReportedAt = :now',
+            // Still awaiting: an order received or compensated since the query is not reported.
+            ConditionExpression: 'awaitingRestaurant = :aw AND attribute_not_exists(overdueReportedAt)',
+            ExpressionAttributeValues: { ':now': now.toISOString(), ':aw': AWAITING },
+          },
+        },
+      ],
+      [event],
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+export async function reconcile(now = new Date()): Promise<ReconcileResult> {
+  const deadlineSeconds = Number(requireEnv('DELIVERY_SLI_SECONDS'));
+  const cutoff = new Date(now.getTime() - deadlineSeconds * 1000).toISOString();
+  const [lost, [oldest], awaiting] = await Promise.all([queryAwaiting(cutoff, MAX_LOST_PER_RUN), queryAwaiting(undefined, 1), countAwaiting()]);
+
+  let reported = 0;
+  for (const order of lost) {
+    const overdueSeconds = Math.floor((now.getTime() - Date.parse(order.chargedAt)) / 1000);
+    logger.warn('order charged but not received by the restaurant within the SLI deadline', {
+      correlationId: order.correlationId,
+      orderId: order.orderId,
+      merchantId: order.merchantId,
+      chargedAt: order.chargedAt,
+      overdueSeconds,
+      deadlineSeconds,
+    });
+    if (!order.overdueReportedAt && (await reportOverdue(order, now))) reported++;
+  }
+  return {
+    lost,
+    awaiting,
+    oldestAwaitingSeconds: oldest ? Math.max(0, Math.floor((now.getTime() - Date.parse(oldest.chargedAt)) / 1000)) : 0,
+    revenueAtRisk: lost.reduce((sum, o) => sum + o.total.amount, 0), // minor units; one platform currency
+    reported,
+  };
+}
+
+export const handler = middy(async (): Promise<Omit<ReconcileResult, 'lost'> & { lostOrders: number }> => {
+  const result = await reconcile();
+  metrics.addMetric('LostOrders', MetricUnit.Count, result.lost.length);
+  metrics.addMetric('OrdersAwaitingRestaurant', MetricUnit.Count, result.awaiting);
+  metrics.addMetric('OldestAwaitingRestaurantSeconds', MetricUnit.Seconds, result.oldestAwaitingSeconds);
+  metrics.addMetric('RevenueAtRisk', MetricUnit.NoUnit, result.revenueAtRisk);
+  // The SLI's bad events: each overdue order counts once, when first found (good events: PaymentsCharged).
+  metrics.addMetric('OrdersOverdue', MetricUnit.Count, result.reported);
+  logger.info('delivery reconciliation done', { lostOrders: result.lost.length, awaiting: result.awaiting, reported: result.reported });
+  const { lost, ...summary } = result;
+  return { ...summary, lostOrders: lost.length };
+})
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,207 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { PlatformConfig } from '../config';
+import { deliveryBurnRate, flow, flowGap } from './business-metrics';
+
+/** Every alarm points at one of these; test/infrastructure.test.ts checks that the file exists. */
+export const RUNBOOKS = {
+  lostOrders: 'docs/runbooks/lost-orders.md',
+  oldestAwaiting: 'docs/runbooks/oldest-awaiting-order.md',
+  flowGap: 'docs/runbooks/flow-gap.md',
+  sloBurn: 'docs/runbooks/slo-burn.md',
+  dlq: 'docs/runbooks/dlq-messages.md',
+  queueBacklog: 'docs/runbooks/queue-backlog.md',
+  outboxRelay: 'docs/runbooks/outbox-relay.md',
+  lambdaErrors: 'docs/runbooks/lambda-errors.md',
+  lambdaThrottles: 'docs/runbooks/lambda-throttles.md',
+  apiErrors: 'docs/runbooks/api-5xx.md',
+  apiLatency: 'docs/runbooks/api-latency.md',
+} as const;
+export type Runbook = keyof typeof RUNBOOKS;
+
+export interface RunbookAlarm {
+  metric: IMetric;
+  threshold: number;
+  /** Default: greater than the threshold. */
+  comparison?: ComparisonOperator;
+  evaluationPeriods?: number;
+  datapointsToAlarm?: number;
+  treatMissingData?: TreatMissingData;
+  /** One sentence: what is wrong, for whom. The runbook sentence is appended. */
+  summary: string;
+  runbook: Runbook;
+}
+
+/** The text every alarm description carries, so a page always says where to start. */
+export const runbookSentence = (runbook: Runbook) => `Runbook: ${RUNBOOKS[runbook]}`;
+
+/**
+ * The alarms of the platform and the one SNS topic they notify (an email subscription from `-c alarmEmail=…`).
+ * Every alarm is a plain threshold on one metric unless it says otherwise: LocalStack community does not evaluate
+ * metric math, so each math alarm (flow gap, burn rates) has a plain-threshold companion that LocalStack can.
+ */
+export class OperationalAlarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+  private readonly action: SnsAction;
+
+  constructor(scope: Construct, id: string, props: { config: PlatformConfig }) {
+    super(scope, id);
+    // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key: use our own, and let it in.
+    const key = new Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts the ShopWave alarm topic' });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, '*' means this key
+      }),
+    );
+    this.topic = new Topic(this, 'Topic', { displayName: 'ShopWave alarms', masterKey: key, enforceSSL: true });
+    if (props.config.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.config.alarmEmail));
+    this.action = new SnsAction(this.topic);
+  }
+
+  /** An alarm that names its runbook and notifies the topic; its name is `<stack>-<id>`, readable in any console. */
+  add(id: string, p: RunbookAlarm): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmName: `${Stack.of(this).stackName}-${id}`,
+      alarmDescription: `${p.summary} ${runbookSentence(p.runbook)}`,
+      metric: p.metric,
+      threshold: p.threshold,
+      comparisonOperator: p.comparison ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: p.evaluationPeriods ?? 1,
+      datapointsToAlarm: p.datapointsToAlarm,
+      treatMissingData: p.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+    });
+    return this.notify(alarm);
+  }
+
+  /** Sends an alarm created elsewhere (a construct's own DLQ alarm) to the topic too. */
+  notify(alarm: Alarm): Alarm {
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  /** Seed 001's SLI: charged orders the restaurant never received, seen three independent ways. */
+  addDeliverySli(deliverySliSeconds: number): void {
+    this.add('LostOrders', {
+      metric: flow.lostOrders(),
+      threshold: 0,
+      summary: 'Customers were charged for orders the restaurant has not received within the delivery deadline.',
+      runbook: 'lostOrders',
+    });
+    this.add('OldestAwaitingOrder', {
+      metric: flow.oldestAwaitingSeconds(),
+      threshold: deliverySliSeconds,
+      summary: `A charged order has waited for the restaurant longer than the ${deliverySliSeconds} s delivery deadline.`,
+      runbook: 'oldestAwaiting',
+    });
+    this.add('FlowGap', {
+      metric: flowGap(),
+      threshold: 3,
+      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      summary: 'Orders are being charged but not received by restaurants (charged − received ≥ 3 a minute in 2 of 3 minutes). Metric math: not evaluated on LocalStack.',
+      runbook: 'flowGap',
+    });
+    // The plain-threshold companion of FlowGap (LocalStack community evaluates no metric math).
+    this.add('OrdersPilingUp', {
+      metric: flow.awaitingRestaurant(),
+      threshold: 10,
+      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      summary: 'Ten or more charged orders are waiting for their restaurant at once, in 2 of 3 minutes.',
+      runbook: 'flowGap',
+    });
+    // Multi-window burn-rate pair on the delivery SLO (Google SRE workbook, ch. 5): fast pages, slow tickets.
+    this.add('DeliverySloFastBurn', {
+      metric: deliveryBurnRate(Duration.hours(1)),
+      threshold: 14.4,
+      summary: 'The delivery SLO is burning its 30-day error budget 14.4× too fast over the last hour. Metric math.',
+      runbook: 'sloBurn',
+    });
+    this.add('DeliverySloSlowBurn', {
+      metric: deliveryBurnRate(Duration.hours(6)),
+      threshold: 6,
+      summary: 'The delivery SLO is burning its 30-day error budget 6× too fast over the last 6 hours. Metric math.',
+      runbook: 'sloBurn',
+    });
+  }
+
+  /** Lambda errors and throttles: one pair per function. */
+  addFunction(id: string, fn: IFunction): void {
+    this.add(`${id}Errors`, {
+      metric: fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 0,
+      summary: `${id} failed invocations (thrown errors or timeouts).`,
+      runbook: 'lambdaErrors',
+    });
+    this.add(`${id}Throttles`, {
+      metric: fn.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 0,
+      summary: `${id} invocations were throttled (concurrency limit).`,
+      runbook: 'lambdaThrottles',
+    });
+  }
+
+  /** A consumer queue whose oldest message waits too long: the consumer is down, slow or stuck. */
+  addQueueBacklog(id: string, queue: Queue, deliveryDelay: Duration = Duration.seconds(0)): void {
+    // A delayed queue (the ack deadline) holds every message for the delay on purpose.
+    const threshold = deliveryDelay.toSeconds() + 300;
+    this.add(`${id}Backlog`, {
+      metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold,
+      evaluationPeriods: 2,
+      summary: `The oldest message in ${id}'s queue is older than ${threshold} s: the consumer is not keeping up.`,
+      runbook: 'queueBacklog',
+    });
+  }
+
+  addOutboxRelay(): void {
+    this.add('OutboxRelayLag', {
+      metric: flow.outboxLagMs(),
+      threshold: 30_000,
+      evaluationPeriods: 2,
+      summary: 'Events take more than 30 s from commit to the bus: every saga step is late.',
+      runbook: 'outboxRelay',
+    });
+    this.add('OutboxRelayFailures', {
+      metric: flow.relayFailures(),
+      threshold: 0,
+      summary: 'The outbox relay could not publish some events to the bus (they are retried, then dead-lettered).',
+      runbook: 'outboxRelay',
+    });
+  }
+
+  addApi(api: RestApi): void {
+    this.add('Api5xxRate', {
+      // Average of 5XXError (0 or 1 per request) is the share of requests answered 5xx: a rate, without math.
+      metric: api.metricServerError({ period: Duration.minutes(1), statistic: 'Average' }),
+      threshold: 0.05,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      summary: 'More than 5 % of API requests answered 5xx in 2 of 3 minutes.',
+      runbook: 'apiErrors',
+    });
+    this.add('ApiLatencyP99', {
+      metric: api.metricLatency({ period: Duration.minutes(1), statistic: 'p99' }),
+      threshold: 3000,
+      evaluationPeriods: 3,
+      summary: 'API p99 latency above 3 s for 3 minutes.',
+      runbook: 'apiLatency',
+    });
+  }
+}

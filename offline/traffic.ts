@@ -1,0 +1,41 @@
+/**
+ * Steady demo traffic for game days and the /ops page: places orders through the public API at a fixed rate,
+ * rotating over the demo customers and the merchants whose tablets behave (scripts/seed-data.ts).
+ */
+import { DEMO } from '../scripts/seed-data';
+
+const ORDERS = [
+  { customerId: 'c-alice', merchantId: 'm-pizza', productId: DEMO.products.pizza },
+  { customerId: 'c-bob', merchantId: 'm-sushi', productId: DEMO.products.sushi },
+  { customerId: 'c-alice', merchantId: 'm-burger', productId: DEMO.products.burger },
+  { customerId: 'c-bob', merchantId: 'm-pizza', productId: 'p-diavola' },
+];
+
+export interface Traffic {
+  placed: { orderId: string; correlationId: string; at: number }[];
+  failed: number;
+  stop(): void;
+}
+
+/** `perMinute` orders every `minuteMs` (60 000 in real time; less when time is accelerated). */
+export function startTraffic(apiUrl: string, perMinute: number, minuteMs = 60_000): Traffic {
+  const traffic: Traffic = { placed: [], failed: 0, stop: () => clearInterval(timer) };
+  let n = 0;
+  const timer = setInterval(async () => {
+    const o = ORDERS[n % ORDERS.length];
+    const correlationId = `traffic-${Date.now().toString(36)}-${n++}`;
+    const at = Date.now();
+    try {
+      const res = await fetch(`${apiUrl}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+        body: JSON.stringify({ customerId: o.customerId, merchantId: o.merchantId, items: [{ productId: o.productId, quantity: 1 }] }),
+      });
+      if (res.status === 202) traffic.placed.push({ orderId: ((await res.json()) as { orderId: string }).orderId, correlationId, at });
+      else traffic.failed++;
+    } catch {
+      traffic.failed++;
+    }
+  }, minuteMs / perMinute);
+  return traffic;
+}

@@ -1,0 +1,103 @@
+/**
+ * Seed 001 end to end, offline: the restaurant consumer takes order.paid off its queue and never delivers it (no
+ * error, no DLQ, every technical signal green). With orders flowing, the delivery SLI alarms must go to ALARM —
+ * lost orders and the flow gap — and nothing outside the SLI family; the lost orders are listed with their
+ * correlation ids; and orders the ack deadline then compensates (cancelled, refunded) stop counting as lost.
+ *
+ * Time is accelerated: one metric minute lasts 4 s (timeScale 1/15), so alarm periods, the reconciler's schedule
+ * and the queues run 15× faster. The test speed's deadlines are 5 s (SLI) and 12 s (compensation), real time.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlarmTransition } from '../../offline/alarms';
+import { startTraffic, type Traffic } from '../../offline/traffic';
+import { waitFor } from '../../offline/wait';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+const TIME_SCALE = 1 / 15;
+const METRIC_MINUTE_MS = 60_000 * TIME_SCALE;
+/** The delivery SLI family: the alarms this incident should fire. Anything else firing is a false alarm. */
+const SLI_ALARMS = ['LostOrders', 'OldestAwaitingOrder', 'FlowGap', 'OrdersPilingUp', 'DeliverySloFastBurn', 'DeliverySloSlowBurn'].map((a) => `ShopWave-${a}`);
+
+let t: TestPlatform;
+const transitions: AlarmTransition[] = [];
+const overdueEvents: any[] = [];
+
+beforeAll(async () => {
+  t = await startTestPlatform({ timeScale: TIME_SCALE, onAlarm: (tr) => transitions.push(tr) });
+  t.platform.onEvent((e: any) => e['detail-type'] === 'order.delivery-overdue' && overdueEvents.push(e.detail));
+});
+afterAll(() => t?.stop());
+
+const alarmNamed = (suffix: string) => t.platform.alarms.states().find((a) => a.alarmName.endsWith(`-${suffix}`))!;
+const firedSince = (since: number) => transitions.filter((tr) => tr.to === 'ALARM' && tr.at >= since);
+
+describe('seed 001: charged, never received by the restaurant', () => {
+  let traffic: Traffic;
+  const timings: Record<string, number> = {};
+
+  it('stays quiet while orders flow normally', async () => {
+    traffic = startTraffic(t.platform.apiUrl, 4, METRIC_MINUTE_MS); // 4 orders a metric minute: 1 a second
+    // Cold starts first: the first orders may legitimately take longer than the deadline.
+    await waitFor(async () => (await t.api('GET', `/orders/${traffic.placed[0]?.orderId}`)).body?.status === 'DELIVERED', { timeoutMs: 30_000 });
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, 4 * METRIC_MINUTE_MS));
+    expect(firedSince(started).map((tr) => tr.alarmName)).toEqual([]);
+    // The alarms are evaluated, not just silent: the SLI alarms have data and say OK.
+    expect(alarmNamed('LostOrders').state).toBe('OK');
+  });
+
+  let injectedAt = 0;
+  it('fires the lost-order and flow-gap alarms, and only SLI alarms, after the fault', async () => {
+    injectedAt = Date.now();
+    t.platform.setFaults(['restaurant-drops-orders']);
+    await waitFor(() => alarmNamed('LostOrders').state === 'ALARM' && alarmNamed('FlowGap').state === 'ALARM', {
+      timeoutMs: 60_000,
+      description: 'LostOrders and FlowGap in ALARM',
+    });
+    for (const name of ['LostOrders', 'FlowGap']) {
+      timings[name] = firedSince(injectedAt).find((tr) => tr.alarmName.endsWith(`-${name}`))!.at - injectedAt;
+    }
+    console.log(`fault → ALARM: LostOrders ${timings.LostOrders} ms, FlowGap ${timings.FlowGap} ms (1 metric minute = ${METRIC_MINUTE_MS} ms)`);
+
+    // Lost orders are listed with their correlation ids, on the /ops page and as order.delivery-overdue events.
+    const state: any = await (await fetch(`${t.platform.apiUrl}/ops/api/state`)).json();
+    expect(state.lost.orders.length).toBeGreaterThan(0);
+    const placed = new Map(traffic.placed.map((p) => [p.orderId, p.correlationId]));
+    for (const o of state.lost.orders) {
+      expect(placed.get(o.orderId), o.orderId).toBe(o.correlationId);
+      expect(o.ageSeconds).toBeGreaterThanOrEqual(state.lost.deadlineSeconds);
+    }
+    await waitFor(() => overdueEvents.length > 0, { timeoutMs: 10_000 });
+    for (const e of overdueEvents) expect(placed.get(e.data.orderId)).toBe(e.metadata.correlationId);
+
+    // Nothing outside the SLI family fired: no DLQ, error, throttle, backlog or API alarm saw anything wrong.
+    const fired = [...new Set(firedSince(injectedAt).map((tr) => tr.alarmName))];
+    expect(fired.filter((name) => !SLI_ALARMS.includes(name))).toEqual([]);
+    expect(t.platform.alarms.states().filter((a) => a.state === 'ALARM' && !SLI_ALARMS.includes(a.alarmName))).toEqual([]);
+  });
+
+  it('never counts a compensated order as lost, and recovers when the fault is cleared', async () => {
+    // Orders placed once the fault was on (a second later: environments busy at the switch finish with the old
+    // configuration) and reported overdue: the restaurant never got them.
+    const afterFault = new Set(traffic.placed.filter((p) => p.at > injectedAt + 1000).map((p) => p.orderId));
+    const victimsNow = () => overdueEvents.map((e) => e.data.orderId as string).filter((id) => afterFault.has(id));
+    await waitFor(() => victimsNow().length >= 3, { timeoutMs: 20_000, description: 'three orders placed after the fault reported overdue' });
+    const victims = victimsNow();
+    t.platform.setFaults([]);
+    // The ack deadline (12 s) compensates what the restaurant never got: cancelled, refunded, not lost.
+    for (const orderId of victims.slice(0, 3)) {
+      const order = await t.waitForStatus(orderId, 'CANCELLED', 30_000);
+      expect(order.history.map((h: any) => h.status)).toEqual(expect.arrayContaining(['CHARGED', 'REFUNDED', 'CANCELLED']));
+      expect(order.history.map((h: any) => h.status)).not.toContain('RECEIVED_BY_RESTAURANT');
+    }
+    const reconciler = t.platform.model.functions.find((f) => f.logicalId.startsWith('DeliveryReconciler'))!;
+    await waitFor(async () => (await t.platform.invoke<{ lostOrders: number }>(reconciler.functionName, {})).lostOrders === 0, {
+      timeoutMs: 30_000,
+      description: 'no lost orders once compensation has run',
+    });
+    const state: any = await (await fetch(`${t.platform.apiUrl}/ops/api/state`)).json();
+    expect(state.lost.orders.map((o: any) => o.orderId)).not.toEqual(expect.arrayContaining(victims.slice(0, 1)));
+    await waitFor(() => alarmNamed('LostOrders').state === 'OK', { timeoutMs: 30_000, description: 'LostOrders back to OK' });
+    traffic.stop();
+  });
+});
