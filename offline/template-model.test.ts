@@ -418,7 +418,7 @@ describe('intrinsics and wiring errors', () => {
         Properties: { FifoQueue: 'true', VisibilityTimeout: '45', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:x-dlq.fifo', maxReceiveCount: '4' }) },
       },
       Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'Shop' } },
-      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: {} },
+      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: 'N', MetricName: 'M', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' } },
       Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
       Role: { Type: 'AWS::IAM::Role', Properties: {} },
       Param: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: { 'Fn::Join': ['-', ['v', { Ref: 'AWS::Partition' }]] } } },

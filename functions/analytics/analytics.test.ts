@@ -59,7 +59,7 @@ describe('analytics consumer', () => {
   it('handles every detail-type of the contract: one count and one timeline entry each', async () => {
     const at = '2031-01-02T03:04:05.000Z';
     const all = events.DETAIL_TYPES.map((type) => event(type, 'o-all', at));
-    expect(all).toHaveLength(15);
+    expect(all).toHaveLength(16);
     expect(await run(...all)).toEqual({ batchItemFailures: [] });
     for (const type of events.DETAIL_TYPES) expect(await store.countsPerMinute(type, at, at), type).toEqual([{ minute: '2031-01-02T03:04', count: 1 }]);
     const timeline = await store.orderTimeline('o-all');

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -41,6 +41,16 @@ export interface RunbookAlarm {
   runbook: Runbook;
 }
 
+/**
+ * A labelled metric makes CDK render the alarm in the `Metrics` (math) form to keep the label; LocalStack
+ * community evaluates only the plain form, so single-metric alarms drop the label (the dashboard keeps it).
+ */
+function plain(metric: IMetric): IMetric {
+  if (!(metric instanceof Metric) || !metric.label) return metric;
+  const { namespace, metricName, dimensions, statistic, period, unit } = metric;
+  return new Metric({ namespace, metricName, dimensionsMap: dimensions, statistic, period, unit });
+}
+
 /** The text every alarm description carries, so a page always says where to start. */
 export const runbookSentence = (runbook: Runbook) => `Runbook: ${RUNBOOKS[runbook]}`;
 
@@ -75,7 +85,7 @@ export class OperationalAlarms extends Construct {
     const alarm = new Alarm(this, id, {
       alarmName: `${Stack.of(this).stackName}-${id}`,
       alarmDescription: `${p.summary} ${runbookSentence(p.runbook)}`,
-      metric: p.metric,
+      metric: plain(p.metric),
       threshold: p.threshold,
       comparisonOperator: p.comparison ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: p.evaluationPeriods ?? 1,
