@@ -33,7 +33,8 @@ const started = Date.now();
 const platform = await startPlatform({
   port: Number(process.env.PORT ?? 3000),
   logs: 'file',
-  onAlarm: (t) => console.log(`${new Date(t.at).toLocaleTimeString()} alarm ${t.alarmName}: ${t.from} → ${t.to} (${t.reason})`),
+  // Into or out of ALARM only: the first evaluation moves every alarm from INSUFFICIENT_DATA to OK.
+  onAlarm: (t) => (t.to === 'ALARM' || t.from === 'ALARM') && console.log(`${new Date(t.at).toLocaleTimeString()} alarm ${t.alarmName}: ${t.from} → ${t.to} (${t.reason})`),
 });
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } }));
 const seeded = await seedDemoData({
