@@ -175,7 +175,7 @@ export class ShopWaveStack extends Stack {
         { method: 'GET', path: '/products/{id}', handler: catalogApi },
         { method: 'GET', path: '/merchants', handler: catalogApi },
         { method: 'GET', path: '/customers/{id}', handler: customersApi },
-        { method: 'POST', path: '/orders', handler: ordersApi },
+        { method: 'POST', path: '/orders', handler: ordersApi, throttle: { rateLimit: 20, burstLimit: 40 } },
         { method: 'GET', path: '/orders', handler: ordersApi },
         { method: 'GET', path: '/orders/{id}', handler: ordersApi },
         { method: 'GET', path: '/orders/{id}/tracking', handler: trackingApi },

@@ -42,6 +42,26 @@ export function matchRoute(routes: ApiRouteModel[], method: string, path: string
   return best && { route: best.route, params: best.params };
 }
 
+/** API Gateway's throttling: a token bucket per method, `burst` deep, refilled at `rate` per second. */
+class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
 export interface ApiGatewayHooks {
   /** What API Gateway would report to CloudWatch (AWS/ApiGateway Count, 4XXError, 5XXError, Latency) per request. */
   onRequest?: (r: { apiName: string; status: number; latencyMs: number }) => void;
@@ -51,6 +71,7 @@ export interface ApiGatewayHooks {
 
 export class ApiGatewayEmulator {
   private server?: Server;
+  private readonly buckets = new Map<string, TokenBucket | null>();
   url = '';
 
   constructor(
@@ -59,6 +80,22 @@ export class ApiGatewayEmulator {
     private readonly accountId: string,
     private readonly hooks: ApiGatewayHooks = {},
   ) {}
+
+  /**
+   * The stage's method settings: a method's own entry, else the stage default ('/*' '*'), each method with its own
+   * bucket (API Gateway's "default method throttling"). No setting: unthrottled (the account limit is not modelled).
+   */
+  private allow(route: ApiRouteModel): boolean {
+    const key = `${route.method} ${route.path}`;
+    if (!this.buckets.has(key)) {
+      const own = this.api.throttling.find((t) => t.path === route.path && t.method === route.method);
+      const stage = this.api.throttling.find((t) => t.path === '/*' && t.method === '*');
+      const rate = own?.rateLimit ?? stage?.rateLimit;
+      const burst = own?.burstLimit ?? stage?.burstLimit;
+      this.buckets.set(key, rate === undefined || burst === undefined ? null : new TokenBucket(rate, burst));
+    }
+    return this.buckets.get(key)?.take() ?? true;
+  }
 
   private async buildEvent(req: IncomingMessage, route: ApiRouteModel, params: Record<string, string>, body: Buffer) {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -125,6 +162,7 @@ export class ApiGatewayEmulator {
         const path = new URL(req.url ?? '/', 'http://localhost').pathname;
         const match = matchRoute(this.api.routes, req.method ?? 'GET', path);
         if (!match?.route.functionLogicalId) return send(403, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Missing Authentication Token' }));
+        if (!this.allow(match.route)) return send(429, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Too Many Requests' }));
         try {
           const event = await this.buildEvent(req, match.route, match.params, body);
           const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('integration timeout')), INTEGRATION_TIMEOUT_MS).unref());

@@ -84,3 +84,35 @@ describe('api gateway emulator', () => {
     expect([boom.status, await boom.json()]).toEqual([502, { message: 'Internal server error' }]);
   });
 });
+
+describe('api gateway throttling', () => {
+  it('answers 429 past the burst of a method, with the stage default per method and per-method overrides', async () => {
+    const throttled = new ApiGatewayEmulator(
+      {
+        logicalId: 'Api',
+        name: 'Api',
+        stageName: 'prod',
+        routes,
+        throttling: [
+          { path: '/*', method: '*', rateLimit: 0.01, burstLimit: 3 },
+          { path: '/orders', method: 'POST', rateLimit: 0.01, burstLimit: 1 },
+        ],
+      },
+      runtime,
+      '000000000000',
+    );
+    const base = await throttled.start(0);
+    try {
+      const statuses = async (n: number, path: string, method = 'GET') =>
+        (await Promise.all(Array.from({ length: n }, () => fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined })))).map((r) => r.status).sort();
+      expect(await statuses(5, '/orders/o-1')).toEqual([200, 200, 200, 429, 429]);
+      // Each method has its own bucket: GET /orders/special is a different method of the stage.
+      expect(await statuses(4, '/orders/special')).toEqual([200, 200, 200, 429]);
+      expect(await statuses(2, '/orders', 'POST')).toEqual([200, 429]);
+      const limited = await fetch(`${base}/orders/o-1`);
+      expect([limited.status, await limited.json()]).toEqual([429, { message: 'Too Many Requests' }]);
+    } finally {
+      await throttled.stop();
+    }
+  });
+});

@@ -111,13 +111,16 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     });
   });
 
-  it('serves the public routes through a REST API (v1) with stage throttling', () => {
+  it('serves the public routes through a REST API (v1) with stage and per-route throttling', () => {
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
     const methods = ofType(resources, 'AWS::ApiGateway::Method').map(([, m]) => m.Properties.HttpMethod);
     expect(methods.sort()).toEqual(['GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'POST']);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+        Match.objectLike({ ResourcePath: '/~1orders', HttpMethod: 'POST', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }),
+      ]),
     });
   });
 

@@ -18,6 +18,8 @@ export interface ApiRoute {
   /** API Gateway resource path, e.g. '/orders/{id}/tracking'. */
   path: string;
   handler: IFunction;
+  /** Tighter than the stage's 50 rps / burst 100, for routes that write (API Gateway per-method throttling). */
+  throttle?: { rateLimit: number; burstLimit: number };
 }
 
 /**
@@ -40,6 +42,10 @@ export class PublicApi extends Construct {
         stageName: 'prod',
         throttlingRateLimit: 50,
         throttlingBurstLimit: 100,
+        // Method settings are keyed '<resource path>/<METHOD>'.
+        methodOptions: Object.fromEntries(
+          props.routes.filter((r) => r.throttle).map((r) => [`${r.path}/${r.method}`, { throttlingRateLimit: r.throttle!.rateLimit, throttlingBurstLimit: r.throttle!.burstLimit }]),
+        ),
         tracingEnabled: props.config.awsOnly,
         // Execution logs need the account-level CloudWatch role, which only the aws target creates.
         loggingLevel: props.config.awsOnly ? MethodLoggingLevel.ERROR : MethodLoggingLevel.OFF,
