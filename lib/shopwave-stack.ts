@@ -9,6 +9,7 @@ import { DeliveryReconciler } from './constructs/delivery-reconciler';
 import { EventConsumer } from './constructs/event-consumer';
 import { OperationalAlarms } from './constructs/operational-alarms';
 import { OperationsDashboard } from './constructs/operations-dashboard';
+import { OrderingSwitch } from './constructs/ordering-switch';
 import { OutboxRelay } from './constructs/outbox-relay';
 import { PublicApi } from './constructs/public-api';
 import { ServiceFunction } from './constructs/service-function';
@@ -164,6 +165,8 @@ export class ShopWaveStack extends Stack {
     access(customersApi, { read: ['customers'] });
     const ordersApi = apiFunction('OrdersApi', 'orders');
     access(ordersApi, { write: ['orders'], read: ['catalog', 'customers'], outbox: true, idempotency: true });
+    const ordering = new OrderingSwitch(this, 'OrderingSwitch');
+    ordering.grantRead(ordersApi);
     const trackingApi = apiFunction('TrackingApi', 'shipping');
     access(trackingApi, { read: ['shipping'] });
 
@@ -218,6 +221,7 @@ export class ShopWaveStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: api.api.url });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'OrderingParameterName', { value: ordering.parameter.parameterName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     for (const key of ['catalog', 'customers', 'inventory', 'orders'] as const) {
       new CfnOutput(this, `${key[0].toUpperCase()}${key.slice(1)}TableName`, { value: tables[key].tableName });

@@ -6,6 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FAULTS, type Fault } from '../functions/shared/game-day';
 import { seedDemoData } from '../scripts/seed-data';
@@ -42,6 +44,10 @@ const seeded = await seedDemoData({
   tableName: (key) => platform.tableName({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[key]),
 });
 const api = platform.apiUrl;
+// Where the project's CLIs (npm run ordering) find this running platform; removed on stop.
+const endpointsFile = path.join(import.meta.dirname, '..', '.offline', 'endpoints.json');
+mkdirSync(path.dirname(endpointsFile), { recursive: true });
+writeFileSync(endpointsFile, JSON.stringify({ api, ssm: platform.endpoints.ssm, orderingParameter: platform.model.outputs.OrderingParameterName }, null, 2));
 console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${api}
   seeded ${seeded.merchants} merchants, ${seeded.products} products, ${seeded.customers} customers; function logs in .offline/logs/
 
@@ -51,6 +57,7 @@ console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed
   curl -s ${api}/orders/<orderId>
 
   operations page (dashboards, alarms, DLQs, lost orders): ${api}/ops
+  stop taking orders, keep the menus: npm run ordering -- read-only   (open | pause <merchantId> | resume <merchantId> | status)
 ${faults.map((f) => `  GAME DAY FAULT ON: ${f} — ${FAULTS[f]}\n`).join('')}${trafficPerMinute ? `  placing ${trafficPerMinute} demo orders a minute\n` : ''}
 Ctrl-C stops it.`);
 if (faults.length) platform.setFaults(faults);
@@ -63,6 +70,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     console.log('stopping…');
     traffic?.stop();
+    rmSync(endpointsFile, { force: true });
     await platform.stop();
     process.exit(0);
   });

@@ -17,6 +17,7 @@ import { AlarmEvaluator, type AlarmTransition } from './alarms';
 import { ApiGatewayEmulator } from './api-gateway';
 import { MetricStore } from './metrics';
 import { opsHandler } from './ops';
+import { SsmEmulator } from './ssm-emulator';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
 import type { PlatformModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
@@ -47,7 +48,9 @@ export interface PlatformOptions {
 export interface Platform {
   apiUrl: string;
   model: PlatformModel;
-  endpoints: { dynamodb: string; sqs: string; eventbridge: string };
+  endpoints: { dynamodb: string; sqs: string; eventbridge: string; ssm: string };
+  /** SSM Parameter Store offline (the template's parameters): read and flip switches as the CLI does. */
+  parameters: Pick<SsmEmulator, 'get' | 'put'>;
   invoke<T = unknown>(fn: string, event: unknown): Promise<T>;
   putEvents: EventBridgeEmulator['putEvents'];
   onEvent(listener: EventListener): () => void;
@@ -172,6 +175,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     const eventbridge = await bus.start();
     stoppers.push(() => bus.stop());
 
+    const ssm = new SsmEmulator(model.parameters, model.naming);
+    const ssmEndpoint = await ssm.start();
+    stoppers.push(() => ssm.stop());
+
     runtime = new LambdaRuntime(model.functions, {
       naming: model.naming,
       endpointEnv: {
@@ -179,6 +186,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbEndpoint,
         AWS_ENDPOINT_URL_SQS: sqsEndpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventbridge,
+        AWS_ENDPOINT_URL_SSM: ssmEndpoint,
       },
       extraEnv: functionEnv(),
       logSink: log,
@@ -271,7 +279,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     return {
       apiUrl,
       model,
-      endpoints: { dynamodb: dynamodbEndpoint, sqs: sqsEndpoint, eventbridge },
+      endpoints: { dynamodb: dynamodbEndpoint, sqs: sqsEndpoint, eventbridge, ssm: ssmEndpoint },
+      parameters: { get: (name) => ssm.get(name), put: (name, value, type, overwrite) => ssm.put(name, value, type, overwrite) },
       invoke: (fn, event) => runtime.invoke(fn, event),
       putEvents: (entries: PutEventsEntry[]) => bus.putEvents(entries),
       onEvent: (l) => bus.onEvent(l),

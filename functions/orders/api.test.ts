@@ -2,15 +2,19 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emitted } from '../../test/support/events';
 import { apiEvent, lambdaContext } from '../../test/support/lambda';
+import { ORDERING_PARAMETER, useParameters } from '../../test/support/parameters';
 import { useTables, type TestTables } from '../../test/support/tables';
+import type { SsmEmulator } from '../../offline/ssm-emulator';
 
 let t: TestTables;
+let ssm: SsmEmulator;
 let api: typeof import('./api');
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' as const });
 
 beforeAll(async () => {
   t = await useTables();
+  ssm = await useParameters();
   process.env.POWERTOOLS_SERVICE_NAME = 'orders';
   api = await import('./api');
   for (const id of ['c1', 'c-list', 'c-other']) {
@@ -195,6 +199,58 @@ describe('GET /orders?customerId=', () => {
     for (const [query, field] of cases) {
       const res = await list(query);
       expect([res.status, res.body.error.fields[0].field], JSON.stringify(query)).toEqual([400, field]);
+    }
+  });
+});
+
+describe('the ordering switch', () => {
+  const setSwitch = async (value: unknown) => {
+    ssm.put(ORDERING_PARAMETER, JSON.stringify(value));
+    const { clearCaches } = await import('@aws-lambda-powertools/parameters');
+    clearCaches(); // the handler caches the switch for 5 s; the test does not wait for it
+  };
+
+  it('refuses new orders with 503, Retry-After and a message for the customer, writing nothing, while reads work', async () => {
+    const keyed = { 'Idempotency-Key': `before-${Date.now()}` };
+    const before = await post(valid, keyed);
+    expect(before.status).toBe(202);
+    await setSwitch({ acceptingOrders: false, pausedMerchants: [] });
+    try {
+      const [rowsBefore, eventsBefore] = [(await rows()).length, await outboxCount()];
+      const refused = await post(valid);
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('300');
+      expect(refused.body.error).toMatchObject({ code: 'ORDERING_PAUSED', message: expect.stringMatching(/not taking new orders right now/) });
+      expect([(await rows()).length, await outboxCount()]).toEqual([rowsBefore, eventsBefore]);
+      // A retry of an order placed before the switch finds it; reading orders still works.
+      expect(await post(valid, keyed)).toMatchObject({ status: 202, body: { orderId: before.body.orderId } });
+      expect((await getOne(before.body.orderId)).status).toBe(200);
+    } finally {
+      await setSwitch({ acceptingOrders: true, pausedMerchants: [] });
+    }
+    expect((await post(valid)).status).toBe(202);
+  });
+
+  it('pauses one merchant and not the others', async () => {
+    await setSwitch({ acceptingOrders: true, pausedMerchants: ['m1'] });
+    try {
+      const paused = await post(valid);
+      expect(paused.status).toBe(503);
+      expect(paused.body.error).toMatchObject({ code: 'MERCHANT_PAUSED', fields: [{ field: 'body.merchantId' }] });
+      expect((await post({ customerId: 'c1', merchantId: 'm2', items: [{ productId: 'burger', quantity: 1 }] })).status).toBe(202);
+    } finally {
+      await setSwitch({ acceptingOrders: true, pausedMerchants: [] });
+    }
+  });
+
+  it('stays open when the switch is malformed, and says so in the logs', async () => {
+    ssm.put(ORDERING_PARAMETER, '{"acceptingOrders": "nope"}');
+    const { clearCaches } = await import('@aws-lambda-powertools/parameters');
+    clearCaches();
+    try {
+      expect((await post(valid)).status).toBe(202);
+    } finally {
+      await setSwitch({ acceptingOrders: true, pausedMerchants: [] });
     }
   });
 });

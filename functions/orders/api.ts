@@ -14,13 +14,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { newEvent } from '../shared/contracts/events';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput, type ApiRequest } from '../shared/http';
-import { metrics, MetricUnit } from '../shared/powertools';
+import { orderingState } from '../shared/ordering';
+import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { decodeCursor, getOrder, insertOrder, listOrders, toView, type Order } from './order-store';
 import { priceOrder } from './pricing';
 
 export const MAX_LINES = 20; // keeps inventory's reservation transaction (2 items per line + 2) under 100 items
 export const MAX_QUANTITY = 50;
 export const MAX_PAGE = 50;
+/** What a refused order tells the client to wait before trying again. */
+export const RETRY_AFTER_SECONDS = 300;
 
 const PlaceOrderBody = z.strictObject({
   customerId: IdSchema,
@@ -58,11 +61,28 @@ export function orderIdFor(customerId: string, idempotencyKey?: string): string 
   return `ord_${createHash('sha256').update(`${customerId}\n${idempotencyKey}`).digest('hex').slice(0, 24)}`;
 }
 
+/**
+ * The ordering switch (functions/shared/ordering.ts): closed, or this merchant paused → 503 with Retry-After and a
+ * message for the customer; nothing is written. A retry of an order placed before the switch (same
+ * Idempotency-Key) is not refused: that order exists and carries on.
+ */
+async function refuseWhenClosed(merchantId: string, customerId: string, key: string | undefined): Promise<void> {
+  const ordering = await orderingState();
+  const paused = !ordering.acceptingOrders ? 'READ_ONLY' : ordering.pausedMerchants.includes(merchantId) ? 'MERCHANT_PAUSED' : undefined;
+  if (!paused || (key && (await getOrder(orderIdFor(customerId, key))))) return;
+  metrics.addMetric(paused === 'READ_ONLY' ? 'OrdersRefusedReadOnly' : 'OrdersRefusedMerchantPaused', MetricUnit.Count, 1);
+  logger.warn('order refused by the ordering switch', { reason: paused, merchantId });
+  throw paused === 'READ_ONLY'
+    ? new HttpError(503, 'ORDERING_PAUSED', 'We are not taking new orders right now. Menus and your current orders are still available; please try again in a few minutes.', undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) })
+    : new HttpError(503, 'MERCHANT_PAUSED', 'This restaurant is not taking orders right now. Its menu is still available; please try again later.', [{ field: 'body.merchantId', message: 'not taking orders right now' }], { 'retry-after': String(RETRY_AFTER_SECONDS) });
+}
+
 export const handler = createApiHandler({
   'POST /orders': async (req) => {
     const body = parseInput(PlaceOrderBody, req.json(), 'body');
     const { 'idempotency-key': key } = parseInput(RequestHeaders, { 'idempotency-key': req.headers['idempotency-key'] }, 'header');
     const customerId = customerOf(req, body.customerId);
+    await refuseWhenClosed(body.merchantId, customerId, key);
     const { lines, total } = await priceOrder(customerId, body.merchantId, body.items);
 
     const orderId = orderIdFor(customerId, key);

@@ -1,0 +1,76 @@
+/**
+ * The API's switches and limits end to end, offline: read-only mode (the SSM ordering switch) refuses new orders
+ * while the catalog and order status keep answering and an in-flight order still reaches DELIVERED; a paused
+ * merchant; and API Gateway's throttling from the template answering 429.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../offline/wait';
+import { applyCommand } from '../../scripts/ordering';
+import { ORDERING_OPEN, OrderingStateSchema } from '../../functions/shared/ordering-state';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+let t: TestPlatform;
+let parameter: string;
+beforeAll(async () => {
+  t = await startTestPlatform();
+  parameter = t.platform.model.outputs.OrderingParameterName;
+});
+afterAll(() => t?.stop());
+
+/** What `npm run ordering -- <command>` does, against the offline SSM. */
+function ordering(command: string, merchantId?: string) {
+  const current = OrderingStateSchema.parse(JSON.parse(t.platform.parameters.get(parameter)!));
+  t.platform.parameters.put(parameter, JSON.stringify(applyCommand(current, command, merchantId)));
+}
+const order = (merchantId = 'm-pizza', productId = 'p-margherita') => t.api('POST', '/orders', { customerId: 'c-alice', merchantId, items: [{ productId, quantity: 1 }] });
+
+describe('read-only mode', () => {
+  it('starts open: the template holds the open switch', () => {
+    expect(JSON.parse(t.platform.parameters.get(parameter)!)).toEqual(ORDERING_OPEN);
+  });
+
+  it('refuses new orders with 503 while menus, search and order status answer, and an in-flight order is delivered', async () => {
+    const inFlight = await order();
+    expect(inFlight.status).toBe(202);
+    ordering('read-only');
+    try {
+      // The API reads the switch through a 5 s cache: within a few seconds every new order is refused.
+      let refused: Awaited<ReturnType<typeof order>> | undefined;
+      await waitFor(async () => (refused = await order('m-sushi', 'p-salmon-nigiri')).status === 503, { timeoutMs: 15_000, description: 'POST /orders answering 503' });
+      expect(refused!.headers.get('retry-after')).toBe('300');
+      expect(refused!.body.error.code).toBe('ORDERING_PAUSED');
+      expect(refused!.body.error.message).toMatch(/not taking new orders right now/);
+
+      expect((await t.api('GET', '/products?merchantId=m-pizza')).status).toBe(200);
+      expect((await t.api('GET', '/products?q=pizza')).status).toBe(200);
+      expect((await t.api('GET', '/products/p-margherita')).status).toBe(200);
+      expect((await t.api('GET', `/orders/${inFlight.body.orderId}`)).status).toBe(200);
+      await t.waitForStatus(inFlight.body.orderId, 'DELIVERED');
+      expect((await t.api('GET', `/orders/${inFlight.body.orderId}/tracking`)).status).toBe(200);
+    } finally {
+      ordering('open');
+    }
+    await waitFor(async () => (await order()).status === 202, { timeoutMs: 15_000, description: 'orders accepted again' });
+  });
+
+  it('pauses one merchant while the others take orders', async () => {
+    ordering('pause', 'm-burger');
+    try {
+      await waitFor(async () => (await order('m-burger', 'p-classic-burger')).status === 503, { timeoutMs: 15_000, description: 'm-burger paused' });
+      expect((await order('m-pizza')).status).toBe(202);
+    } finally {
+      ordering('resume', 'm-burger');
+    }
+  });
+});
+
+describe('throttling', () => {
+  it('answers 429 past the stage burst (100) from the template', async () => {
+    const statuses = await Promise.all(Array.from({ length: 160 }, () => t.api('GET', '/health').then((r) => r.status)));
+    const ok = statuses.filter((s) => s === 200).length;
+    const limited = statuses.filter((s) => s === 429).length;
+    expect(ok + limited).toBe(160);
+    expect(ok).toBeGreaterThanOrEqual(100);
+    expect(limited).toBeGreaterThan(0);
+  });
+});
