@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, Stack, Validations, type CfnResource, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -167,6 +168,16 @@ export class ShopWaveStack extends Stack {
     access(ordersApi, { write: ['orders'], read: ['catalog', 'customers'], outbox: true, idempotency: true });
     const ordering = new OrderingSwitch(this, 'OrderingSwitch');
     ordering.grantRead(ordersApi);
+
+    // Readiness: may describe every table, the bus and the switch — and read none of their data.
+    const readyApi = apiFunction('ReadyApi', 'health', 'ready');
+    // DescribeTable on the table ARNs only (Table.grant would add each table's index/* wildcard).
+    const tableKeys = Object.keys(TABLE_ENV) as TableKey[];
+    readyApi.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: tableKeys.map((key) => tables[key].tableArn) }));
+    for (const key of tableKeys) readyApi.addEnvironment(TABLE_ENV[key], tables[key].tableName);
+    readyApi.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    readyApi.addToRolePolicy(new PolicyStatement({ actions: ['events:DescribeEventBus'], resources: [bus.eventBusArn] }));
+    ordering.grantRead(readyApi);
     const trackingApi = apiFunction('TrackingApi', 'shipping');
     access(trackingApi, { read: ['shipping'] });
 
@@ -174,6 +185,7 @@ export class ShopWaveStack extends Stack {
       config,
       routes: [
         { method: 'GET', path: '/health', handler: health },
+        { method: 'GET', path: '/ready', handler: readyApi },
         { method: 'GET', path: '/products', handler: catalogApi },
         { method: 'GET', path: '/products/{id}', handler: catalogApi },
         { method: 'GET', path: '/merchants', handler: catalogApi },
@@ -195,6 +207,7 @@ export class ShopWaveStack extends Stack {
       OutboxRelay: relay.fn,
       DeliveryReconciler: reconciler.fn,
       HealthApi: health,
+      ReadyApi: readyApi,
       CatalogApi: catalogApi,
       CustomersApi: customersApi,
       OrdersApi: ordersApi,

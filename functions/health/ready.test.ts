@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBridgeEmulator } from '../../offline/eventbridge-emulator';
+import type { PlatformModel } from '../../offline/model';
+import { apiEvent, lambdaContext } from '../../test/support/lambda';
+import { useParameters } from '../../test/support/parameters';
+import { useTables, type TestTables } from '../../test/support/tables';
+
+let t: TestTables;
+let bus: EventBridgeEmulator;
+let ready: typeof import('./ready');
+
+beforeAll(async () => {
+  t = await useTables();
+  await useParameters();
+  const model = { buses: [{ logicalId: 'Bus', name: 'ready-bus', arn: 'arn:aws:events:us-east-1:000000000000:event-bus/ready-bus' }], rules: [] } as unknown as PlatformModel;
+  bus = new EventBridgeEmulator(model, { toQueue: async () => undefined, toFunction: () => undefined });
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await bus.start();
+  process.env.EVENT_BUS_NAME = 'ready-bus';
+  ready = await import('./ready');
+});
+afterAll(() => bus?.stop());
+
+const get = async () => {
+  const res = await ready.handler(apiEvent({ method: 'GET', resource: '/ready', path: '/ready' }), lambdaContext('ready'));
+  return { status: res.statusCode, body: JSON.parse(res.body) };
+};
+
+describe('GET /ready', () => {
+  it('answers ready with every table, the bus and the ordering switch checked', async () => {
+    const res = await get();
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ready', down: [] });
+    expect(Object.keys(res.body.checks).sort()).toEqual(expect.arrayContaining(['bus', 'parameter:ordering', 'table:orders', 'table:catalog', 'table:outbox', 'table:idempotency']));
+    for (const c of Object.values(res.body.checks) as { status: string; latencyMs: number }[]) expect(c).toMatchObject({ status: 'ok', latencyMs: expect.any(Number) });
+  });
+
+  it('answers 503 degraded naming each dependency that is down, and still reports the others', async () => {
+    const orders = process.env.ORDERS_TABLE_NAME;
+    const parameter = process.env.ORDERING_PARAMETER_NAME;
+    process.env.ORDERS_TABLE_NAME = `${t.names.orders}-gone`;
+    process.env.ORDERING_PARAMETER_NAME = '/ShopWave/missing';
+    try {
+      const res = await get();
+      expect(res.status).toBe(503);
+      expect(res.body.status).toBe('degraded');
+      expect(res.body.down.sort()).toEqual(['parameter:ordering', 'table:orders']);
+      expect(res.body.checks['table:orders'].error).toMatch(/ResourceNotFound/);
+      expect(res.body.checks['table:catalog'].status).toBe('ok');
+      expect(res.body.checks.bus.status).toBe('ok');
+    } finally {
+      process.env.ORDERS_TABLE_NAME = orders;
+      process.env.ORDERING_PARAMETER_NAME = parameter;
+    }
+  });
+});
