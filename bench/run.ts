@@ -65,16 +65,17 @@ async function measureEndToEnd(): Promise<Record<string, number>> {
   try {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
     await seedDemoData({ doc, tableName: (k) => platform.tableName({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[k]) });
+    const auth = { authorization: `Bearer ${await platform.issuer.sign('c-alice')}` };
     const one = async (): Promise<number> => {
       const started = Date.now();
       const res = await fetch(`${platform.apiUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ customerId: 'c-alice', merchantId: 'm-sushi', items: [{ productId: 'p-miso-soup', quantity: 1 }] }),
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ merchantId: 'm-sushi', items: [{ productId: 'p-miso-soup', quantity: 1 }] }),
       });
       const { orderId } = (await res.json()) as { orderId: string };
       for (;;) {
-        const order = (await (await fetch(`${platform.apiUrl}/orders/${orderId}`)).json()) as { status: string };
+        const order = (await (await fetch(`${platform.apiUrl}/orders/${orderId}`, { headers: auth })).json()) as { status: string };
         if (order.status === 'DELIVERED') return Date.now() - started;
         if (['REJECTED', 'PAYMENT_FAILED', 'CANCELLED'].includes(order.status)) throw new Error(`order ${orderId} ended ${order.status}`);
         if (Date.now() - started > 120_000) throw new Error(`order ${orderId} stuck at ${order.status}`);

@@ -5,6 +5,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from './config';
+import { CustomerIdentity } from './constructs/customer-identity';
 import { DataTables, TABLE_ENV, type TableKey } from './constructs/data-tables';
 import { DeliveryReconciler } from './constructs/delivery-reconciler';
 import { EventConsumer } from './constructs/event-consumer';
@@ -180,6 +181,9 @@ export class ShopWaveStack extends Stack {
     ordering.grantRead(readyApi);
     const trackingApi = apiFunction('TrackingApi', 'shipping');
     access(trackingApi, { read: ['shipping'] });
+    // Customer routes verify bearer tokens; the catalog, health and readiness stay public.
+    const identity = new CustomerIdentity(this, 'CustomerIdentity');
+    for (const fn of [ordersApi, trackingApi, customersApi]) identity.grantVerify(fn);
 
     const api = new PublicApi(this, 'PublicApi', {
       config,
@@ -235,6 +239,7 @@ export class ShopWaveStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: api.api.url });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'OrderingParameterName', { value: ordering.parameter.parameterName });
+    new CfnOutput(this, 'DevIssuerJwksParameterName', { value: identity.jwksParameter.parameterName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     for (const key of ['catalog', 'customers', 'inventory', 'orders'] as const) {
       new CfnOutput(this, `${key[0].toUpperCase()}${key.slice(1)}TableName`, { value: tables[key].tableName });

@@ -52,16 +52,17 @@ console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed
   seeded ${seeded.merchants} merchants, ${seeded.products} products, ${seeded.customers} customers; function logs in .offline/logs/
 
   curl -s ${api}/products?merchantId=m-pizza
-  curl -s -X POST ${api}/orders -H 'content-type: application/json' \\
-    -d '{"customerId":"c-alice","merchantId":"m-pizza","items":[{"productId":"p-margherita","quantity":2}]}'
-  curl -s ${api}/orders/<orderId>
+  TOKEN=$(npm run -s token -- c-alice)      # a customer's bearer token (demo customers: c-alice, c-bob, c-declined)
+  curl -s -X POST ${api}/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"merchantId":"m-pizza","items":[{"productId":"p-margherita","quantity":2}]}'
+  curl -s ${api}/orders/<orderId> -H "authorization: Bearer $TOKEN"
 
   operations page (dashboards, alarms, DLQs, lost orders): ${api}/ops
   stop taking orders, keep the menus: npm run ordering -- read-only   (open | pause <merchantId> | resume <merchantId> | status)
 ${faults.map((f) => `  GAME DAY FAULT ON: ${f} — ${FAULTS[f]}\n`).join('')}${trafficPerMinute ? `  placing ${trafficPerMinute} demo orders a minute\n` : ''}
 Ctrl-C stops it.`);
 if (faults.length) platform.setFaults(faults);
-const traffic = trafficPerMinute ? startTraffic(api, trafficPerMinute) : undefined;
+const traffic = trafficPerMinute ? startTraffic(api, trafficPerMinute, { sign: (c) => platform.issuer.sign(c) }) : undefined;
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -18,6 +18,7 @@ import { ApiGatewayEmulator } from './api-gateway';
 import { MetricStore } from './metrics';
 import { opsHandler } from './ops';
 import { SsmEmulator } from './ssm-emulator';
+import { DevIssuer } from './dev-issuer';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
 import type { PlatformModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
@@ -39,6 +40,8 @@ export interface PlatformOptions {
    * deadline), function timeouts and the ages measured in seconds (message age, order age) are not scaled.
    */
   timeScale?: number;
+  /** Signs customer tokens; default: the key pair in .offline/ (created at first start). Tests pass an ephemeral one. */
+  issuer?: DevIssuer;
   /** Called on every alarm state change (npm start prints them). */
   onAlarm?: (t: AlarmTransition) => void;
   extraFunctionEnv?: Record<string, string>;
@@ -49,6 +52,8 @@ export interface Platform {
   apiUrl: string;
   model: PlatformModel;
   endpoints: { dynamodb: string; sqs: string; eventbridge: string; ssm: string };
+  /** The development issuer whose public keys the handlers trust: `issuer.sign('c-alice')` is a customer token. */
+  issuer: DevIssuer;
   /** SSM Parameter Store offline (the template's parameters): read and flip switches as the CLI does. */
   parameters: Pick<SsmEmulator, 'get' | 'put'>;
   invoke<T = unknown>(fn: string, event: unknown): Promise<T>;
@@ -178,6 +183,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     const ssm = new SsmEmulator(model.parameters, model.naming);
     const ssmEndpoint = await ssm.start();
     stoppers.push(() => ssm.stop());
+    // Publish the development issuer's public keys where the customer routes look for them (the template says where).
+    const issuer = opts.issuer ?? (await DevIssuer.load());
+    for (const name of new Set(model.functions.map((f) => f.environment.AUTH_JWKS_PARAMETER).filter(Boolean))) ssm.put(name, JSON.stringify(issuer.jwks()));
 
     runtime = new LambdaRuntime(model.functions, {
       naming: model.naming,
@@ -281,6 +289,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       model,
       endpoints: { dynamodb: dynamodbEndpoint, sqs: sqsEndpoint, eventbridge, ssm: ssmEndpoint },
       parameters: { get: (name) => ssm.get(name), put: (name, value, type, overwrite) => ssm.put(name, value, type, overwrite) },
+      issuer,
       invoke: (fn, event) => runtime.invoke(fn, event),
       putEvents: (entries: PutEventsEntry[]) => bus.putEvents(entries),
       onEvent: (l) => bus.onEvent(l),

@@ -17,8 +17,21 @@ export interface Traffic {
   stop(): void;
 }
 
-/** `perMinute` orders every `minuteMs` (60 000 in real time; less when time is accelerated). */
-export function startTraffic(apiUrl: string, perMinute: number, minuteMs = 60_000): Traffic {
+/**
+ * `perMinute` orders every `minuteMs` (60 000 in real time; less when time is accelerated), each as its customer:
+ * `sign` gives that customer's bearer token (the development issuer's).
+ */
+export function startTraffic(apiUrl: string, perMinute: number, opts: { minuteMs?: number; sign: (customerId: string) => Promise<string> }): Traffic {
+  const minuteMs = opts.minuteMs ?? 60_000;
+  // Tokens live an hour: sign a fresh one every 30 minutes so long game days keep ordering.
+  const tokens = new Map<string, { at: number; token: Promise<string> }>();
+  const tokenOf = (customerId: string) => {
+    const cached = tokens.get(customerId);
+    if (cached && Date.now() - cached.at < 30 * 60_000) return cached.token;
+    const token = opts.sign(customerId);
+    tokens.set(customerId, { at: Date.now(), token });
+    return token;
+  };
   const traffic: Traffic = { placed: [], failed: 0, stop: () => clearInterval(timer) };
   let n = 0;
   const timer = setInterval(async () => {
@@ -28,8 +41,8 @@ export function startTraffic(apiUrl: string, perMinute: number, minuteMs = 60_00
     try {
       const res = await fetch(`${apiUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
-        body: JSON.stringify({ customerId: o.customerId, merchantId: o.merchantId, items: [{ productId: o.productId, quantity: 1 }] }),
+        headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, authorization: `Bearer ${await tokenOf(o.customerId)}` },
+        body: JSON.stringify({ merchantId: o.merchantId, items: [{ productId: o.productId, quantity: 1 }] }),
       });
       if (res.status === 202) traffic.placed.push({ orderId: ((await res.json()) as { orderId: string }).orderId, correlationId, at });
       else traffic.failed++;

@@ -1,13 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { apiEvent, lambdaContext } from '../../test/support/lambda';
+import { useParameters } from '../../test/support/parameters';
 import { useTables, type TestTables } from '../../test/support/tables';
 
 let t: TestTables;
+let ssm: Awaited<ReturnType<typeof useParameters>>;
 let api: typeof import('./api');
 
 beforeAll(async () => {
   t = await useTables();
+  ssm = await useParameters();
   process.env.POWERTOOLS_SERVICE_NAME = 'customers';
   api = await import('./api');
   await t.doc.send(
@@ -15,8 +18,10 @@ beforeAll(async () => {
   );
 });
 
-async function getCustomer(id: string) {
-  const res = await api.handler(apiEvent({ method: 'GET', resource: '/customers/{id}', path: `/customers/${id}`, pathParameters: { id } }), lambdaContext('customers-api'));
+/** As the customer the path names, unless told otherwise. */
+async function getCustomer(id: string, as = id) {
+  const headers = await ssm.bearer(/^[A-Za-z0-9_-]{1,64}$/.test(as) ? as : 'c-1');
+  const res = await api.handler(apiEvent({ method: 'GET', resource: '/customers/{id}', path: `/customers/${id}`, pathParameters: { id }, headers }), lambdaContext('customers-api'));
   return { status: res.statusCode, raw: res.body, body: JSON.parse(res.body) };
 }
 
@@ -32,8 +37,15 @@ describe('GET /customers/{id}', () => {
     const missing = await getCustomer('c-nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NOT_FOUND');
-    const bad = await getCustomer('CUSTOMER#c-1');
+    const bad = await getCustomer('CUSTOMER#c-1', 'c-1');
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['path.id']);
+  });
+
+  it("answers 404 for another customer's profile, and 401 without a token", async () => {
+    const other = await getCustomer('c-1', 'c-2');
+    expect([other.status, other.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    const anonymous = await api.handler(apiEvent({ method: 'GET', resource: '/customers/{id}', path: '/customers/c-1', pathParameters: { id: 'c-1' } }), lambdaContext('customers-api'));
+    expect(anonymous.statusCode).toBe(401);
   });
 });

@@ -4,10 +4,9 @@ import { emitted } from '../../test/support/events';
 import { apiEvent, lambdaContext } from '../../test/support/lambda';
 import { ORDERING_PARAMETER, useParameters } from '../../test/support/parameters';
 import { useTables, type TestTables } from '../../test/support/tables';
-import type { SsmEmulator } from '../../offline/ssm-emulator';
 
 let t: TestTables;
-let ssm: SsmEmulator;
+let ssm: Awaited<ReturnType<typeof useParameters>>;
 let api: typeof import('./api');
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' as const });
@@ -34,13 +33,16 @@ async function call(input: Parameters<typeof apiEvent>[0]) {
   const res = await api.handler(event, lambdaContext('orders-api'));
   return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers ?? {}, requestId: event.requestContext.requestId };
 }
-const post = (body: unknown, headers: Record<string, string> = {}) => call({ method: 'POST', resource: '/orders', path: '/orders', body, headers });
-const getOne = (id: string) => call({ method: 'GET', resource: '/orders/{id}', path: `/orders/${id}`, pathParameters: { id } });
-const list = (query: Record<string, string>) => call({ method: 'GET', resource: '/orders', path: '/orders', query });
+/** Each call is made as a customer (a bearer token from the test issuer), c1 unless told otherwise; null: no token. */
+const auth = async (as: string | null) => (as === null ? {} : await ssm.bearer(as));
+const post = async (body: unknown, headers: Record<string, string> = {}, as: string | null = 'c1') =>
+  call({ method: 'POST', resource: '/orders', path: '/orders', body, headers: { ...(await auth(as)), ...headers } });
+const getOne = async (id: string, as: string | null = 'c1') => call({ method: 'GET', resource: '/orders/{id}', path: `/orders/${id}`, pathParameters: { id }, headers: await auth(as) });
+const list = async (query: Record<string, string>, as: string | null = 'c1') => call({ method: 'GET', resource: '/orders', path: '/orders', query, headers: await auth(as) });
 
 const rows = async () => (await t.doc.send(new ScanCommand({ TableName: t.names.orders, ConsistentRead: true }))).Items ?? [];
 const outboxCount = async () => (await emitted(t.doc, t.names.outbox)).length;
-const valid = { customerId: 'c1', merchantId: 'm1', items: [{ productId: 'pizza', quantity: 2 }, { productId: 'cola', quantity: 3 }] };
+const valid = { merchantId: 'm1', items: [{ productId: 'pizza', quantity: 2 }, { productId: 'cola', quantity: 3 }] };
 
 describe('POST /orders', () => {
   it('prices the order from the catalog and commits the order with exactly one order.created', async () => {
@@ -80,7 +82,7 @@ describe('POST /orders', () => {
 
   it('answers 4xx naming the field for bad input, and writes nothing', async () => {
     const line = (productId: string, quantity: number) => ({ productId, quantity });
-    const cases: [string, unknown, Record<string, string>, number, string][] = [
+    const cases: [string, unknown, Record<string, string>, number, string, string?][] = [
       ['no lines', { ...valid, items: [] }, {}, 400, 'body.items'],
       ['21 lines', { ...valid, items: Array.from({ length: 21 }, (_, i) => line(`p${i}`, 1)) }, {}, 400, 'body.items'],
       ['quantity 0', { ...valid, items: [line('pizza', 0)] }, {}, 400, 'body.items.0.quantity'],
@@ -91,17 +93,18 @@ describe('POST /orders', () => {
       ['unknown line field', { ...valid, items: [{ ...line('pizza', 1), unitPrice: 1 }] }, {}, 400, 'body.items.0'],
       ['duplicate product', { ...valid, items: [line('pizza', 1), line('pizza', 2)] }, {}, 400, 'body.items'],
       ['bad product id', { ...valid, items: [line('pizza 1', 1)] }, {}, 400, 'body.items.0.productId'],
-      ['missing customer id', { merchantId: 'm1', items: [line('pizza', 1)] }, {}, 400, 'body.customerId'],
+      // The customer is the token's; naming one in the body is refused, not obeyed.
+      ['customer id in the body', { ...valid, customerId: 'c-other' }, {}, 400, 'body'],
       ['bad idempotency key', valid, { 'Idempotency-Key': 'has space' }, 400, 'header.idempotency-key'],
       ['too long idempotency key', valid, { 'Idempotency-Key': 'k'.repeat(65) }, 400, 'header.idempotency-key'],
-      ['unknown customer', { ...valid, customerId: 'c-nobody' }, {}, 404, 'body.customerId'],
+      ['unknown customer', valid, {}, 404, 'token.sub', 'c-nobody'],
       ['unknown product', { ...valid, items: [line('pizza', 1), line('ghost', 1)] }, {}, 422, 'body.items.1.productId'],
       ["another merchant's product", { ...valid, items: [line('burger', 1)] }, {}, 422, 'body.items.0.productId'],
       ['product off the menu', { ...valid, items: [line('soup', 1)] }, {}, 422, 'body.items.0.productId'],
     ];
     const [ordersBefore, eventsBefore] = [(await rows()).length, await outboxCount()];
-    for (const [name, body, headers, status, field] of cases) {
-      const res = await post(body, headers);
+    for (const [name, body, headers, status, field, as] of cases) {
+      const res = await post(body, headers, as ?? 'c1');
       expect(res.status, name).toBe(status);
       expect(res.body.error.fields.map((f: { field: string }) => f.field), name).toEqual([field]);
     }
@@ -112,7 +115,7 @@ describe('POST /orders', () => {
   it('with an Idempotency-Key: a retry (any line order), even concurrent ones, gets the same order; one row, one event', async () => {
     const key = { 'Idempotency-Key': 'retry-me_1' };
     const first = await post(valid, key);
-    const reordered = await post({ merchantId: 'm1', items: [...valid.items].reverse(), customerId: 'c1' }, key);
+    const reordered = await post({ merchantId: 'm1', items: [...valid.items].reverse() }, key);
     const concurrent = await Promise.all(Array.from({ length: 5 }, () => post(valid, key)));
     for (const res of [first, reordered, ...concurrent]) expect([res.status, res.body]).toEqual([202, { orderId: first.body.orderId, status: 'PLACED' }]);
     expect((await rows()).filter((r) => r.orderId === first.body.orderId)).toHaveLength(1);
@@ -129,7 +132,7 @@ describe('POST /orders', () => {
     expect(other.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', fields: [{ field: 'header.idempotency-key' }] });
     expect([(await rows()).length, await outboxCount()]).toEqual([ordersBefore, eventsBefore]);
 
-    const otherCustomer = await post({ ...valid, customerId: 'c-other' }, key);
+    const otherCustomer = await post(valid, key, 'c-other');
     expect(otherCustomer.status).toBe(202);
     expect(otherCustomer.body.orderId).not.toBe(first.body.orderId);
   });
@@ -170,31 +173,33 @@ describe('GET /orders/{id}', () => {
   });
 });
 
-describe('GET /orders?customerId=', () => {
-  it("pages through one customer's orders, newest first", async () => {
-    const placed = [];
-    for (let i = 0; i < 3; i++) placed.push((await post({ ...valid, customerId: 'c-list' })).body.orderId);
-    const page1 = await list({ customerId: 'c-list', limit: '2' });
+describe('GET /orders', () => {
+  it("pages through the caller's orders, newest first, and only theirs", async () => {
+    const placed: string[] = [];
+    for (let i = 0; i < 3; i++) placed.push((await post(valid, {}, 'c-list')).body.orderId);
+    const page1 = await list({ limit: '2' }, 'c-list');
     expect(page1.status).toBe(200);
     expect(page1.body.items).toHaveLength(2);
     expect(page1.body.nextCursor).toEqual(expect.any(String));
-    const page2 = await list({ customerId: 'c-list', limit: '2', cursor: page1.body.nextCursor });
+    const page2 = await list({ limit: '2', cursor: page1.body.nextCursor }, 'c-list');
     const all = [...page1.body.items, ...page2.body.items];
     expect(all.map((o) => o.orderId).sort()).toEqual([...placed].sort());
     expect(all.every((o) => o.customerId === 'c-list')).toBe(true);
     const times = all.map((o) => o.createdAt);
     expect(times).toEqual([...times].sort().reverse());
     // The last page may or may not carry a cursor (DynamoDB's choice); following it yields nothing more.
-    if (page2.body.nextCursor) expect((await list({ customerId: 'c-list', cursor: page2.body.nextCursor })).body.items).toEqual([]);
+    if (page2.body.nextCursor) expect((await list({ cursor: page2.body.nextCursor }, 'c-list')).body.items).toEqual([]);
+    // Another customer's list never shows them, whatever the query says.
+    const others = await list({ limit: '50' }, 'c-other');
+    expect(others.body.items.filter((o: { orderId: string }) => placed.includes(o.orderId))).toEqual([]);
   });
 
   it('answers 400 naming the query field', async () => {
     const cases: [Record<string, string>, string][] = [
-      [{}, 'query.customerId'],
-      [{ customerId: 'bad id' }, 'query.customerId'],
-      [{ customerId: 'c1', limit: '51' }, 'query.limit'],
-      [{ customerId: 'c1', limit: '0' }, 'query.limit'],
-      [{ customerId: 'c1', cursor: 'not-a-cursor' }, 'query.cursor'],
+      [{ customerId: 'c-other' }, 'query'], // no longer a way to read someone else's list
+      [{ limit: '51' }, 'query.limit'],
+      [{ limit: '0' }, 'query.limit'],
+      [{ cursor: 'not-a-cursor' }, 'query.cursor'],
     ];
     for (const [query, field] of cases) {
       const res = await list(query);
@@ -237,7 +242,7 @@ describe('the ordering switch', () => {
       const paused = await post(valid);
       expect(paused.status).toBe(503);
       expect(paused.body.error).toMatchObject({ code: 'MERCHANT_PAUSED', fields: [{ field: 'body.merchantId' }] });
-      expect((await post({ customerId: 'c1', merchantId: 'm2', items: [{ productId: 'burger', quantity: 1 }] })).status).toBe(202);
+      expect((await post({ merchantId: 'm2', items: [{ productId: 'burger', quantity: 1 }] })).status).toBe(202);
     } finally {
       await setSwitch({ acceptingOrders: true, pausedMerchants: [] });
     }
@@ -252,5 +257,46 @@ describe('the ordering switch', () => {
     } finally {
       await setSwitch({ acceptingOrders: true, pausedMerchants: [] });
     }
+  });
+});
+
+describe('who is calling', () => {
+  it('answers 401 without a token, with a tampered, expired or foreign one, and writes nothing', async () => {
+    const [ordersBefore, eventsBefore] = [(await rows()).length, await outboxCount()];
+    const good = await ssm.issuer.sign('c1');
+    const [header, payload, signature] = good.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'c-other' })).toString('base64url');
+    const { DevIssuer } = await import('../../offline/dev-issuer');
+    const stranger = await DevIssuer.ephemeral(); // right claims, keys nobody trusts
+    const tokens: [string, string | undefined][] = [
+      ['no token', undefined],
+      ['not a bearer', 'Basic YWxpY2U6c2VjcmV0'],
+      ['garbage', 'Bearer not.a.jwt'],
+      ['tampered payload', `Bearer ${header}.${forged}.${signature}`],
+      ['alg none', `Bearer ${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.`],
+      ['expired', `Bearer ${await ssm.issuer.sign('c1', { expiresIn: Math.floor(Date.now() / 1000) - 60 })}`],
+      ['wrong audience', `Bearer ${await ssm.issuer.sign('c1', { audience: 'someone-else' })}`],
+      ['wrong issuer', `Bearer ${await ssm.issuer.sign('c1', { issuer: 'https://evil.example' })}`],
+      ['unknown key', `Bearer ${await stranger.sign('c1')}`],
+    ];
+    for (const [name, authorization] of tokens) {
+      const headers: Record<string, string> = authorization ? { authorization } : {};
+      for (const res of [await post(valid, headers, null), await call({ method: 'GET', resource: '/orders', path: '/orders', headers })]) {
+        expect(res.status, name).toBe(401);
+        expect(res.body.error.code, name).toBe('UNAUTHORIZED');
+        expect(res.headers['www-authenticate'], name).toMatch(/^Bearer realm="shopwave"/);
+      }
+    }
+    expect([(await rows()).length, await outboxCount()]).toEqual([ordersBefore, eventsBefore]);
+  });
+
+  it("never shows one customer's order to another: 404, as if it did not exist", async () => {
+    const mine = await post(valid, {}, 'c1');
+    expect((await getOne(mine.body.orderId, 'c1')).status).toBe(200);
+    const theirs = await getOne(mine.body.orderId, 'c-other');
+    expect([theirs.status, theirs.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    // The same answer as for an order that does not exist, up to the id it names.
+    expect(theirs.body.error.message).toBe(`order ${mine.body.orderId} not found`);
+    expect((await getOne('ord_does_not_exist', 'c-other')).body.error.message).toBe('order ord_does_not_exist not found');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Orders API. POST /orders prices the order from the catalog, writes it and its `order.created` event in one
- * transaction and answers 202: the saga runs from there. GET /orders/{id} and GET /orders?customerId= read it back.
+ * transaction and answers 202: the saga runs from there. GET /orders/{id} and GET /orders read it back. Every route
+ * acts for the customer of the bearer token only: another customer's order is 404, and the list is the caller's.
  *
  * Idempotency-Key: the order id is derived from (customer, key) and the write is conditional on that id being new,
  * so a retry (even after a crash between commit and response) finds the order instead of creating a second one,
@@ -13,7 +14,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { newEvent } from '../shared/contracts/events';
-import { createApiHandler, HttpError, IdSchema, notFound, parseInput, type ApiRequest } from '../shared/http';
+import { authenticateCustomer } from '../shared/auth';
+import { createApiHandler, HttpError, IdSchema, notFound, parseInput } from '../shared/http';
 import { orderingState } from '../shared/ordering';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { decodeCursor, getOrder, insertOrder, listOrders, toView, type Order } from './order-store';
@@ -25,8 +27,8 @@ export const MAX_PAGE = 50;
 /** What a refused order tells the client to wait before trying again. */
 export const RETRY_AFTER_SECONDS = 300;
 
+/** No customerId: the customer is the token's (functions/shared/auth.ts); a body naming one is refused as unknown. */
 const PlaceOrderBody = z.strictObject({
-  customerId: IdSchema,
   merchantId: IdSchema,
   items: z
     .array(z.strictObject({ productId: IdSchema, quantity: z.number().int().min(1).max(MAX_QUANTITY) }))
@@ -40,14 +42,6 @@ type PlaceOrderBody = z.infer<typeof PlaceOrderBody>;
 const RequestHeaders = z.object({
   'idempotency-key': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _').optional(),
 });
-
-/**
- * The one place that decides who the customer is. Until authentication lands (a token claim), it is the id the
- * client names; then this returns the claim and refuses a different `claimed` id.
- */
-function customerOf(_req: ApiRequest, claimed: string): string {
-  return claimed;
-}
 
 /** Same order content → same hash, whatever the key order or line order of the JSON. */
 function requestHash(customerId: string, body: PlaceOrderBody): string {
@@ -79,9 +73,9 @@ async function refuseWhenClosed(merchantId: string, customerId: string, key: str
 
 export const handler = createApiHandler({
   'POST /orders': async (req) => {
+    const { customerId } = await authenticateCustomer(req.headers);
     const body = parseInput(PlaceOrderBody, req.json(), 'body');
     const { 'idempotency-key': key } = parseInput(RequestHeaders, { 'idempotency-key': req.headers['idempotency-key'] }, 'header');
-    const customerId = customerOf(req, body.customerId);
     await refuseWhenClosed(body.merchantId, customerId, key);
     const { lines, total } = await priceOrder(customerId, body.merchantId, body.items);
 
@@ -126,21 +120,24 @@ export const handler = createApiHandler({
   },
 
   'GET /orders/{id}': async (req) => {
+    const { customerId } = await authenticateCustomer(req.headers);
     const { id } = parseInput(z.strictObject({ id: IdSchema }), req.event.pathParameters, 'path');
     const order = await getOrder(id);
-    if (!order) throw notFound(`order ${id}`);
+    // Someone else's order is "not found": the answer must not reveal that the id exists.
+    if (!order || order.customerId !== customerId) throw notFound(`order ${id}`);
     return { statusCode: 200, body: toView(order) };
   },
 
   'GET /orders': async (req) => {
+    const { customerId } = await authenticateCustomer(req.headers);
     const query = parseInput(
-      z.strictObject({ customerId: IdSchema, limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(20), cursor: z.string().max(512).optional() }),
+      z.strictObject({ limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(20), cursor: z.string().max(512).optional() }),
       req.event.queryStringParameters,
       'query',
     );
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [{ field: 'query.cursor', message: 'not a cursor this API returned' }]);
-    const page = await listOrders(customerOf(req, query.customerId), query.limit, after);
+    const page = await listOrders(customerId, query.limit, after);
     return { statusCode: 200, body: { items: page.orders.map(toView), nextCursor: page.nextCursor } };
   },
 });

@@ -42,7 +42,7 @@ async function load(customerId: string, productIds: string[]) {
 
 export async function priceOrder(customerId: string, merchantId: string, requested: RequestedLine[]): Promise<{ lines: OrderLine[]; total: Money }> {
   const { customerExists, products } = await load(customerId, requested.map((l) => l.productId));
-  if (!customerExists) throw new HttpError(404, 'CUSTOMER_NOT_FOUND', `customer ${customerId} not found`, [{ field: 'body.customerId', message: 'no such customer' }]);
+  if (!customerExists) throw new HttpError(404, 'CUSTOMER_NOT_FOUND', `customer ${customerId} not found`, [{ field: 'token.sub', message: 'the token names no known customer' }]);
 
   const problems: FieldError[] = requested.flatMap((line, i) => {
     const p = products.get(line.productId);

@@ -1,13 +1,16 @@
 /** tracking-api: GET /orders/{id}/tracking → the shipment and its tracking points, oldest first. */
 import { z } from 'zod';
+import { authenticateCustomer } from '../shared/auth';
 import { createApiHandler, HttpError, IdSchema, parseInput } from '../shared/http';
 import { getShipment, trackingPoints } from './shipments';
 
 export const handler = createApiHandler({
   'GET /orders/{id}/tracking': async (req) => {
+    const { customerId } = await authenticateCustomer(req.headers);
     const { id } = parseInput(z.strictObject({ id: IdSchema }), req.event.pathParameters, 'path');
     const shipment = await getShipment(id);
-    if (!shipment) {
+    // Another customer's shipment answers exactly like one that does not exist yet.
+    if (!shipment || shipment.customerId !== customerId) {
       throw new HttpError(404, 'NOT_FOUND', `no tracking for order ${id} yet: tracking starts once the restaurant accepts the order`);
     }
     const { shipmentId, courierId, status } = shipment;

@@ -3,6 +3,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { emitted } from '../../test/support/events';
 import { apiEvent, lambdaContext, sqsEventOf } from '../../test/support/lambda';
+import { useParameters } from '../../test/support/parameters';
 import { useTables, type TestTables } from '../../test/support/tables';
 import type { DomainEvent } from '../shared/contracts/events';
 
@@ -11,9 +12,11 @@ let shipments: typeof import('./shipments');
 let events: typeof import('../shared/contracts/events');
 let consumer: (typeof import('./consumer'))['handler'];
 let api: (typeof import('./api'))['handler'];
+let ssm: Awaited<ReturnType<typeof useParameters>>;
 
 beforeAll(async () => {
   t = await useTables();
+  ssm = await useParameters();
   process.env.POWERTOOLS_SERVICE_NAME = 'shipping';
   process.env.AWS_LAMBDA_FUNCTION_NAME = 'shipping-consumer';
   shipments = await import('./shipments');
@@ -31,8 +34,10 @@ const track = (orderId: string, status: 'PICKED_UP' | 'EN_ROUTE' | 'NEARBY' | 'D
 const rows = async (orderId: string) =>
   (await t.doc.send(new QueryCommand({ TableName: t.names.shipping, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `ORDER#${orderId}` }, ConsistentRead: true }))).Items ?? [];
 const types = async (orderId: string) => (await emitted(t.doc, t.names.outbox, undefined, orderId)).map((e) => e.detailType).sort();
-const getTracking = async (id: string) => {
-  const res = (await api(apiEvent({ method: 'GET', resource: '/orders/{id}/tracking', path: `/orders/${id}/tracking`, pathParameters: { id } }), lambdaContext())) as APIGatewayProxyResult;
+/** As customer c1 (the customer of every order here) unless told otherwise. */
+const getTracking = async (id: string, as = 'c1') => {
+  const event = apiEvent({ method: 'GET', resource: '/orders/{id}/tracking', path: `/orders/${id}/tracking`, pathParameters: { id }, headers: await ssm.bearer(as) });
+  const res = (await api(event, lambdaContext())) as APIGatewayProxyResult;
   return { status: res.statusCode, body: JSON.parse(res.body) };
 };
 
@@ -128,6 +133,9 @@ describe('GET /orders/{id}/tracking', () => {
   });
 
   it('answers 404 before the restaurant accepted the order, saying when tracking starts', async () => {
+    // Another customer's order answers exactly like one without a shipment.
+    const foreign = await getTracking('o-api', 'c-other');
+    expect([foreign.status, foreign.body.error.code]).toEqual([404, 'NOT_FOUND']);
     const { status, body } = await getTracking('o-not-yet');
     expect(status).toBe(404);
     expect(body.error.message).toMatch(/tracking starts once the restaurant accepts the order/);

@@ -34,7 +34,7 @@ async function queueDrained(queueUrl: string): Promise<boolean> {
 
 describe('delivery guarantees', () => {
   it('gives a duplicated event exactly one effect', async () => {
-    const placed = await t.api('POST', '/orders', { customerId: 'c-alice', merchantId: 'm-pizza', items: [{ productId: 'p-truffle-pizza', quantity: 1 }] });
+    const placed = await t.placeOrder('c-alice', 'm-pizza', [{ productId: 'p-truffle-pizza', quantity: 1 }]);
     const orderId = placed.body.orderId;
     await waitFor(() => eventsFor(orderId, 'inventory.reserved').length === 1, { timeoutMs: 20_000 });
     const [created] = eventsFor(orderId, 'order.created');
@@ -97,7 +97,7 @@ describe('delivery guarantees', () => {
     const attempts = stock + 5;
     const placed = await Promise.all(
       Array.from({ length: attempts }, (_, i) =>
-        t.api('POST', '/orders', { customerId: i % 2 ? 'c-alice' : 'c-bob', merchantId: 'm-pizza', items: [{ productId: 'p-truffle-pizza', quantity: 1 }] }),
+        t.placeOrder(i % 2 ? 'c-alice' : 'c-bob', 'm-pizza', [{ productId: 'p-truffle-pizza', quantity: 1 }]),
       ),
     );
     expect(placed.map((p) => p.status)).toEqual(Array(attempts).fill(202));
@@ -105,7 +105,7 @@ describe('delivery guarantees', () => {
       placed.map(async (p) => {
         let status = '';
         await waitFor(
-          async () => ['DELIVERED', 'REJECTED'].includes((status = (await t.api('GET', `/orders/${p.body.orderId}`)).body.status)),
+          async () => ['DELIVERED', 'REJECTED'].includes((status = (await t.readOrder(p.body.orderId)).body.status)),
           { timeoutMs: 45_000 },
         );
         return status;

@@ -36,9 +36,9 @@ describe('seed 001: charged, never received by the restaurant', () => {
   const timings: Record<string, number> = {};
 
   it('stays quiet while orders flow normally', async () => {
-    traffic = startTraffic(t.platform.apiUrl, 4, METRIC_MINUTE_MS); // 4 orders a metric minute: 1 a second
+    traffic = startTraffic(t.platform.apiUrl, 4, { minuteMs: METRIC_MINUTE_MS, sign: (c) => t.platform.issuer.sign(c) }); // 4 orders a metric minute: 1 a second
     // Cold starts first: the first orders may legitimately take longer than the deadline.
-    await waitFor(async () => (await t.api('GET', `/orders/${traffic.placed[0]?.orderId}`)).body?.status === 'DELIVERED', { timeoutMs: 30_000 });
+    await waitFor(async () => traffic.placed[0] && (await t.readOrder(traffic.placed[0].orderId)).body?.status === 'DELIVERED', { timeoutMs: 30_000 });
     const started = Date.now();
     await new Promise((r) => setTimeout(r, 4 * METRIC_MINUTE_MS));
     expect(firedSince(started).map((tr) => tr.alarmName)).toEqual([]);

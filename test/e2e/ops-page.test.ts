@@ -21,7 +21,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   t = await startTestPlatform({ timeScale: TIME_SCALE });
-  traffic = startTraffic(t.platform.apiUrl, 4, 60_000 * TIME_SCALE); // one order a second
+  traffic = startTraffic(t.platform.apiUrl, 4, { minuteMs: 60_000 * TIME_SCALE, sign: (c) => t.platform.issuer.sign(c) }); // one order a second
   // Flags from this machine's notes: without them Chromium tries Google's hosts, which the closed network refuses.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('/ops in headless Chromium', () => {
   it('shows the three sections with live plots, alarms, DLQs and lost orders', async () => {
-    await waitFor(async () => (await t.api('GET', `/orders/${traffic.placed[0]?.orderId}`)).body?.status === 'DELIVERED', { timeoutMs: 30_000 });
+    await waitFor(async () => traffic.placed[0] && (await t.readOrder(traffic.placed[0].orderId)).body?.status === 'DELIVERED', { timeoutMs: 30_000 });
     // A few metric minutes of traffic, so every business plot has points.
     await new Promise((r) => setTimeout(r, 3 * 60_000 * TIME_SCALE));
 

@@ -23,7 +23,7 @@ async function firstProduct(merchantId: string): Promise<{ productId: string; pr
 const stockOf = async (productId: string): Promise<number> => (await t.api('GET', `/products/${productId}`)).body.stock;
 
 async function placeOrder(customerId: string, merchantId: string, productId: string, quantity: number) {
-  const res = await t.api('POST', '/orders', { customerId, merchantId, items: [{ productId, quantity }] });
+  const res = await t.placeOrder(customerId, merchantId, [{ productId, quantity }]);
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   expect(res.body.status).toBe('PLACED');
   return res.body.orderId as string;
@@ -42,7 +42,7 @@ describe('order saga', () => {
     const times = order.history.map((h: any) => Date.parse(h.at));
     expect([...times].sort((a, b) => a - b)).toEqual(times); // history is in time order
 
-    const tracking = await t.api('GET', `/orders/${orderId}/tracking`);
+    const tracking = await t.api('GET', `/orders/${orderId}/tracking`, undefined, await t.as('c-alice'));
     expect(tracking.status).toBe(200);
     expect(tracking.body.points.map((p: any) => p.status).at(-1)).toBe('DELIVERED');
     expect(await stockOf(product.productId)).toBe(stockBefore - 2);
@@ -88,37 +88,40 @@ describe('order saga', () => {
 
   it('answers the same Idempotency-Key with the same order and charges once', async () => {
     const product = await firstProduct('m-burger');
-    const body = { customerId: 'c-alice', merchantId: 'm-burger', items: [{ productId: product.productId, quantity: 1 }] };
+    const items = [{ productId: product.productId, quantity: 1 }];
     const key = { 'Idempotency-Key': `e2e-${Date.now()}` };
-    const [a, b] = await Promise.all([t.api('POST', '/orders', body, key), t.api('POST', '/orders', body, key)]);
+    const [a, b] = await Promise.all([t.placeOrder('c-alice', 'm-burger', items, key), t.placeOrder('c-alice', 'm-burger', items, key)]);
     expect([a.status, b.status]).toEqual([202, 202]);
     expect(b.body.orderId).toBe(a.body.orderId);
     await t.waitForStatus(a.body.orderId, 'DELIVERED');
-    const mine = await t.api('GET', '/orders?customerId=c-alice');
+    const mine = await t.api('GET', '/orders', undefined, await t.as('c-alice'));
     expect(mine.body.items.filter((o: any) => o.orderId === a.body.orderId)).toHaveLength(1);
   });
 
   it('rejects bad input with a 4xx naming the field, and writes nothing', async () => {
-    const before = await t.api('GET', '/orders?customerId=c-alice');
-    const cases: [unknown, number, string][] = [
-      [{ customerId: 'c-alice', merchantId: 'm-pizza', items: [] }, 400, 'body.items'],
-      [{ customerId: 'c-alice', merchantId: 'm-pizza', items: [{ productId: 'p-x', quantity: -1 }] }, 400, 'body.items.0.quantity'],
-      [{ customerId: 'c-alice', merchantId: 'm-pizza', items: [{ productId: 'p-x', quantity: 1 }], price: 1 }, 400, 'body'],
-      [{ customerId: 'c-nobody', merchantId: 'm-pizza', items: [{ productId: 'p-truffle-pizza', quantity: 1 }] }, 404, 'customerId'],
-      [{ customerId: 'c-alice', merchantId: 'm-pizza', items: [{ productId: 'p-does-not-exist', quantity: 1 }] }, 422, 'items.0.productId'],
+    const alice = await t.as('c-alice');
+    const before = await t.api('GET', '/orders', undefined, alice);
+    const cases: [unknown, number, string, Record<string, string>][] = [
+      [{ merchantId: 'm-pizza', items: [] }, 400, 'body.items', alice],
+      [{ merchantId: 'm-pizza', items: [{ productId: 'p-x', quantity: -1 }] }, 400, 'body.items.0.quantity', alice],
+      [{ merchantId: 'm-pizza', items: [{ productId: 'p-x', quantity: 1 }], price: 1 }, 400, 'body', alice],
+      // The customer is the token's: naming one in the body is an unknown field, not a way to order for someone else.
+      [{ customerId: 'c-bob', merchantId: 'm-pizza', items: [{ productId: 'p-margherita', quantity: 1 }] }, 400, 'customerId', alice],
+      [{ merchantId: 'm-pizza', items: [{ productId: 'p-truffle-pizza', quantity: 1 }] }, 404, 'token.sub', await t.as('c-nobody')],
+      [{ merchantId: 'm-pizza', items: [{ productId: 'p-does-not-exist', quantity: 1 }] }, 422, 'items.0.productId', alice],
     ];
-    for (const [body, status, field] of cases) {
-      const res = await t.api('POST', '/orders', body);
+    for (const [body, status, field, auth] of cases) {
+      const res = await t.api('POST', '/orders', body, auth);
       expect(res.status, JSON.stringify(body)).toBe(status);
       expect(JSON.stringify(res.body.error), JSON.stringify(body)).toContain(field);
     }
-    const malformed = await t.api('POST', '/orders', '{"customerId": ', { 'content-type': 'application/json' });
+    const malformed = await t.api('POST', '/orders', '{"merchantId": ', { 'content-type': 'application/json', ...alice });
     expect(malformed.status).toBe(400);
-    const notJson = await t.api('POST', '/orders', 'customerId=c-alice', { 'content-type': 'text/plain' });
+    const notJson = await t.api('POST', '/orders', 'merchantId=m-pizza', { 'content-type': 'text/plain', ...alice });
     expect([notJson.status, notJson.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
-    const huge = await t.api('POST', '/orders', { customerId: 'c-alice', merchantId: 'm-pizza', items: [{ productId: 'p-margherita', quantity: 1 }], pad: 'x'.repeat(20_000) });
+    const huge = await t.api('POST', '/orders', { merchantId: 'm-pizza', items: [{ productId: 'p-margherita', quantity: 1 }], pad: 'x'.repeat(20_000) }, alice);
     expect([huge.status, huge.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    const after = await t.api('GET', '/orders?customerId=c-alice');
+    const after = await t.api('GET', '/orders', undefined, alice);
     expect(after.body.items.length).toBe(before.body.items.length);
   });
 });

@@ -23,7 +23,7 @@ function ordering(command: string, merchantId?: string) {
   const current = OrderingStateSchema.parse(JSON.parse(t.platform.parameters.get(parameter)!));
   t.platform.parameters.put(parameter, JSON.stringify(applyCommand(current, command, merchantId)));
 }
-const order = (merchantId = 'm-pizza', productId = 'p-margherita') => t.api('POST', '/orders', { customerId: 'c-alice', merchantId, items: [{ productId, quantity: 1 }] });
+const order = (merchantId = 'm-pizza', productId = 'p-margherita') => t.placeOrder('c-alice', merchantId, [{ productId, quantity: 1 }]);
 
 describe('read-only mode', () => {
   it('starts open: the template holds the open switch', () => {
@@ -45,9 +45,9 @@ describe('read-only mode', () => {
       expect((await t.api('GET', '/products?merchantId=m-pizza')).status).toBe(200);
       expect((await t.api('GET', '/products?q=pizza')).status).toBe(200);
       expect((await t.api('GET', '/products/p-margherita')).status).toBe(200);
-      expect((await t.api('GET', `/orders/${inFlight.body.orderId}`)).status).toBe(200);
+      expect((await t.api('GET', `/orders/${inFlight.body.orderId}`, undefined, await t.as('c-alice'))).status).toBe(200);
       await t.waitForStatus(inFlight.body.orderId, 'DELIVERED');
-      expect((await t.api('GET', `/orders/${inFlight.body.orderId}/tracking`)).status).toBe(200);
+      expect((await t.api('GET', `/orders/${inFlight.body.orderId}/tracking`, undefined, await t.as('c-alice'))).status).toBe(200);
     } finally {
       ordering('open');
     }
@@ -62,6 +62,33 @@ describe('read-only mode', () => {
     } finally {
       ordering('resume', 'm-burger');
     }
+  });
+});
+
+describe('who is calling', () => {
+  it('answers 401 without a token or with a tampered or expired one', async () => {
+    const body = { merchantId: 'm-pizza', items: [{ productId: 'p-margherita', quantity: 1 }] };
+    expect((await t.api('POST', '/orders', body)).status).toBe(401);
+    expect((await t.api('GET', '/orders')).status).toBe(401);
+    const [h, p, sig] = (await t.platform.issuer.sign('c-alice')).split('.');
+    const asBob = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'c-bob' })).toString('base64url');
+    expect((await t.api('GET', '/orders', undefined, { authorization: `Bearer ${h}.${asBob}.${sig}` })).status).toBe(401);
+    const expired = await t.platform.issuer.sign('c-alice', { expiresIn: Math.floor(Date.now() / 1000) - 60 });
+    const res = await t.api('GET', '/orders', undefined, { authorization: `Bearer ${expired}` });
+    expect([res.status, res.body.error.message]).toEqual([401, 'the token has expired']);
+  });
+
+  it("never lets customer A read or list customer B's order", async () => {
+    const bobs = await t.placeOrder('c-bob', 'm-sushi', [{ productId: 'p-salmon-nigiri', quantity: 1 }]);
+    expect(bobs.status).toBe(202);
+    const alice = await t.as('c-alice');
+    expect((await t.api('GET', `/orders/${bobs.body.orderId}`, undefined, alice)).status).toBe(404);
+    expect((await t.api('GET', `/orders/${bobs.body.orderId}/tracking`, undefined, alice)).status).toBe(404);
+    expect((await t.api('GET', '/customers/c-bob', undefined, alice)).status).toBe(404);
+    const aliceList = await t.api('GET', '/orders?limit=50', undefined, alice);
+    expect(aliceList.body.items.map((o: any) => o.orderId)).not.toContain(bobs.body.orderId);
+    expect((await t.api('GET', '/orders?customerId=c-bob', undefined, alice)).status).toBe(400);
+    expect((await t.api('GET', `/orders/${bobs.body.orderId}`, undefined, await t.as('c-bob'))).status).toBe(200);
   });
 });
 

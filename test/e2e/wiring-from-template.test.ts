@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 it('stops the saga at the hop whose rule no longer matches', async () => {
-  const placed = await t.api('POST', '/orders', { customerId: 'c-alice', merchantId: 'm-pizza', items: [{ productId: 'p-margherita', quantity: 1 }] });
+  const placed = await t.placeOrder('c-alice', 'm-pizza', [{ productId: 'p-margherita', quantity: 1 }]);
   expect(placed.status).toBe(202);
   const orderId = placed.body.orderId;
   // The event is published and other consumers get it (notifications, analytics)…
@@ -42,5 +42,5 @@ it('stops the saga at the hop whose rule no longer matches', async () => {
   await waitFor(async () => (await depth('NotificationsConsumerQueue')) === 0 && (await depth('AnalyticsConsumerQueue')) === 0, { timeoutMs: 15_000 });
   // …but inventory never hears of it: no reservation, and the order stays PLACED.
   expect(seen.filter((s) => s.endsWith(`:${orderId}`))).toEqual([`order.created:${orderId}`]);
-  expect((await t.api('GET', `/orders/${orderId}`)).body.status).toBe('PLACED');
+  expect((await t.readOrder(orderId)).body.status).toBe('PLACED');
 });

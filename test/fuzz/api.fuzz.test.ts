@@ -1,6 +1,6 @@
 /**
- * Property-based fuzz (fast-check) of the public API handlers on DynamoDB Local: generated bodies, headers, paths
- * and queries against POST /orders and the read routes. Properties: never a 5xx; only the documented statuses;
+ * Property-based fuzz (fast-check) of the public API handlers on DynamoDB Local: generated bodies, headers, tokens,
+ * paths and queries against POST /orders and the read routes. Properties: never a 5xx; only the documented statuses;
  * every error names what failed; and nothing is written except by an accepted order (one order row and one
  * order.created event per distinct 202). The seed is printed on failure (fast-check) so a finding can be replayed.
  */
@@ -15,6 +15,8 @@ export const POST_RUNS = 6000;
 export const READ_RUNS = 4000;
 
 let t: TestTables;
+let ssm: Awaited<ReturnType<typeof useParameters>>;
+let tokens: Record<string, string>;
 let orders: typeof import('../../functions/orders/api');
 let catalog: typeof import('../../functions/catalog/api');
 let customers: typeof import('../../functions/customers/api');
@@ -31,7 +33,8 @@ const PRODUCTS = [
 
 beforeAll(async () => {
   t = await useTables();
-  await useParameters();
+  ssm = await useParameters();
+  tokens = { c1: (await ssm.bearer('c1')).authorization, c2: (await ssm.bearer('c2')).authorization };
   process.env.POWERTOOLS_SERVICE_NAME = 'fuzz';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT'; // 10,000 rejected requests would print 10,000 log lines
   vi.spyOn(console, 'warn').mockImplementation(() => undefined); // and as many "no application metrics" warnings
@@ -63,9 +66,9 @@ const quantity = fc.oneof(fc.integer({ min: -5, max: 60 }), fc.double(), fc.cons
 const item = fc.oneof(fc.record({ productId: id, quantity }), fc.record({ productId: id, quantity, extra: fc.anything() }), fc.anything());
 const orderBody = fc.oneof(
   // Plausible orders, mostly valid: exercise the accepting path and the catalog checks.
-  { weight: 3, arbitrary: fc.record({ customerId: fc.constantFrom(...CUSTOMERS), merchantId: fc.constantFrom('m1', 'm2'), items: fc.array(fc.record({ productId: fc.constantFrom(...PRODUCTS.map((p) => p.productId)), quantity: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 3 }) }) },
-  fc.record({ customerId: id, merchantId: id, items: fc.array(item, { maxLength: 30 }) }, { requiredKeys: [] }),
-  fc.record({ customerId: id, merchantId: id, items: fc.array(item, { maxLength: 3 }), admin: fc.boolean() }),
+  { weight: 3, arbitrary: fc.record({ merchantId: fc.constantFrom('m1', 'm2'), items: fc.array(fc.record({ productId: fc.constantFrom(...PRODUCTS.map((p) => p.productId)), quantity: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 3 }) }) },
+  fc.record({ merchantId: id, items: fc.array(item, { maxLength: 30 }) }, { requiredKeys: [] }),
+  fc.record({ customerId: id, merchantId: id, items: fc.array(item, { maxLength: 3 }), admin: fc.boolean() }), // customerId is not a body field
   fc.anything(),
   fc.json(),
   nasty,
@@ -80,6 +83,12 @@ const headers = fc.record(
   },
   { requiredKeys: ['content-type'] },
 );
+/** Mostly a valid customer token (to reach the handler's logic), sometimes none or a broken one. */
+const authorization = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('c1', 'c2').map((c) => ({ authorization: tokens[c] })) },
+  { weight: 1, arbitrary: fc.constant({}) },
+  { weight: 1, arbitrary: nasty.map((n) => ({ authorization: `Bearer ${n}` })) },
+);
 
 describe('fuzz: POST /orders', () => {
   it(`answers ${POST_RUNS} generated requests without a 5xx, and writes only accepted orders`, async () => {
@@ -87,12 +96,12 @@ describe('fuzz: POST /orders', () => {
     const accepted = new Set<string>();
     const statuses = new Map<number, number>();
     await fc.assert(
-      fc.asyncProperty(rawBody, headers, async (body, hdrs) => {
-        const event = apiEvent({ method: 'POST', resource: '/orders', path: '/orders', headers: hdrs as Record<string, string> });
+      fc.asyncProperty(rawBody, headers, authorization, async (body, hdrs, auth) => {
+        const event = apiEvent({ method: 'POST', resource: '/orders', path: '/orders', headers: { ...(hdrs as Record<string, string>), ...auth } });
         event.body = body;
         const res = await orders.handler(event, lambdaContext('orders-api'));
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-        expect([202, 400, 404, 409, 413, 415, 422, 503]).toContain(res.statusCode);
+        expect([202, 400, 401, 404, 409, 413, 415, 422, 503]).toContain(res.statusCode);
         const parsed = JSON.parse(res.body);
         if (res.statusCode === 202) accepted.add(parsed.orderId);
         else expect(parsed.error.code, res.body).toEqual(expect.any(String));
@@ -122,11 +131,11 @@ describe('fuzz: read routes', () => {
     );
     const handlers = { orders, catalog, customers, tracking };
     await fc.assert(
-      fc.asyncProperty(route, async (r) => {
+      fc.asyncProperty(route, authorization, async (r, auth) => {
         const path = r.resource.replace('{id}', encodeURIComponent(r.id ?? ''));
-        const event = apiEvent({ method: 'GET', resource: r.resource, path, pathParameters: r.id === undefined ? undefined : { id: r.id }, query: r.query });
+        const event = apiEvent({ method: 'GET', resource: r.resource, path, pathParameters: r.id === undefined ? undefined : { id: r.id }, query: r.query, headers: auth as Record<string, string> });
         const res = await handlers[r.fn].handler(event, lambdaContext(`${r.fn}-api`));
-        expect([200, 400, 404], `${r.resource} ${JSON.stringify(r)} → ${res.body}`).toContain(res.statusCode);
+        expect([200, 400, 401, 404], `${r.resource} ${JSON.stringify(r)} → ${res.body}`).toContain(res.statusCode);
       }),
       { numRuns: READ_RUNS },
     );

@@ -3,10 +3,11 @@
  * DynamoDB Local, a unique resource prefix, the demo data seeded. Tests talk to it as a client would: HTTP.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { inject } from 'vitest';
+import { DevIssuer } from '../../offline/dev-issuer';
 import { startPlatform, type Platform, type PlatformOptions } from '../../offline/platform';
 import { waitFor } from '../../offline/wait';
 import { seedDemoData } from '../../scripts/seed-data';
@@ -18,6 +19,12 @@ export interface TestPlatform {
   doc: DynamoDBDocumentClient;
   table(logicalIdPrefix: string): string;
   api<T = any>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+  /** The Authorization header of a demo customer (a token from the platform's development issuer). */
+  as(customerId: string): Promise<Record<string, string>>;
+  /** GET /orders/{id} as the order's owner (read from the orders table). */
+  readOrder(orderId: string): Promise<{ status: number; body: any; headers: Headers }>;
+  /** POST /orders as `customerId`. */
+  placeOrder(customerId: string, merchantId: string, items: { productId: string; quantity: number }[], headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   /** Polls GET /orders/{id} until its status is `status` (fails fast when it reaches another terminal status). */
   waitForStatus(orderId: string, status: string, timeoutMs?: number): Promise<any>;
   stop(): Promise<void>;
@@ -27,6 +34,7 @@ const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];
 
 export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv'> = {}): Promise<TestPlatform> {
   const platform = await startPlatform({
+    issuer: await DevIssuer.ephemeral(),
     templatePath: TEST_TEMPLATE,
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     resourcePrefix: `e${randomBytes(3).toString('hex')}-`,
@@ -59,11 +67,28 @@ export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScal
     return { status: res.status, body: parsed, headers: res.headers };
   };
 
+  const tokens = new Map<string, string>();
+  const as = async (customerId: string) => {
+    if (!tokens.has(customerId)) tokens.set(customerId, await platform.issuer.sign(customerId));
+    return { authorization: `Bearer ${tokens.get(customerId)}` };
+  };
+  const placeOrder: TestPlatform['placeOrder'] = async (customerId, merchantId, items, headers = {}) =>
+    api('POST', '/orders', { merchantId, items }, { ...(await as(customerId)), ...headers });
+  // Orders are read as their owner; the platform's orders table says who that is.
+  const ownerOf = new Map<string, string>();
+  const readOrder = async (orderId: string) => {
+    if (!ownerOf.has(orderId)) {
+      const row = await doc.send(new GetCommand({ TableName: table('DataOrders'), Key: { pk: `ORDER#${orderId}`, sk: 'ORDER' } }));
+      if (row.Item) ownerOf.set(orderId, row.Item.customerId);
+    }
+    return api('GET', `/orders/${orderId}`, undefined, ownerOf.has(orderId) ? await as(ownerOf.get(orderId)!) : {});
+  };
+
   const waitForStatus = async (orderId: string, status: string, timeoutMs = 30_000) => {
     let last: any;
     await waitFor(
       async () => {
-        last = (await api('GET', `/orders/${orderId}`)).body;
+        last = (await readOrder(orderId)).body;
         if (last?.status !== status && TERMINAL.includes(last?.status)) {
           throw new Error(`order ${orderId} ended ${last.status}, expected ${status}: ${JSON.stringify(last.history)}`);
         }
@@ -74,5 +99,5 @@ export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScal
     return last;
   };
 
-  return { platform, doc, table, api, waitForStatus, stop: () => platform.stop() };
+  return { platform, doc, table, api, as, placeOrder, readOrder, waitForStatus, stop: () => platform.stop() };
 }

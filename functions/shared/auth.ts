@@ -1,0 +1,60 @@
+/**
+ * Who is calling: a bearer JWT verified with jose against the issuer's JWKS, in the handler (so it holds on every
+ * target — LocalStack community runs no authorizers). The JWKS comes from a URL (Cognito) or from an SSM parameter
+ * (the development issuer, offline and on LocalStack). The customer id is a claim of the token, never the body or
+ * the query. Any failure is a 401 that says only what the caller can fix; details go to the log.
+ */
+import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { requireEnv } from './env';
+import { HttpError, IdSchema } from './http';
+import { logger } from './powertools';
+
+export interface Customer {
+  customerId: string;
+}
+
+/** JWKS published in SSM are re-read at most this often: a rotated key is picked up within five minutes. */
+const JWKS_CACHE_SECONDS = 300;
+let remoteJwks: JWTVerifyGetKey | undefined;
+
+async function keys(): Promise<JWTVerifyGetKey> {
+  const url = process.env.AUTH_JWKS_URL;
+  if (url) return (remoteJwks ??= createRemoteJWKSet(new URL(url))); // jose caches and refreshes on unknown kid
+  let jwks: JSONWebKeySet;
+  try {
+    jwks = (await getParameter(requireEnv('AUTH_JWKS_PARAMETER'), { maxAge: JWKS_CACHE_SECONDS, transform: 'json' })) as JSONWebKeySet;
+  } catch (err) {
+    logger.error('cannot read the token issuer keys', err as Error);
+    throw new HttpError(503, 'AUTH_UNAVAILABLE', 'sign-in is temporarily unavailable; please retry', undefined, { 'retry-after': '5' });
+  }
+  return createLocalJWKSet(jwks);
+}
+
+const unauthorized = (message: string, error = 'invalid_token') =>
+  new HttpError(401, 'UNAUTHORIZED', message, undefined, { 'www-authenticate': `Bearer realm="shopwave", error="${error}"` });
+
+/** The calling customer, from `Authorization: Bearer <jwt>`; 401 when absent, malformed, tampered, expired or foreign. */
+export async function authenticateCustomer(headers: Record<string, string>): Promise<Customer> {
+  const token = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(headers.authorization ?? '')?.[1];
+  if (!token) throw unauthorized('a bearer token is required (Authorization: Bearer <token>)', 'invalid_request');
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, await keys(), {
+      issuer: requireEnv('AUTH_ISSUER'),
+      audience: requireEnv('AUTH_AUDIENCE'),
+      algorithms: ['ES256', 'RS256'], // never 'none', never HMAC with a public key
+      requiredClaims: ['exp', 'sub'],
+      clockTolerance: 5,
+    }));
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    const code = (err as { code?: string }).code;
+    logger.info('token rejected', { reason: code ?? (err as Error).name });
+    throw unauthorized(code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid');
+  }
+  const customerId = IdSchema.safeParse(payload[process.env.AUTH_CUSTOMER_CLAIM ?? 'sub']);
+  if (!customerId.success) throw unauthorized('the token names no customer');
+  logger.appendKeys({ customerId: customerId.data });
+  return { customerId: customerId.data };
+}

@@ -1,0 +1,28 @@
+/**
+ * A customer's bearer token from the development issuer (offline/dev-issuer.ts) — what the demo and the curl
+ * examples use until Cognito sits in front of the aws target.
+ *   npm run token -- c-alice                 # 1-hour token; the key pair is the one `npm start` trusts
+ *   npm run token -- c-alice --publish       # also publish the issuer's public keys to a deployed stack's
+ *                                            # parameter (/<stack>/auth/dev-issuer-jwks; --stack, default ShopWave)
+ * The private key stays in .offline/ on this machine (never in git); only the public JWKS is published.
+ */
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { parseArgs } from 'node:util';
+import { DevIssuer } from '../offline/dev-issuer';
+
+const { positionals, values } = parseArgs({
+  options: { publish: { type: 'boolean' }, stack: { type: 'string', default: 'ShopWave' }, 'expires-in': { type: 'string', default: '1h' } },
+  allowPositionals: true,
+});
+const [customerId] = positionals;
+if (!customerId || !/^[A-Za-z0-9_-]{1,64}$/.test(customerId)) {
+  console.error('usage: npm run token -- <customerId> [--expires-in 1h] [--publish [--stack ShopWave]]');
+  process.exit(2);
+}
+const issuer = await DevIssuer.load();
+if (values.publish) {
+  const name = `/${values.stack}/auth/dev-issuer-jwks`;
+  await new SSMClient({}).send(new PutParameterCommand({ Name: name, Value: JSON.stringify(issuer.jwks()), Type: 'String', Overwrite: true }));
+  console.error(`published the development issuer's public keys to ${name}`);
+}
+console.log(await issuer.sign(customerId, { expiresIn: values['expires-in'] }));
