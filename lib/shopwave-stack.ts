@@ -181,6 +181,9 @@ export class ShopWaveStack extends Stack {
     ordering.grantRead(readyApi);
     const trackingApi = apiFunction('TrackingApi', 'shipping');
     access(trackingApi, { read: ['shipping'] });
+    // The restaurant's tablet over HTTP, for merchants holding an API key (stored hashed in the restaurant table).
+    const merchantApi = apiFunction('MerchantApi', 'restaurant');
+    access(merchantApi, { write: ['restaurant'], outbox: true });
     // Customer routes verify bearer tokens; the catalog, health and readiness stay public.
     const identity = new CustomerIdentity(this, 'CustomerIdentity');
     for (const fn of [ordersApi, trackingApi, customersApi]) identity.grantVerify(fn);
@@ -198,6 +201,9 @@ export class ShopWaveStack extends Stack {
         { method: 'GET', path: '/orders', handler: ordersApi },
         { method: 'GET', path: '/orders/{id}', handler: ordersApi },
         { method: 'GET', path: '/orders/{id}/tracking', handler: trackingApi },
+        { method: 'GET', path: '/merchants/{id}/orders', handler: merchantApi },
+        { method: 'POST', path: '/merchants/{id}/orders/{orderId}/acknowledge', handler: merchantApi },
+        { method: 'POST', path: '/merchants/{id}/orders/{orderId}/reject', handler: merchantApi },
       ],
     });
 
@@ -216,6 +222,7 @@ export class ShopWaveStack extends Stack {
       CustomersApi: customersApi,
       OrdersApi: ordersApi,
       TrackingApi: trackingApi,
+      MerchantApi: merchantApi,
     };
     for (const [id, c] of Object.entries(this.consumers)) {
       functions[id] = c.fn;
@@ -241,7 +248,7 @@ export class ShopWaveStack extends Stack {
     new CfnOutput(this, 'OrderingParameterName', { value: ordering.parameter.parameterName });
     new CfnOutput(this, 'DevIssuerJwksParameterName', { value: identity.jwksParameter.parameterName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
-    for (const key of ['catalog', 'customers', 'inventory', 'orders'] as const) {
+    for (const key of ['catalog', 'customers', 'inventory', 'orders', 'restaurant'] as const) {
       new CfnOutput(this, `${key[0].toUpperCase()}${key.slice(1)}TableName`, { value: tables[key].tableName });
     }
   }

@@ -47,7 +47,10 @@ const api = platform.apiUrl;
 // Where the project's CLIs (npm run ordering) find this running platform; removed on stop.
 const endpointsFile = path.join(import.meta.dirname, '..', '.offline', 'endpoints.json');
 mkdirSync(path.dirname(endpointsFile), { recursive: true });
-writeFileSync(endpointsFile, JSON.stringify({ api, ssm: platform.endpoints.ssm, orderingParameter: platform.model.outputs.OrderingParameterName }, null, 2));
+writeFileSync(
+  endpointsFile,
+  JSON.stringify({ api, ssm: platform.endpoints.ssm, orderingParameter: platform.model.outputs.OrderingParameterName, dynamodb: platform.endpoints.dynamodb, restaurantTable: platform.model.outputs.RestaurantTableName }, null, 2),
+);
 console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${api}
   seeded ${seeded.merchants} merchants, ${seeded.products} products, ${seeded.customers} customers; function logs in .offline/logs/
 
@@ -56,6 +59,8 @@ console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed
   curl -s -X POST ${api}/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"merchantId":"m-pizza","items":[{"productId":"p-margherita","quantity":2}]}'
   curl -s ${api}/orders/<orderId> -H "authorization: Bearer $TOKEN"
+  KEY=$(npm run -s merchant-key -- m-silent)  # a merchant's API key: act for the tablet that never answers
+  curl -s ${api}/merchants/m-silent/orders -H "x-api-key: $KEY"
 
   operations page (dashboards, alarms, DLQs, lost orders): ${api}/ops
   stop taking orders, keep the menus: npm run ordering -- read-only   (open | pause <merchantId> | resume <merchantId> | status)

@@ -35,6 +35,8 @@ export interface TabletOrder {
   reason?: string;
   /** TIMED_OUT by the deadline before the restaurant consumer ever put it on the tablet. */
   neverSent?: boolean;
+  /** The order's correlation id, so a decision made over the merchant API continues the order's trail. */
+  correlationId?: string;
 }
 
 export async function getTabletOrder(orderId: string): Promise<TabletOrder | undefined> {
@@ -69,6 +71,7 @@ export async function sendToTablet(envelope: EventEnvelope<'order.paid'>): Promi
     status: 'SENT_TO_TABLET',
     sentAt: now.toISOString(),
     ackDeadline: new Date(now.getTime() + ackDeadlineSeconds() * 1000).toISOString(),
+    correlationId: envelope.metadata.correlationId,
   };
   try {
     await commitWithEvents(

@@ -7,6 +7,7 @@ import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../offline/wait';
 import { applyCommand } from '../../scripts/ordering';
+import { createMerchantKey } from '../../functions/restaurant/merchant-keys';
 import { ORDERING_OPEN, OrderingStateSchema } from '../../functions/shared/ordering-state';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -89,6 +90,26 @@ describe('who is calling', () => {
     expect(aliceList.body.items.map((o: any) => o.orderId)).not.toContain(bobs.body.orderId);
     expect((await t.api('GET', '/orders?customerId=c-bob', undefined, alice)).status).toBe(400);
     expect((await t.api('GET', `/orders/${bobs.body.orderId}`, undefined, await t.as('c-bob'))).status).toBe(200);
+  });
+});
+
+describe('merchants', () => {
+  it("act on their own tablet with their key, never another merchant's", async () => {
+    const silentKey = await createMerchantKey(t.doc, t.table('DataRestaurant'), 'm-silent');
+    const pizzaKey = await createMerchantKey(t.doc, t.table('DataRestaurant'), 'm-pizza');
+    // m-silent's simulated tablet never answers: the merchant acknowledges over the API instead.
+    const placed = await t.placeOrder('c-bob', 'm-silent', [{ productId: 'p-pancakes', quantity: 1 }]);
+    const orderId = placed.body.orderId;
+    await waitFor(async () => (await t.api('GET', '/merchants/m-silent/orders', undefined, { 'x-api-key': silentKey })).body.items?.some((o: any) => o.orderId === orderId), {
+      timeoutMs: 20_000,
+      description: 'the order on m-silent tablet',
+    });
+    expect((await t.api('GET', '/merchants/m-silent/orders', undefined, { 'x-api-key': pizzaKey })).status).toBe(403);
+    expect((await t.api('POST', `/merchants/m-pizza/orders/${orderId}/acknowledge`, undefined, { 'x-api-key': pizzaKey })).status).toBe(404);
+    expect((await t.api('GET', '/merchants/m-silent/orders')).status).toBe(401);
+    const ack = await t.api('POST', `/merchants/m-silent/orders/${orderId}/acknowledge`, undefined, { 'x-api-key': silentKey });
+    expect([ack.status, ack.body.status]).toEqual([200, 'RECEIVED']);
+    await t.waitForStatus(orderId, 'DELIVERED');
   });
 });
 

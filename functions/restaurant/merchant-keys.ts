@@ -1,0 +1,41 @@
+/**
+ * Merchant API keys: `mk_<keyId>_<secret>`. Only a SHA-256 of the secret is stored (Restaurant table,
+ * `MERCHANTKEY#<keyId>`), with the one merchant the key acts for; the key itself is shown once, at creation.
+ * The secret has 256 bits of randomness, so a fast hash is enough (no password-style stretching needed), and the
+ * comparison is constant-time.
+ */
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const KEY_FORMAT = /^mk_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+const keyOf = (keyId: string) => ({ pk: `MERCHANTKEY#${keyId}`, sk: 'KEY' });
+const sha256 = (secret: string) => createHash('sha256').update(secret).digest();
+
+export interface MerchantKeyRow {
+  pk: string;
+  sk: string;
+  keyId: string;
+  merchantId: string;
+  secretSha256: string;
+  createdAt: string;
+}
+
+/** Creates a key for `merchantId` and returns it: the only time it exists in clear. */
+export async function createMerchantKey(doc: DynamoDBDocumentClient, tableName: string, merchantId: string): Promise<string> {
+  const keyId = randomBytes(10).toString('hex').slice(0, 16);
+  const secret = randomBytes(32).toString('base64url');
+  const row: MerchantKeyRow = { ...keyOf(keyId), keyId, merchantId, secretSha256: sha256(secret).toString('hex'), createdAt: new Date().toISOString() };
+  await doc.send(new PutCommand({ TableName: tableName, Item: row, ConditionExpression: 'attribute_not_exists(pk)' }));
+  return `mk_${keyId}_${secret}`;
+}
+
+/** The merchant a key acts for, or undefined for a malformed, unknown or wrong key. */
+export async function merchantOfKey(doc: DynamoDBDocumentClient, tableName: string, apiKey: string | undefined): Promise<string | undefined> {
+  const m = KEY_FORMAT.exec(apiKey ?? '');
+  if (!m) return undefined;
+  const row = (await doc.send(new GetCommand({ TableName: tableName, Key: keyOf(m[1]) }))).Item as MerchantKeyRow | undefined;
+  if (!row) return undefined;
+  const stored = Buffer.from(row.secretSha256, 'hex');
+  const offered = sha256(m[2]);
+  return stored.length === offered.length && timingSafeEqual(stored, offered) ? row.merchantId : undefined;
+}
