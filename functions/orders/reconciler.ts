@@ -46,44 +46,39 @@ export interface ReconcileResult {
 const table = () => requireEnv('ORDERS_TABLE_NAME');
 const index = () => requireEnv('AWAITING_RESTAURANT_INDEX');
 
-async function queryAwaiting(before: string | undefined, limit: number): Promise<AwaitingOrder[]> {
-  const items: AwaitingOrder[] = [];
+/** Pages of the awaiting-restaurant index, oldest first; `before` keeps only orders charged before it. */
+async function* awaitingPages(opts: { before?: string; countOnly?: boolean; limit?: number }) {
   let startKey: Record<string, unknown> | undefined;
   do {
     const res = await ddb.send(
       new QueryCommand({
         TableName: table(),
         IndexName: index(),
-        KeyConditionExpression: before ? 'awaitingRestaurant = :aw AND chargedAt < :before' : 'awaitingRestaurant = :aw',
-        ExpressionAttributeValues: { ':aw': AWAITING, ...(before ? { ':before': before } : {}) },
-        ScanIndexForward: true, // oldest first
-        Limit: limit - items.length,
+        KeyConditionExpression: opts.before ? 'awaitingRestaurant = :aw AND chargedAt < :before' : 'awaitingRestaurant = :aw',
+        ExpressionAttributeValues: { ':aw': AWAITING, ...(opts.before ? { ':before': opts.before } : {}) },
+        ScanIndexForward: true,
+        ...(opts.countOnly ? { Select: 'COUNT' as const } : {}),
+        Limit: opts.limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    items.push(...((res.Items ?? []) as AwaitingOrder[]));
+    yield res;
     startKey = res.LastEvaluatedKey;
-  } while (startKey && items.length < limit);
-  return items;
+  } while (startKey);
+}
+
+async function queryAwaiting(before: string | undefined, limit: number): Promise<AwaitingOrder[]> {
+  const items: AwaitingOrder[] = [];
+  for await (const page of awaitingPages({ before, limit })) {
+    items.push(...((page.Items ?? []) as AwaitingOrder[]));
+    if (items.length >= limit) break;
+  }
+  return items.slice(0, limit);
 }
 
 async function countAwaiting(): Promise<number> {
   let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: index(),
-        KeyConditionExpression: 'awaitingRestaurant = :aw',
-        ExpressionAttributeValues: { ':aw': AWAITING },
-        Select: 'COUNT',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    count += res.Count ?? 0;
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of awaitingPages({ countOnly: true })) count += page.Count ?? 0;
   return count;
 }
 
