@@ -185,7 +185,7 @@ export class ShopWaveStack extends Stack {
     const merchantApi = apiFunction('MerchantApi', 'restaurant');
     access(merchantApi, { write: ['restaurant'], outbox: true });
     // Customer routes verify bearer tokens; the catalog, health and readiness stay public.
-    const identity = new CustomerIdentity(this, 'CustomerIdentity');
+    const identity = new CustomerIdentity(this, 'CustomerIdentity', { cognito: config.awsOnly });
     for (const fn of [ordersApi, trackingApi, customersApi]) identity.grantVerify(fn);
 
     const api = new PublicApi(this, 'PublicApi', {
@@ -246,7 +246,6 @@ export class ShopWaveStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: api.api.url });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'OrderingParameterName', { value: ordering.parameter.parameterName });
-    new CfnOutput(this, 'DevIssuerJwksParameterName', { value: identity.jwksParameter.parameterName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     for (const key of ['catalog', 'customers', 'inventory', 'orders', 'restaurant'] as const) {
       new CfnOutput(this, `${key[0].toUpperCase()}${key.slice(1)}TableName`, { value: tables[key].tableName });

@@ -1,12 +1,12 @@
 /**
- * A customer's bearer token from the development issuer (offline/dev-issuer.ts) — what the demo and the curl
- * examples use until Cognito sits in front of the aws target.
+ * A customer's bearer token from the development issuer (offline/dev-issuer.ts): offline and on LocalStack. A stack
+ * deployed with target=aws trusts its Cognito user pool instead (README: "Customer tokens on AWS").
  *   npm run token -- c-alice                 # 1-hour token; the key pair is the one `npm start` trusts
- *   npm run token -- c-alice --publish       # also publish the issuer's public keys to a deployed stack's
+ *   npm run token -- c-alice --publish       # also publish the issuer's public keys to a LocalStack stack's
  *                                            # parameter (/<stack>/auth/dev-issuer-jwks; --stack, default ShopWave)
  * The private key stays in .offline/ on this machine (never in git); only the public JWKS is published.
  */
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parseArgs } from 'node:util';
 import { DevIssuer } from '../offline/dev-issuer';
 
@@ -22,7 +22,17 @@ if (!customerId || !/^[A-Za-z0-9_-]{1,64}$/.test(customerId)) {
 const issuer = await DevIssuer.load();
 if (values.publish) {
   const name = `/${values.stack}/auth/dev-issuer-jwks`;
-  await new SSMClient({}).send(new PutParameterCommand({ Name: name, Value: JSON.stringify(issuer.jwks()), Type: 'String', Overwrite: true }));
+  const ssm = new SSMClient({});
+  // Only into a stack that trusts the development issuer: never create the parameter in one that does not.
+  const exists = await ssm.send(new GetParameterCommand({ Name: name })).then(() => true, (err: unknown) => {
+    if (err instanceof ParameterNotFound) return false;
+    throw err;
+  });
+  if (!exists) {
+    console.error(`${values.stack} has no ${name}: a stack deployed with target=aws trusts Cognito, not the development issuer (see the README)`);
+    process.exit(2);
+  }
+  await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(issuer.jwks()), Type: 'String', Overwrite: true }));
   console.error(`published the development issuer's public keys to ${name}`);
 }
 console.log(await issuer.sign(customerId, { expiresIn: values['expires-in'] }));

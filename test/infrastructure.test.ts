@@ -124,6 +124,38 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     });
   });
 
+  it('has the customer routes trust one issuer: the Cognito user pool on aws, the development issuer elsewhere', () => {
+    const verifying = ofType(resources, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Environment?.Variables?.AUTH_ISSUER);
+    expect(verifying.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['CustomersApi', 'OrdersApi', 'TrackingApi']);
+    const parameters = ofType(resources, 'AWS::SSM::Parameter').filter(([, p]) => JSON.stringify(p.Properties.Name).includes('dev-issuer-jwks'));
+    if (target === 'aws') {
+      const [[poolId, pool]] = ofType(resources, 'AWS::Cognito::UserPool');
+      const [[clientId, client]] = ofType(resources, 'AWS::Cognito::UserPoolClient');
+      expect(pool.Properties.AdminCreateUserConfig).toMatchObject({ AllowAdminCreateUserOnly: true });
+      expect(pool.Properties.Schema).toEqual([expect.objectContaining({ Name: 'customerId', Mutable: false })]);
+      expect(client.Properties.GenerateSecret).toBe(false);
+      // Whoever could write the customer id could read another customer's orders.
+      expect(client.Properties.WriteAttributes).not.toContain('custom:customerId');
+      expect(client.Properties.ReadAttributes).toContain('custom:customerId');
+      expect(parameters).toEqual([]);
+      for (const [id, fn] of verifying) {
+        const env = fn.Properties.Environment.Variables;
+        expect(env, id).toMatchObject({ AUTH_TOKEN_USE: 'id', AUTH_CUSTOMER_CLAIM: 'custom:customerId', AUTH_AUDIENCE: { Ref: clientId } });
+        expect(env.AUTH_JWKS_PARAMETER, id).toBeUndefined();
+        const issuer = JSON.stringify(env.AUTH_ISSUER);
+        expect(issuer, id).toMatch(/https:\/\/cognito-idp\./);
+        expect(issuer, id).toContain(`{"Ref":"${poolId}"}`);
+        expect(env.AUTH_JWKS_URL['Fn::Join'][1], id).toEqual([...env.AUTH_ISSUER['Fn::Join'][1], '/.well-known/jwks.json']);
+      }
+    } else {
+      expect(parameters).toHaveLength(1);
+      for (const [id, fn] of verifying) {
+        expect(fn.Properties.Environment.Variables, id).toMatchObject({ AUTH_ISSUER: 'shopwave-dev-issuer', AUTH_AUDIENCE: 'shopwave-api', AUTH_CUSTOMER_CLAIM: 'sub' });
+        expect(fn.Properties.Environment.Variables.AUTH_JWKS_URL, id).toBeUndefined();
+      }
+    }
+  });
+
   it('names an existing runbook in every alarm description', () => {
     const alarms = ofType(resources, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThanOrEqual(11);
@@ -179,8 +211,9 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
 
   it('uses only what LocalStack community deploys unless the target is aws', () => {
     const types = new Set(Object.values(resources).map((r) => r.Type));
-    const awsOnly = ['AWS::Cognito::UserPool', 'AWS::AppConfig::Application', 'AWS::Pipes::Pipe', 'AWS::Scheduler::Schedule', 'AWS::FIS::ExperimentTemplate', 'AWS::CodeDeploy::Application', 'AWS::Lambda::LayerVersion', 'AWS::ApiGatewayV2::Api'];
-    for (const t of awsOnly) expect(types.has(t), t).toBe(false);
+    const neverUsed = ['AWS::AppConfig::Application', 'AWS::Pipes::Pipe', 'AWS::Scheduler::Schedule', 'AWS::FIS::ExperimentTemplate', 'AWS::CodeDeploy::Application', 'AWS::Lambda::LayerVersion', 'AWS::ApiGatewayV2::Api'];
+    for (const t of neverUsed) expect(types.has(t), t).toBe(false);
+    for (const t of ['AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient']) expect(types.has(t), t).toBe(target === 'aws');
     const tracing = ofType(resources, 'AWS::Lambda::Function').map(([, f]) => f.Properties.TracingConfig?.Mode);
     expect(new Set(tracing)).toEqual(new Set([target === 'aws' ? 'Active' : undefined]));
   });

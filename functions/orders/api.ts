@@ -14,7 +14,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { newEvent } from '../shared/contracts/events';
-import { authenticateCustomer } from '../shared/auth';
+import { customerAuth } from '../shared/auth';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput } from '../shared/http';
 import { orderingState } from '../shared/ordering';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
@@ -73,7 +73,7 @@ async function refuseWhenClosed(merchantId: string, customerId: string, key: str
 
 export const handler = createApiHandler({
   'POST /orders': async (req) => {
-    const { customerId } = await authenticateCustomer(req.headers);
+    const { customerId } = req.customer();
     const body = parseInput(PlaceOrderBody, req.json(), 'body');
     const { 'idempotency-key': key } = parseInput(RequestHeaders, { 'idempotency-key': req.headers['idempotency-key'] }, 'header');
     await refuseWhenClosed(body.merchantId, customerId, key);
@@ -120,7 +120,7 @@ export const handler = createApiHandler({
   },
 
   'GET /orders/{id}': async (req) => {
-    const { customerId } = await authenticateCustomer(req.headers);
+    const { customerId } = req.customer();
     const { id } = parseInput(z.strictObject({ id: IdSchema }), req.event.pathParameters, 'path');
     const order = await getOrder(id);
     // Someone else's order is "not found": the answer must not reveal that the id exists.
@@ -129,7 +129,7 @@ export const handler = createApiHandler({
   },
 
   'GET /orders': async (req) => {
-    const { customerId } = await authenticateCustomer(req.headers);
+    const { customerId } = req.customer();
     const query = parseInput(
       z.strictObject({ limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(20), cursor: z.string().max(512).optional() }),
       req.event.queryStringParameters,
@@ -140,4 +140,4 @@ export const handler = createApiHandler({
     const page = await listOrders(customerId, query.limit, after);
     return { statusCode: 200, body: { items: page.orders.map(toView), nextCursor: page.nextCursor } };
   },
-});
+}).use(customerAuth());

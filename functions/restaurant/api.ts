@@ -1,28 +1,24 @@
 /**
  * merchant-api: the restaurant's tablet over HTTP, for a merchant holding an API key (`x-api-key`, see
- * merchant-keys.ts). A key acts for one merchant only: another merchant's path is 403, another merchant's order 404.
+ * merchant-keys.ts), checked by merchantKeyAuth() before any route runs. A key acts for one merchant only: another
+ * merchant's path is 403, another merchant's order 404.
  *   GET  /merchants/{id}/orders                          orders on the tablet, newest first
  *   POST /merchants/{id}/orders/{orderId}/acknowledge    → restaurant.order-received
  *   POST /merchants/{id}/orders/{orderId}/reject         body {reason?} → restaurant.order-rejected (refund follows)
  */
 import { z } from 'zod';
-import { ddb } from '../shared/aws-clients';
-import { requireEnv } from '../shared/env';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput, type ApiRequest } from '../shared/http';
 import { logger } from '../shared/powertools';
-import { merchantOfKey } from './merchant-keys';
+import { merchantKeyAuth } from './merchant-auth';
 import { acknowledgeOrder, getTabletOrder, listTabletOrders, rejectOrder, type Decision } from './tablet';
 
 const MerchantPath = z.strictObject({ id: IdSchema });
 const OrderPath = z.strictObject({ id: IdSchema, orderId: IdSchema });
 const RejectBody = z.strictObject({ reason: z.string().trim().min(1).max(200).optional() });
 
-/** The key's merchant, which must be the merchant of the path. */
-async function authorize(req: ApiRequest, merchantId: string): Promise<void> {
-  const keyMerchant = await merchantOfKey(ddb, requireEnv('RESTAURANT_TABLE_NAME'), req.headers['x-api-key']);
-  if (!keyMerchant) {
-    throw new HttpError(401, 'UNAUTHORIZED', 'a valid merchant API key is required (x-api-key)', undefined, { 'www-authenticate': 'ApiKey realm="shopwave-merchants"' });
-  }
+/** The key's merchant (merchantKeyAuth), which must be the merchant of the path. */
+function authorize(req: ApiRequest, merchantId: string): void {
+  const keyMerchant = req.context.merchantId;
   if (keyMerchant !== merchantId) {
     logger.warn('merchant key used for another merchant', { keyMerchant, merchantId });
     throw new HttpError(403, 'FORBIDDEN', `this key does not act for merchant ${merchantId}`);
@@ -31,7 +27,7 @@ async function authorize(req: ApiRequest, merchantId: string): Promise<void> {
 
 async function decideFor(req: ApiRequest, decide: (orderId: string, merchantId: string, correlation: { correlationId: string; causationId: string }) => Promise<Decision>) {
   const { id, orderId } = parseInput(OrderPath, req.event.pathParameters, 'path');
-  await authorize(req, id);
+  authorize(req, id);
   const row = await getTabletOrder(orderId);
   // Another merchant's order is "not found" for this one.
   if (!row || row.merchantId !== id) throw notFound(`order ${orderId}`);
@@ -45,7 +41,7 @@ async function decideFor(req: ApiRequest, decide: (orderId: string, merchantId: 
 export const handler = createApiHandler({
   'GET /merchants/{id}/orders': async (req) => {
     const { id } = parseInput(MerchantPath, req.event.pathParameters, 'path');
-    await authorize(req, id);
+    authorize(req, id);
     const rows = await listTabletOrders(id);
     return { statusCode: 200, body: { items: rows.map(({ orderId, items, status, sentAt, ackDeadline }) => ({ orderId, items, status, sentAt, ackDeadline })) } };
   },
@@ -54,4 +50,4 @@ export const handler = createApiHandler({
     const { reason } = parseInput(RejectBody, req.json(), 'body');
     return decideFor(req, (orderId, merchantId, correlation) => rejectOrder({ orderId, merchantId, reason, correlation }));
   },
-});
+}).use(merchantKeyAuth());

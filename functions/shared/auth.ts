@@ -1,13 +1,14 @@
 /**
- * Who is calling: a bearer JWT verified with jose against the issuer's JWKS, in the handler (so it holds on every
- * target — LocalStack community runs no authorizers). The JWKS comes from a URL (Cognito) or from an SSM parameter
- * (the development issuer, offline and on LocalStack). The customer id is a claim of the token, never the body or
- * the query. Any failure is a 401 that says only what the caller can fix; details go to the log.
+ * Who is calling: a bearer JWT verified with jose against the issuer's JWKS, in the handler as a middy middleware
+ * (so it holds on every target — LocalStack community runs no authorizers). The JWKS comes from a URL (the Cognito
+ * user pool on the aws target) or from an SSM parameter (the development issuer, offline and on LocalStack); the
+ * infrastructure sets which (lib/constructs/customer-identity.ts). The customer id is a claim of the token, never
+ * the body or the query. Any failure is a 401 that says only what the caller can fix; details go to the log.
  */
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { requireEnv } from './env';
-import { HttpError, IdSchema } from './http';
+import { HttpError, IdSchema, type ApiMiddleware } from './http';
 import { logger } from './powertools';
 
 export interface Customer {
@@ -53,8 +54,23 @@ export async function authenticateCustomer(headers: Record<string, string>): Pro
     logger.info('token rejected', { reason: code ?? (err as Error).name });
     throw unauthorized(code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid');
   }
+  // Cognito signs ID and access tokens with the same keys; only the one the pool was configured for is accepted.
+  const tokenUse = process.env.AUTH_TOKEN_USE;
+  if (tokenUse && payload.token_use !== tokenUse) {
+    logger.info('token rejected', { reason: 'token_use', tokenUse: String(payload.token_use) });
+    throw unauthorized(`the token's token_use must be "${tokenUse}"`);
+  }
   const customerId = IdSchema.safeParse(payload[process.env.AUTH_CUSTOMER_CLAIM ?? 'sub']);
   if (!customerId.success) throw unauthorized('the token names no customer');
   logger.appendKeys({ customerId: customerId.data });
   return { customerId: customerId.data };
+}
+
+/** Authenticates every request of the handler it is used on; routes read the caller with `req.customer()`. */
+export function customerAuth(): ApiMiddleware {
+  return {
+    before: async ({ context }) => {
+      context.customer = await authenticateCustomer(context.api?.headers ?? {});
+    },
+  };
 }

@@ -9,6 +9,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Customer } from './auth';
 import { logger, metrics, tracer } from './powertools';
 
 /** API Gateway's payload limit is 10 MB; no ShopWave request needs more than a few KB. */
@@ -34,14 +35,26 @@ export class HttpError extends Error {
 
 export const notFound = (what: string) => new HttpError(404, 'NOT_FOUND', `${what} not found`);
 
+/** The Lambda context as the API middlewares leave it for the routes. */
+export interface ApiContext extends Context {
+  /** Set first, by `apiContract()`: every later middleware and every response uses them. */
+  api?: { headers: Record<string, string>; correlationId: string };
+  /** The bearer token's customer, set by `customerAuth()` (functions/shared/auth.ts). */
+  customer?: Customer;
+  /** The merchant an API key acts for, set by `merchantKeyAuth()` (functions/restaurant/merchant-auth.ts). */
+  merchantId?: string;
+}
+
 export interface ApiRequest {
   event: APIGatewayProxyEvent;
-  context: Context;
+  context: ApiContext;
   /** Lower-cased header names. */
   headers: Record<string, string>;
   correlationId: string;
   /** The JSON body, parsed; validate it with `parseInput`. */
   json(): unknown;
+  /** The authenticated customer; only on handlers that use `customerAuth()`. */
+  customer(): Customer;
 }
 
 export interface ApiResponse {
@@ -90,13 +103,53 @@ function readBody(event: APIGatewayProxyEvent, headers: Record<string, string>):
   }
 }
 
+export type ApiMiddleware = middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, ApiContext>;
+
+const jsonHeaders = (correlationId: string) => ({ 'content-type': 'application/json', 'x-correlation-id': correlationId });
+
+function errorResponse(err: unknown, context: ApiContext): APIGatewayProxyResult {
+  const headers = jsonHeaders(context.api?.correlationId ?? randomUUID());
+  if (err instanceof HttpError) {
+    if (err.statusCode >= 500) logger.error('request failed', err);
+    else logger.info('request rejected', { statusCode: err.statusCode, code: err.code, fields: err.fields });
+    return {
+      statusCode: err.statusCode,
+      headers: { ...headers, ...err.headers },
+      body: JSON.stringify({ error: { code: err.code, message: err.message, fields: err.fields } }),
+    };
+  }
+  logger.error('unhandled error', err as Error);
+  return { statusCode: 500, headers, body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId: context.awsRequestId } }) };
+}
+
+/**
+ * The HTTP contract every API handler keeps, as a middleware so that the middlewares after it (authentication)
+ * have the headers and correlation id, and any error they or the route throw becomes a JSON 4xx/5xx response
+ * instead of an API Gateway 502.
+ */
+function apiContract(): ApiMiddleware {
+  return {
+    before: ({ event, context }) => {
+      const headers = lowerCaseHeaders(event.headers);
+      const offered = headers['x-correlation-id'] ?? headers['x-request-id'];
+      const correlationId = offered && CORRELATION_ID.test(offered) ? offered : randomUUID();
+      logger.appendKeys({ correlationId, route: `${event.httpMethod} ${event.resource}` });
+      context.api = { headers, correlationId };
+    },
+    // Sets the response without returning it, so the Powertools middlewares still flush metrics and reset keys.
+    onError: (request) => {
+      request.response = errorResponse(request.error, request.context);
+    },
+  };
+}
+
+/**
+ * One Lambda handler for a set of routes: Powertools tracer, logger and metrics, then `apiContract()`. Handlers
+ * that need a caller add its middleware: `createApiHandler(routes).use(customerAuth())`.
+ */
 export function createApiHandler(routes: Routes) {
-  return middy(async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
-    const headers = lowerCaseHeaders(event.headers);
-    const offered = headers['x-correlation-id'] ?? headers['x-request-id'];
-    const correlationId = offered && CORRELATION_ID.test(offered) ? offered : randomUUID();
-    logger.appendKeys({ correlationId, route: `${event.httpMethod} ${event.resource}` });
-    const responseHeaders = { 'content-type': 'application/json', 'x-correlation-id': correlationId };
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, ApiContext>(async (event: APIGatewayProxyEvent, context: ApiContext) => {
+    const { headers, correlationId } = context.api!;
     let parsedBody: { value: unknown } | undefined;
     const req: ApiRequest = {
       event,
@@ -104,37 +157,24 @@ export function createApiHandler(routes: Routes) {
       headers,
       correlationId,
       json: () => (parsedBody ??= { value: readBody(event, headers) }).value,
+      customer: () => {
+        if (!context.customer) throw new Error(`${event.httpMethod} ${event.resource} needs the customerAuth() middleware`);
+        return context.customer;
+      },
     };
-    try {
-      const route = routes[`${event.httpMethod} ${event.resource}`];
-      if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${event.httpMethod} ${event.resource} is not supported`);
-      const res = await route(req);
-      return {
-        statusCode: res.statusCode,
-        headers: { ...responseHeaders, ...res.headers },
-        body: res.body === undefined ? '' : JSON.stringify(res.body),
-      };
-    } catch (err) {
-      if (err instanceof HttpError) {
-        if (err.statusCode >= 500) logger.error('request failed', err);
-        else logger.info('request rejected', { statusCode: err.statusCode, code: err.code, fields: err.fields });
-        return {
-          statusCode: err.statusCode,
-          headers: { ...responseHeaders, ...err.headers },
-          body: JSON.stringify({ error: { code: err.code, message: err.message, fields: err.fields } }),
-        };
-      }
-      logger.error('unhandled error', err as Error);
-      return {
-        statusCode: 500,
-        headers: responseHeaders,
-        body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId: context.awsRequestId } }),
-      };
-    }
+    const route = routes[`${event.httpMethod} ${event.resource}`];
+    if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${event.httpMethod} ${event.resource} is not supported`);
+    const res = await route(req);
+    return {
+      statusCode: res.statusCode,
+      headers: { ...jsonHeaders(correlationId), ...res.headers },
+      body: res.body === undefined ? '' : JSON.stringify(res.body),
+    };
   })
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+    .use(logMetrics(metrics))
+    .use(apiContract());
 }
 
 /** Identifiers in paths: letters, digits, '-' and '_' only, so they are safe in keys and logs. */

@@ -1,12 +1,12 @@
 /** tracking-api: GET /orders/{id}/tracking → the shipment and its tracking points, oldest first. */
 import { z } from 'zod';
-import { authenticateCustomer } from '../shared/auth';
+import { customerAuth } from '../shared/auth';
 import { createApiHandler, HttpError, IdSchema, parseInput } from '../shared/http';
 import { getShipment, trackingPoints } from './shipments';
 
 export const handler = createApiHandler({
   'GET /orders/{id}/tracking': async (req) => {
-    const { customerId } = await authenticateCustomer(req.headers);
+    const { customerId } = req.customer();
     const { id } = parseInput(z.strictObject({ id: IdSchema }), req.event.pathParameters, 'path');
     const shipment = await getShipment(id);
     // Another customer's shipment answers exactly like one that does not exist yet.
@@ -16,4 +16,4 @@ export const handler = createApiHandler({
     const { shipmentId, courierId, status } = shipment;
     return { statusCode: 200, body: { orderId: id, shipmentId, courierId, status, points: await trackingPoints(id) } };
   },
-});
+}).use(customerAuth());
