@@ -130,15 +130,18 @@ describe('fuzz: read routes', () => {
       fc.record({ fn: fc.constant('tracking' as const), resource: fc.constant('/orders/{id}/tracking'), id, query: fc.constant(undefined) }),
     );
     const handlers = { orders, catalog, customers, tracking };
+    const statuses = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(route, authorization, async (r, auth) => {
         const path = r.resource.replace('{id}', encodeURIComponent(r.id ?? ''));
         const event = apiEvent({ method: 'GET', resource: r.resource, path, pathParameters: r.id === undefined ? undefined : { id: r.id }, query: r.query, headers: auth as Record<string, string> });
         const res = await handlers[r.fn].handler(event, lambdaContext(`${r.fn}-api`));
         expect([200, 400, 401, 404], `${r.resource} ${JSON.stringify(r)} → ${res.body}`).toContain(res.statusCode);
+        statuses.set(`${r.resource} ${res.statusCode}`, (statuses.get(`${r.resource} ${res.statusCode}`) ?? 0) + 1);
       }),
       { numRuns: READ_RUNS },
     );
+    console.log(`read fuzz: ${READ_RUNS} requests, route and status ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
     expect(await Promise.all(tables.map(count))).toEqual(before);
   }, 600_000);
 });
