@@ -1,8 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests whose assertions ride on wall-clock time (alarms evaluated on an accelerated clock, a 5 s delivery SLI):
+ * they run after everything else, one file at a time, so a neighbour's load (the fuzz hammering DynamoDB Local)
+ * cannot turn a slow machine into a false alarm.
+ */
+const TIMING_SENSITIVE = ['test/e2e/lost-orders.test.ts'];
+const ALL = ['test/**/*.test.ts', 'functions/**/*.test.ts', 'offline/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'functions/**/*.test.ts', 'offline/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     // Offline end-to-end tests start emulators and workers: keep files few and parallelism at the core count.
     pool: 'forks',
@@ -18,5 +25,10 @@ export default defineConfig({
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
+    // `include` only per project: with `extends: true` a root include would be merged into both.
+    projects: [
+      { extends: true, test: { name: 'main', include: ALL, exclude: TIMING_SENSITIVE, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'timing', include: TIMING_SENSITIVE, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -80,7 +80,7 @@ describe('order saga', () => {
     const product = await firstProduct('m-silent');
     const before = await stockOf(product.productId);
     const orderId = await placeOrder('c-bob', 'm-silent', product.productId, 1);
-    const order = await t.waitForStatus(orderId, 'CANCELLED');
+    const order = await t.waitForStatus(orderId, 'CANCELLED', 45_000); // the test speed's ack deadline is 20 s
     expect(order.history.map((h: any) => h.status)).toContain('CHARGED');
     expect(order.history.map((h: any) => h.status)).not.toContain('RECEIVED_BY_RESTAURANT');
     await expectRefundedAndReleased(orderId, product.productId, before);

@@ -1,19 +1,15 @@
 /**
- * One DynamoDB Local for the whole test run (starting one per file costs ~2.5 s and 120 MB each).
- * Tests isolate themselves with table-name prefixes; see test/support/tables.ts.
+ * One DynamoDB Local per test project (starting one per file costs ~2.5 s and 120 MB each); vitest.config.ts has
+ * two projects, so the timing-sensitive one gets its own. Tests isolate themselves with table-name prefixes; see
+ * test/support/tables.ts.
  */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../offline/dynamodb-local';
+import { startDynamoDbLocal } from '../../offline/dynamodb-local';
 
-let ddb: DynamoDbLocal | undefined;
-
-export async function setup(project: TestProject): Promise<void> {
-  ddb = await startDynamoDbLocal();
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const ddb = await startDynamoDbLocal();
   project.provide('dynamodbEndpoint', ddb.endpoint);
-}
-
-export async function teardown(): Promise<void> {
-  await ddb?.stop();
+  return () => ddb.stop();
 }
 
 declare module 'vitest' {
