@@ -116,18 +116,31 @@ describe('fuzz: POST /orders', () => {
   }, 600_000);
 });
 
+const customerOf = (auth: { authorization?: string }) => Object.entries(tokens).find(([, token]) => token === auth.authorization)?.[0];
+
 describe('fuzz: read routes', () => {
-  it(`answers ${READ_RUNS} generated reads without a 5xx and writes nothing`, async () => {
+  it(`answers ${READ_RUNS} generated reads without a 5xx, never shows one customer another's order, and writes nothing`, async () => {
+    // Real orders of both customers, so reads hit existing ids as well as made-up ones.
+    const owners = new Map<string, string>();
+    for (const customer of CUSTOMERS) {
+      for (const productId of ['pizza', 'cola']) {
+        const event = apiEvent({ method: 'POST', resource: '/orders', path: '/orders', headers: { authorization: tokens[customer] }, body: { merchantId: 'm1', items: [{ productId, quantity: 1 }] } });
+        const res = await orders.handler(event, lambdaContext('orders-api'));
+        expect(res.statusCode, res.body).toBe(202);
+        owners.set(JSON.parse(res.body).orderId, customer);
+      }
+    }
     const tables = [t.names.orders, t.names.outbox, t.names.catalog, t.names.customers];
     const before = await Promise.all(tables.map(count));
+    const orderId = fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...owners.keys()) }, { weight: 1, arbitrary: id });
     const query = fc.dictionary(fc.oneof(fc.constantFrom('customerId', 'limit', 'cursor', 'q', 'merchantId', 'nextToken'), fc.string({ maxLength: 10 })), nasty, { maxKeys: 4 });
     const route = fc.oneof(
-      fc.record({ fn: fc.constant('orders' as const), resource: fc.constant('/orders/{id}'), id, query: fc.constant(undefined) }),
+      fc.record({ fn: fc.constant('orders' as const), resource: fc.constant('/orders/{id}'), id: orderId, query: fc.constant(undefined) }),
       fc.record({ fn: fc.constant('orders' as const), resource: fc.constant('/orders'), id: fc.constant(undefined), query }),
       fc.record({ fn: fc.constant('catalog' as const), resource: fc.constant('/products'), id: fc.constant(undefined), query }),
       fc.record({ fn: fc.constant('catalog' as const), resource: fc.constant('/products/{id}'), id, query: fc.constant(undefined) }),
       fc.record({ fn: fc.constant('customers' as const), resource: fc.constant('/customers/{id}'), id, query: fc.constant(undefined) }),
-      fc.record({ fn: fc.constant('tracking' as const), resource: fc.constant('/orders/{id}/tracking'), id, query: fc.constant(undefined) }),
+      fc.record({ fn: fc.constant('tracking' as const), resource: fc.constant('/orders/{id}/tracking'), id: orderId, query: fc.constant(undefined) }),
     );
     const handlers = { orders, catalog, customers, tracking };
     const statuses = new Map<string, number>();
@@ -137,6 +150,13 @@ describe('fuzz: read routes', () => {
         const event = apiEvent({ method: 'GET', resource: r.resource, path, pathParameters: r.id === undefined ? undefined : { id: r.id }, query: r.query, headers: auth as Record<string, string> });
         const res = await handlers[r.fn].handler(event, lambdaContext(`${r.fn}-api`));
         expect([200, 400, 401, 404], `${r.resource} ${JSON.stringify(r)} → ${res.body}`).toContain(res.statusCode);
+        // No IDOR: an order, a list or a profile answers only to its own customer; anyone else's order is a 404.
+        const caller = customerOf(auth as { authorization?: string });
+        const body = res.statusCode === 200 ? JSON.parse(res.body) : undefined;
+        if (r.resource === '/orders/{id}' && caller && owners.has(r.id!)) expect(res.statusCode, r.id).toBe(owners.get(r.id!) === caller ? 200 : 404);
+        if (r.resource === '/orders/{id}' && body) expect(body.customerId).toBe(caller);
+        if (r.resource === '/orders' && body) for (const o of body.items) expect(o.customerId).toBe(caller);
+        if (r.resource === '/customers/{id}' && body) expect(body.customerId).toBe(caller);
         statuses.set(`${r.resource} ${res.statusCode}`, (statuses.get(`${r.resource} ${res.statusCode}`) ?? 0) + 1);
       }),
       { numRuns: READ_RUNS },
