@@ -187,6 +187,7 @@ export class ShopWaveStack extends Stack {
     // Customer routes verify bearer tokens; the catalog, health and readiness stay public.
     const identity = new CustomerIdentity(this, 'CustomerIdentity', { cognito: config.awsOnly });
     for (const fn of [ordersApi, trackingApi, customersApi]) identity.grantVerify(fn);
+    identity.grantKeyProbe(readyApi);
 
     const api = new PublicApi(this, 'PublicApi', {
       config,

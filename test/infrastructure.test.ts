@@ -128,6 +128,11 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     const verifying = ofType(resources, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Environment?.Variables?.AUTH_ISSUER);
     expect(verifying.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['CustomersApi', 'OrdersApi', 'TrackingApi']);
     const parameters = ofType(resources, 'AWS::SSM::Parameter').filter(([, p]) => JSON.stringify(p.Properties.Name).includes('dev-issuer-jwks'));
+    // The readiness check looks at the same keys the customer APIs verify with, and at nothing else of the issuer.
+    const [, ready] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('ReadyApi'))!;
+    const keysAt = (env: Record<string, unknown>) => env.AUTH_JWKS_URL ?? env.AUTH_JWKS_PARAMETER;
+    expect(keysAt(ready.Properties.Environment.Variables)).toEqual(keysAt(verifying[0][1].Properties.Environment.Variables));
+    expect(ready.Properties.Environment.Variables.AUTH_ISSUER).toBeUndefined();
     if (target === 'aws') {
       const [[poolId, pool]] = ofType(resources, 'AWS::Cognito::UserPool');
       const [[clientId, client]] = ofType(resources, 'AWS::Cognito::UserPoolClient');

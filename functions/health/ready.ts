@@ -1,6 +1,8 @@
 /**
  * GET /ready: readiness with a status per dependency — every table this stack owns (DescribeTable: reachable and
- * ACTIVE), the event bus (DescribeEventBus) and the ordering switch (SSM). 200 `ready` when all answer; 503
+ * ACTIVE), the event bus (DescribeEventBus), the ordering switch (SSM) and the customer token issuer's public keys
+ * (the Cognito JWKS URL on aws, the development issuer's SSM parameter elsewhere: without a key no customer can
+ * sign in). 200 `ready` when all answer; 503
  * `degraded` naming what is down, so a load balancer or a deploy gate can act on it. Each check is bounded by a
  * short timeout: a hanging dependency makes the answer "down", never a hanging probe. No data is read or written.
  */
@@ -33,7 +35,16 @@ async function check(probe: (signal: AbortSignal) => Promise<void>): Promise<Che
   }
 }
 
-/** The dependencies, from the environment CDK set: `<NAME>_TABLE_NAME`, EVENT_BUS_NAME, ORDERING_PARAMETER_NAME. */
+/** A key set with at least one key, or why not. */
+function requireKeys(jwks: unknown): void {
+  const keys = (jwks as { keys?: unknown } | undefined)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new Error('no signing keys published');
+}
+
+/**
+ * The dependencies, from the environment CDK set: `<NAME>_TABLE_NAME`, EVENT_BUS_NAME, ORDERING_PARAMETER_NAME,
+ * AUTH_JWKS_URL or AUTH_JWKS_PARAMETER.
+ */
 function probes(): Record<string, (signal: AbortSignal) => Promise<void>> {
   const out: Record<string, (signal: AbortSignal) => Promise<void>> = {};
   for (const [variable, tableName] of Object.entries(process.env)) {
@@ -48,6 +59,17 @@ function probes(): Record<string, (signal: AbortSignal) => Promise<void>> {
   if (bus) out['bus'] = async (abortSignal) => void (await eventBridgeClient().send(new DescribeEventBusCommand({ Name: bus }), { abortSignal }));
   const parameter = process.env.ORDERING_PARAMETER_NAME;
   if (parameter) out['parameter:ordering'] = async () => void (await getParameter(parameter, { forceFetch: true }));
+  const jwksUrl = process.env.AUTH_JWKS_URL;
+  const jwksParameter = process.env.AUTH_JWKS_PARAMETER;
+  if (jwksUrl) {
+    out['issuer-keys'] = async (signal) => {
+      const res = await fetch(jwksUrl, { signal });
+      if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
+      requireKeys(await res.json());
+    };
+  } else if (jwksParameter) {
+    out['issuer-keys'] = async () => requireKeys(await getParameter(jwksParameter, { forceFetch: true, transform: 'json' }));
+  }
   return out;
 }
 

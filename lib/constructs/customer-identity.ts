@@ -88,6 +88,13 @@ export class CustomerIdentity extends Construct {
     }
   }
 
+  /** Lets `fn` (the readiness check) see whether the issuer's public keys can be fetched; it verifies nothing. */
+  grantKeyProbe(fn: ApiFunction): void {
+    this.jwksParameter?.grantRead(fn);
+    if (this.environment.AUTH_JWKS_URL) fn.addEnvironment('AUTH_JWKS_URL', this.environment.AUTH_JWKS_URL);
+    if (this.environment.AUTH_JWKS_PARAMETER) fn.addEnvironment('AUTH_JWKS_PARAMETER', this.environment.AUTH_JWKS_PARAMETER);
+  }
+
   /** Lets `fn` verify customer tokens: where the keys are, and which issuer, audience and claim to trust. */
   grantVerify(fn: ApiFunction): void {
     this.jwksParameter?.grantRead(fn); // Cognito's JWKS is public: no permission needed
