@@ -97,3 +97,19 @@ describe('merchant tablet routes', () => {
     expect(rejected.detail.data).toMatchObject({ merchantId: 'm-sushi', reason: 'REJECTED_BY_RESTAURANT' });
   });
 });
+
+describe('revoking a merchant key', () => {
+  it('refuses the key from its next request, leaves the merchant\'s other keys working, and says when there was none', async () => {
+    const spare = await keys.createMerchantKey(t.doc, t.names.restaurant, 'm-pizza');
+    const doomed = await keys.createMerchantKey(t.doc, t.names.restaurant, 'm-pizza');
+    expect((await list('m-pizza', doomed)).status).toBe(200);
+    expect(await keys.revokeMerchantKey(t.doc, t.names.restaurant, keys.keyIdOf(doomed)!)).toBe('m-pizza');
+    expect((await list('m-pizza', doomed)).status).toBe(401);
+    expect((await list('m-pizza', spare)).status).toBe(200);
+    // The whole key works as well as its id; a second revocation, or a made-up id, revokes nothing.
+    expect(await keys.revokeMerchantKey(t.doc, t.names.restaurant, spare)).toBe('m-pizza');
+    expect((await list('m-pizza', spare)).status).toBe(401);
+    expect(await keys.revokeMerchantKey(t.doc, t.names.restaurant, spare)).toBeUndefined();
+    expect(await keys.revokeMerchantKey(t.doc, t.names.restaurant, 'not-a-key-id')).toBeUndefined();
+  });
+});

@@ -2,7 +2,8 @@
 import { ddb } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import { HttpError, type ApiMiddleware } from '../shared/http';
-import { merchantOfKey } from './merchant-keys';
+import { logger } from '../shared/powertools';
+import { keyIdOf, merchantOfKey } from './merchant-keys';
 
 /**
  * Authenticates every request of the merchant API by its `x-api-key`: 401 without a valid key. Which merchant the
@@ -16,6 +17,8 @@ export function merchantKeyAuth(): ApiMiddleware {
         throw new HttpError(401, 'UNAUTHORIZED', 'a valid merchant API key is required (x-api-key)', undefined, { 'www-authenticate': 'ApiKey realm="shopwave-merchants"' });
       }
       context.merchantId = merchantId;
+      // Which key made each call, for audit and before a revocation (the id is the key's public part).
+      logger.appendKeys({ merchantId, merchantKeyId: keyIdOf(context.api?.headers['x-api-key']) });
     },
   };
 }

@@ -2,9 +2,9 @@
  * Merchant API keys: `mk_<keyId>_<secret>`. Only a SHA-256 of the secret is stored (Restaurant table,
  * `MERCHANTKEY#<keyId>`), with the one merchant the key acts for; the key itself is shown once, at creation.
  * The secret has 256 bits of randomness, so a fast hash is enough (no password-style stretching needed), and the
- * comparison is constant-time.
+ * comparison is constant-time. Revoking deletes the row: the next request with that key is a 401.
  */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const KEY_FORMAT = /^mk_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
@@ -38,4 +38,18 @@ export async function merchantOfKey(doc: DynamoDBDocumentClient, tableName: stri
   const stored = Buffer.from(row.secretSha256, 'hex');
   const offered = sha256(m[2]);
   return stored.length === offered.length && timingSafeEqual(stored, offered) ? row.merchantId : undefined;
+}
+
+/** The public part of a key (`mk_<keyId>_…`), safe to log: it names the key without granting anything. */
+export const keyIdOf = (apiKey: string | undefined): string | undefined => KEY_FORMAT.exec(apiKey ?? '')?.[1];
+
+/**
+ * Revokes a key, given its id or the whole key; answers the merchant it acted for, or undefined if there was no
+ * such key. Takes effect on the next request: keys are not cached.
+ */
+export async function revokeMerchantKey(doc: DynamoDBDocumentClient, tableName: string, keyIdOrKey: string): Promise<string | undefined> {
+  const keyId = keyIdOf(keyIdOrKey) ?? keyIdOrKey;
+  if (!/^[a-z0-9]{16}$/.test(keyId)) return undefined;
+  const { Attributes } = await doc.send(new DeleteCommand({ TableName: tableName, Key: keyOf(keyId), ReturnValues: 'ALL_OLD' }));
+  return (Attributes as MerchantKeyRow | undefined)?.merchantId;
 }
