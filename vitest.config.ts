@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Tests whose assertions ride on wall-clock time (alarms evaluated on an accelerated clock, a 5 s delivery SLI):
+ * Tests whose assertions ride on wall-clock time (alarms on an accelerated clock against real hop latencies):
  * they run after everything else, one file at a time, so a neighbour's load (the fuzz hammering DynamoDB Local)
  * cannot turn a slow machine into a false alarm.
  */

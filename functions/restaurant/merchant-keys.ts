@@ -7,7 +7,8 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-const KEY_FORMAT = /^mk_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+const KEY_ID = '[a-z0-9]{16}';
+const KEY_FORMAT = new RegExp(`^mk_(${KEY_ID})_([A-Za-z0-9_-]{43})$`);
 const keyOf = (keyId: string) => ({ pk: `MERCHANTKEY#${keyId}`, sk: 'KEY' });
 const sha256 = (secret: string) => createHash('sha256').update(secret).digest();
 
@@ -49,7 +50,7 @@ export const keyIdOf = (apiKey: string | undefined): string | undefined => KEY_F
  */
 export async function revokeMerchantKey(doc: DynamoDBDocumentClient, tableName: string, keyIdOrKey: string): Promise<string | undefined> {
   const keyId = keyIdOf(keyIdOrKey) ?? keyIdOrKey;
-  if (!/^[a-z0-9]{16}$/.test(keyId)) return undefined;
+  if (!new RegExp(`^${KEY_ID}$`).test(keyId)) return undefined;
   const { Attributes } = await doc.send(new DeleteCommand({ TableName: tableName, Key: keyOf(keyId), ReturnValues: 'ALL_OLD' }));
   return (Attributes as MerchantKeyRow | undefined)?.merchantId;
 }

@@ -27,6 +27,9 @@ export class CustomerIdentity extends Construct {
   readonly jwksParameter?: StringParameter;
   readonly userPool?: UserPool;
   readonly appClient?: UserPoolClient;
+  /** Where the issuer's public keys are: AUTH_JWKS_URL (Cognito) or AUTH_JWKS_PARAMETER (development issuer). */
+  private readonly keysEnvironment: Record<string, string>;
+  /** The keys plus whom to trust: issuer, audience, the claim naming the customer. */
   private readonly environment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: { cognito: boolean }) {
@@ -59,8 +62,9 @@ export class CustomerIdentity extends Construct {
         writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
       });
       const issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${this.userPool.userPoolId}`;
+      this.keysEnvironment = { AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json` };
       this.environment = {
-        AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`,
+        ...this.keysEnvironment,
         AUTH_ISSUER: issuer,
         AUTH_AUDIENCE: this.appClient.userPoolClientId,
         AUTH_TOKEN_USE: 'id', // ID tokens carry aud and the custom attribute; access tokens carry neither
@@ -78,8 +82,9 @@ export class CustomerIdentity extends Construct {
         stringValue: JSON.stringify({ keys: [] }),
         description: 'Public keys (JWKS) of the ShopWave development token issuer; public data, no secret.',
       });
+      this.keysEnvironment = { AUTH_JWKS_PARAMETER: this.jwksParameter.parameterName };
       this.environment = {
-        AUTH_JWKS_PARAMETER: this.jwksParameter.parameterName,
+        ...this.keysEnvironment,
         AUTH_ISSUER: DEV_ISSUER,
         AUTH_AUDIENCE: DEV_AUDIENCE,
         AUTH_CUSTOMER_CLAIM: 'sub',
@@ -91,8 +96,7 @@ export class CustomerIdentity extends Construct {
   /** Lets `fn` (the readiness check) see whether the issuer's public keys can be fetched; it verifies nothing. */
   grantKeyProbe(fn: ApiFunction): void {
     this.jwksParameter?.grantRead(fn);
-    if (this.environment.AUTH_JWKS_URL) fn.addEnvironment('AUTH_JWKS_URL', this.environment.AUTH_JWKS_URL);
-    if (this.environment.AUTH_JWKS_PARAMETER) fn.addEnvironment('AUTH_JWKS_PARAMETER', this.environment.AUTH_JWKS_PARAMETER);
+    for (const [key, value] of Object.entries(this.keysEnvironment)) fn.addEnvironment(key, value);
   }
 
   /** Lets `fn` verify customer tokens: where the keys are, and which issuer, audience and claim to trust. */
