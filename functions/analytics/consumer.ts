@@ -3,7 +3,7 @@
  * it has no handler for, so every DETAIL_TYPES entry is registered.
  */
 import { DETAIL_TYPES } from '../shared/contracts/events';
-import { createEventConsumer, type ConsumedEvent, type EventHandlers } from '../shared/event-consumer';
+import { createEventConsumer, everyEvent, type ConsumedEvent } from '../shared/event-consumer';
 import { logger } from '../shared/powertools';
 import { recordEvent } from './store';
 
@@ -13,4 +13,4 @@ async function handle({ detailType, envelope }: ConsumedEvent<(typeof DETAIL_TYP
   if (!(await recordEvent(detailType, envelope))) logger.info('event already counted; nothing changed');
 }
 
-export const handler = createEventConsumer(Object.fromEntries(DETAIL_TYPES.map((t) => [t, handle])) as EventHandlers);
+export const handler = createEventConsumer(DETAIL_TYPES, everyEvent(DETAIL_TYPES, handle));

@@ -1,8 +1,9 @@
 /** Inventory reserves stock for new orders and releases it when the saga compensates (see stock.ts). */
 import { createEventConsumer } from '../shared/event-consumer';
 import { release, reserve } from './stock';
+import { CONSUMER_EVENTS } from './subscriptions';
 
-export const handler = createEventConsumer({
+export const handler = createEventConsumer(CONSUMER_EVENTS, {
   'order.created': async ({ envelope }) => {
     await reserve(envelope);
   },

@@ -1,8 +1,9 @@
 /** Notifications consumer: one simulated e-mail per customer-facing saga event (templates.ts), at most once each. */
-import { createEventConsumer, type ConsumedEvent, type EventHandlers } from '../shared/event-consumer';
+import { createEventConsumer, everyEvent, type ConsumedEvent } from '../shared/event-consumer';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { notify } from './notifications';
-import { NOTIFIED_TYPES, type NotifiedType } from './templates';
+import { CONSUMER_EVENTS } from './subscriptions';
+import type { NotifiedType } from './templates';
 
 async function handle({ detailType, envelope }: ConsumedEvent<NotifiedType>): Promise<void> {
   const sent = await notify(detailType, envelope);
@@ -10,9 +11,9 @@ async function handle({ detailType, envelope }: ConsumedEvent<NotifiedType>): Pr
     logger.info('already notified for this event; nothing sent', { orderId: envelope.data.orderId });
     return;
   }
-  // `type` has at most nine values (NOTIFIED_TYPES), so the dimension stays cheap.
+  // `type` has one value per subscribed event (CONSUMER_EVENTS, ten), so the dimension stays cheap.
   metrics.singleMetric().addDimension('type', detailType).addMetric('NotificationsSent', MetricUnit.Count, 1);
   logger.info('customer notified', { customerId: sent.customerId, orderId: sent.orderId, channel: sent.channel, subject: sent.subject });
 }
 
-export const handler = createEventConsumer(Object.fromEntries(NOTIFIED_TYPES.map((t) => [t, handle])) as EventHandlers);
+export const handler = createEventConsumer(CONSUMER_EVENTS, everyEvent(CONSUMER_EVENTS, handle));

@@ -1,12 +1,14 @@
 /** One short customer message per detail-type the notifications consumer subscribes to. */
-import type { DetailType, EventData } from '../shared/contracts/events';
+import type { EventData } from '../shared/contracts/events';
 import { format } from '../shared/money';
+import { CONSUMER_EVENTS } from './subscriptions';
 
 export interface Message {
   subject: string;
   body: string;
 }
-type Templates = { [T in DetailType]?: (d: EventData<T>) => Message };
+/** Exactly one template per subscribed event: a subscription without one (or a template nobody subscribes to) does not compile. */
+type Templates = { [T in (typeof CONSUMER_EVENTS)[number]]: (d: EventData<T>) => Message };
 
 export const TEMPLATES = {
   'order.created': (d) => ({ subject: 'We got your order', body: `Thanks! Order ${d.orderId} (${format(d.total)}) is placed; we are checking availability.` }),
@@ -31,8 +33,7 @@ export const TEMPLATES = {
   'order.cancelled': (d) => ({ subject: 'Order cancelled', body: `Order ${d.orderId} was cancelled: ${d.reason}.` }),
 } satisfies Templates;
 
-export type NotifiedType = keyof typeof TEMPLATES;
-export const NOTIFIED_TYPES = Object.keys(TEMPLATES) as NotifiedType[];
+export type NotifiedType = (typeof CONSUMER_EVENTS)[number];
 
 export function render<T extends NotifiedType>(detailType: T, data: EventData<T>): Message {
   return (TEMPLATES[detailType] as (d: EventData<T>) => Message)(data);

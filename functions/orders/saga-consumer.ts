@@ -9,6 +9,7 @@ import { createEventConsumer } from '../shared/event-consumer';
 import { metrics, MetricUnit } from '../shared/powertools';
 import { advance, getOrder, recordMilestone, type Order } from './order-store';
 import type { OrderStatus } from './status';
+import { SAGA_EVENTS } from './subscriptions';
 
 type AnyEnvelope = EventEnvelope & { data: { orderId: string } };
 
@@ -58,7 +59,7 @@ async function cancelIfCompensated(order: Order, envelope: AnyEnvelope): Promise
   await move(envelope, 'CANCELLED', [cancelled], false);
 }
 
-export const handler = createEventConsumer({
+export const handler = createEventConsumer(SAGA_EVENTS, {
   'inventory.reserved': ({ envelope }) => move(envelope, 'RESERVED'),
   'inventory.rejected': ({ envelope }) => move(envelope, 'REJECTED'),
 

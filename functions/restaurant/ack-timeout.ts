@@ -5,9 +5,10 @@
  */
 import { createEventConsumer } from '../shared/event-consumer';
 import { logger } from '../shared/powertools';
+import { ACK_TIMEOUT_EVENTS } from './subscriptions';
 import { expireIfUnacknowledged } from './tablet';
 
-export const handler = createEventConsumer({
+export const handler = createEventConsumer(ACK_TIMEOUT_EVENTS, {
   'order.paid': async ({ envelope }) => {
     const outcome = await expireIfUnacknowledged(envelope);
     logger.info('ack deadline reached', { orderId: envelope.data.orderId, outcome });

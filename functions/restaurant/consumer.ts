@@ -2,9 +2,10 @@
 import { createEventConsumer } from '../shared/event-consumer';
 import { faultActive } from '../shared/game-day';
 import { logger } from '../shared/powertools';
+import { CONSUMER_EVENTS } from './subscriptions';
 import { sendToTablet } from './tablet';
 
-export const handler = createEventConsumer({
+export const handler = createEventConsumer(CONSUMER_EVENTS, {
   'order.paid': async ({ envelope }) => {
     // Game day (seed 001): the message is consumed "successfully" and the order goes nowhere — no error, no DLQ.
     if (faultActive('restaurant-drops-orders')) {

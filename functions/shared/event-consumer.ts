@@ -1,6 +1,6 @@
 /**
  * The one way a service consumes events: an SQS queue fed by an EventBridge rule (see lib/constructs/
- * event-subscription.ts). Per record it validates the event against the contract, runs the handler for its
+ * event-consumer.ts). Per record it validates the event against the contract, runs the handler for its
  * detail-type once per event id (Powertools idempotency), and reports failures per record (Powertools batch) so
  * one poison message never replays, or loses, the rest of the batch. Errors are never swallowed: a failing record
  * is retried and, after maxReceiveCount, parked in the consumer's DLQ where an alarm sees it.
@@ -26,9 +26,19 @@ export interface ConsumedEvent<T extends DetailType> {
   envelope: EventEnvelope<T>;
 }
 
-export type EventHandlers = {
-  [T in DetailType]?: (event: ConsumedEvent<T>, context: Context) => Promise<void>;
+/** One handler per subscribed detail-type `E`: every one of them, and (for an object literal) nothing else. */
+export type EventHandlers<E extends DetailType = DetailType> = {
+  [T in E]: (event: ConsumedEvent<T>, context: Context) => Promise<void>;
 };
+
+/** The same handler for every event of `events` (a consumer that treats them alike: notifications, analytics). */
+export function everyEvent<E extends DetailType>(
+  events: readonly E[],
+  handle: (event: ConsumedEvent<E>, context: Context) => Promise<void>,
+): EventHandlers<E> {
+  // Sound: a handler of ConsumedEvent<E> accepts each ConsumedEvent<T> with T in E; fromEntries only loses the keys.
+  return Object.fromEntries(events.map((t) => [t, handle])) as unknown as EventHandlers<E>;
+}
 
 /** Idempotency records live long enough to cover SQS retention (4 days) of a redelivered message. */
 const IDEMPOTENCY_TTL_SECONDS = 4 * 24 * 3600;
@@ -40,7 +50,19 @@ interface BusEvent {
   detail: unknown;
 }
 
-export function createEventConsumer(handlers: EventHandlers) {
+/**
+ * `subscriptions` is the consumer's list in functions/<service>/subscriptions.ts, the same list its EventBridge rule
+ * is built from; `handlers` must have exactly those keys. The compiler checks a literal map (a missing key, or one
+ * not subscribed, is a type error); the check below also catches a map built at runtime, at cold start rather than
+ * on the first event nobody handles.
+ */
+export function createEventConsumer<E extends DetailType>(subscriptions: readonly E[], handlers: NoInfer<EventHandlers<E>>) {
+  const handled = Object.keys(handlers);
+  const missing = subscriptions.filter((t) => !handled.includes(t));
+  const unsubscribed = handled.filter((t) => !(subscriptions as readonly string[]).includes(t));
+  if (missing.length || unsubscribed.length) {
+    throw new ContractError(`handlers do not match the subscriptions: missing ${JSON.stringify(missing)}, not subscribed ${JSON.stringify(unsubscribed)}`);
+  }
   const processor = new BatchProcessor(EventType.SQS);
   const idempotencyConfig = new IdempotencyConfig({
     eventKeyJmesPath: 'detail.metadata.eventId',
@@ -57,7 +79,7 @@ export function createEventConsumer(handlers: EventHandlers) {
   const handleOnce = makeIdempotent(
     async (busEvent: BusEvent): Promise<true> => {
       const parsed = parseEvent(busEvent);
-      const handler = handlers[parsed.detailType] as ((e: ConsumedEvent<DetailType>, c: Context) => Promise<void>) | undefined;
+      const handler = (handlers as Partial<Record<DetailType, (e: ConsumedEvent<DetailType>, c: Context) => Promise<void>>>)[parsed.detailType];
       // A rule that routes an event this consumer does not handle is a wiring bug: fail, do not drop.
       if (!handler) throw new ContractError(`no handler for '${parsed.detailType}' in ${currentContext.functionName}`);
       await handler(

@@ -13,6 +13,7 @@ import { jsonEnv } from '../shared/env';
 import { logger } from '../shared/powertools';
 import { getShipment, recordTrackingUpdate, statusRank, TRACKING_STATUSES, type TrackingStatus } from '../shipping/shipments';
 import { boundedDelay } from './pace';
+import { COURIER_EVENTS } from './subscriptions';
 
 // Four waits of at most 10 s stay well under the 60 s function timeout (and are shortened at run time if needed).
 const CourierConfigSchema = z.strictObject({ stepDelayMs: z.number().int().min(0).max(10_000).default(1000) });
@@ -44,7 +45,7 @@ export function routeFor(merchantId: string, customerId: string): { status: Trac
 
 const config = parseCourierConfig(jsonEnv<unknown>('COURIER_SIMULATOR_CONFIG', {}));
 
-export const handler = createEventConsumer({
+export const handler = createEventConsumer(COURIER_EVENTS, {
   'order.shipped': async ({ envelope }, context) => {
     const { orderId, merchantId, customerId } = envelope.data;
     const shipment = await getShipment(orderId);

@@ -13,6 +13,7 @@ import { jsonEnv } from '../shared/env';
 import { logger } from '../shared/powertools';
 import { acknowledgeOrder, rejectOrder } from '../restaurant/tablet';
 import { boundedDelay } from './pace';
+import { TABLET_EVENTS } from './subscriptions';
 
 const Behaviour = z.enum(['ack', 'reject', 'silent']);
 export type Behaviour = z.infer<typeof Behaviour>;
@@ -49,7 +50,7 @@ export function behaviourFor(config: TabletConfig, merchantId: string, roll = Ma
 
 const config = tabletConfigFromEnv();
 
-export const handler = createEventConsumer({
+export const handler = createEventConsumer(TABLET_EVENTS, {
   'restaurant.order-sent-to-tablet': async ({ envelope }, context) => {
     const { orderId, merchantId } = envelope.data;
     const behaviour = behaviourFor(config, merchantId);

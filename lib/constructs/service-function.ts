@@ -1,10 +1,12 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import path from 'node:path';
 import type { PlatformConfig } from '../config';
+import { TABLE_ENV, type DataTables, type TableKey } from './data-tables';
 
 const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', '..', 'functions');
 
@@ -19,13 +21,34 @@ export interface ServiceFunctionProps {
   environment?: Record<string, string>;
 }
 
+/** What a function may do with which tables (ServiceFunction.bindTables). */
+export interface TableAccess {
+  /** Read and write the items (and query the indexes). */
+  write?: TableKey[];
+  /** Read the items (and query the indexes). */
+  read?: TableKey[];
+  /** PutItem on the outbox only: events are committed inside the service's own transactions, never read back. */
+  outbox?: boolean;
+  /** Read and write the Powertools idempotency table. */
+  idempotency?: boolean;
+}
+
 /**
  * A Lambda function for one handler of one service, with the platform's defaults: Node.js 22 runtime, ESM bundle
  * built locally by esbuild for a node20 target (so the same bundle runs on Lambda and on the offline runtime's
  * Node 20), the SDK bundled in (the version we test is the version we run), bounded timeout and memory,
- * Powertools settings, its own log group with retention.
+ * Powertools settings, its own log group with retention. What it may touch is declared with `bindTables`, which both
+ * grants IAM and sets the table-name variables, so a handler can only name tables it was granted.
  */
 export class ServiceFunction extends NodejsFunction {
+  /**
+   * The name alarms and dashboard rows know the function by (`<name>Errors`, `<name>Throttles`): a construct's own
+   * `Handler` goes by the construct's id (InventoryConsumer, OutboxRelay), any other function by its own id (OrdersApi).
+   */
+  get watchName(): string {
+    return this.node.id === 'Handler' && this.node.scope ? this.node.scope.node.id : this.node.id;
+  }
+
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const { config } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -77,5 +100,29 @@ export class ServiceFunction extends NodejsFunction {
         reason: 'Active tracing adds xray:PutTraceSegments/PutTelemetryRecords, which support no resource-level permissions.',
       });
     }
+  }
+
+  /**
+   * Grants this function `use` on the platform's tables and passes each table's name (`*_TABLE_NAME`, TABLE_ENV).
+   * `outbox` is write-only (PutItem inside transactions).
+   */
+  bindTables(tables: DataTables, use: TableAccess): this {
+    for (const key of use.write ?? []) this.bindTable(tables, key, (t) => t.grantReadWriteData(this));
+    for (const key of use.read ?? []) this.bindTable(tables, key, (t) => t.grantReadData(this));
+    if (use.outbox) this.bindTable(tables, 'outbox', (t) => t.grant(this, 'dynamodb:PutItem'));
+    if (use.idempotency) this.bindTable(tables, 'idempotency', (t) => t.grantReadWriteData(this));
+    return this;
+  }
+
+  private bindTable(tables: DataTables, key: TableKey, grant: (table: Table) => void): void {
+    const table = tables[key];
+    grant(table);
+    this.addEnvironment(TABLE_ENV[key], table.tableName);
+    // Grants on a table with GSIs include `<table>/index/*`: acknowledge exactly that finding, nothing wider.
+    const logicalId = Stack.of(this).getLogicalId(table.node.defaultChild as CfnResource);
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+      reason: `Queries on the indexes of the ${key} table; scoped to that table's own indexes.`,
+    });
   }
 }
