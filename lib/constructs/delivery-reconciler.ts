@@ -9,7 +9,7 @@ import { ServiceFunction } from './service-function';
 /**
  * The delivery SLI's reconciler (functions/orders/reconciler.ts) on a one-minute schedule. A scheduled
  * `events.Rule`, not EventBridge Scheduler: LocalStack community fires the former and not the latter.
- * Table grants are the stack's (`access`), like every other function's.
+ * Table grants are the orders service's (`bindTables`, lib/services/orders.ts), like every other function's.
  */
 export class DeliveryReconciler extends Construct {
   readonly fn: ServiceFunction;

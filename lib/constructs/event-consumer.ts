@@ -14,7 +14,7 @@ export const MAX_RECEIVE_COUNT = 5;
 export interface EventConsumerProps extends ServiceFunctionProps {
   bus: IEventBus;
   /** The detail-types this consumer handles; the rule's pattern is derived from the event contract. */
-  events?: DetailType[];
+  events?: readonly DetailType[];
   /** A raw pattern instead of `events` (e.g. analytics: every ShopWave source). */
   eventPattern?: EventPattern;
   /** Delay before a message becomes visible (the restaurant ack deadline is one). Max 15 minutes. */
@@ -24,7 +24,7 @@ export interface EventConsumerProps extends ServiceFunctionProps {
 
 /**
  * One consumer of bus events: Rule → its own SQS queue (+ DLQ after MAX_RECEIVE_COUNT receives) → Lambda with
- * partial batch failure reporting, and an alarm on anything in the DLQ. One line per subscription in the stack.
+ * partial batch failure reporting, and an alarm on anything in the DLQ. One per subscribing handler (lib/services/).
  * The queue decouples the consumer: a slow or failing consumer never blocks another, and nothing is lost while it
  * is down (EventBridge → Lambda directly would retry for at most 24 h and then drop).
  */
@@ -81,7 +81,7 @@ export class EventConsumer extends Construct {
 }
 
 /** `{ source: [...], detail-type: [...] }` from the event contract, so a rule can only name events that exist. */
-export function patternFor(events: DetailType[]): EventPattern {
+export function patternFor(events: readonly DetailType[]): EventPattern {
   if (events.length === 0) throw new Error('an EventConsumer needs events or an eventPattern');
   const sources = [...new Set(events.map((e) => EventCatalog[e].source))].sort();
   return { source: sources, detailType: [...events] };

@@ -11,6 +11,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../config';
 import { deliveryBurnRate, flow, flowGap } from './business-metrics';
+import type { Watched } from './watch';
 
 /** Every alarm points at one of these; test/infrastructure.test.ts checks that the file exists. */
 export const RUNBOOKS = {
@@ -149,6 +150,18 @@ export class OperationalAlarms extends Construct {
       summary: 'The delivery SLO is burning its 30-day error budget 6× too fast over the last 6 hours. Metric math.',
       runbook: 'sloBurn',
     });
+  }
+
+  /**
+   * What discovery found (lib/constructs/watch.ts): every DLQ's alarm to the topic and every consumer queue's
+   * backlog, then errors and throttles of every function.
+   */
+  watch(watched: Watched): void {
+    for (const q of watched.queues) {
+      this.notify(q.dlqAlarm);
+      if (q.queue) this.addQueueBacklog(q.name, q.queue, q.deliveryDelay);
+    }
+    for (const { name, fn } of watched.functions) this.addFunction(name, fn);
   }
 
   /** Lambda errors and throttles: one pair per function. */
