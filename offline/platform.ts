@@ -37,7 +37,8 @@ export interface PlatformOptions {
   /**
    * Accelerates time for tests: queue visibility timeouts, scheduled rules and metric periods (alarm evaluation)
    * run at this fraction of the template's durations (1 = as deployed). Delivery delays (the restaurant ack
-   * deadline), function timeouts and the ages measured in seconds (message age, order age) are not scaled.
+   * deadline), function timeouts and the ages measured in seconds (message age, order age) are not scaled. The
+   * consumers' retry backoff is (SHOPWAVE_OFFLINE_TIME_SCALE in their environment, offline only).
    */
   timeScale?: number;
   /** Signs customer tokens; default: the key pair in .offline/ (created at first start). Tests pass an ephemeral one. */
@@ -168,7 +169,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
     let runtime: LambdaRuntime;
     let activeFaults: string[] = [];
-    const functionEnv = () => ({ ...opts.extraFunctionEnv, ...(activeFaults.length ? { SHOPWAVE_FAULTS: activeFaults.join(',') } : {}) });
+    // A scaled runtime tells the consumers, so their retry backoff (functions/shared/retry-policy.ts) scales with the queues.
+    const scaleEnv: Record<string, string> = timeScale !== 1 ? { SHOPWAVE_OFFLINE_TIME_SCALE: String(timeScale) } : {};
+    const functionEnv = () => ({ ...scaleEnv, ...opts.extraFunctionEnv, ...(activeFaults.length ? { SHOPWAVE_FAULTS: activeFaults.join(',') } : {}) });
     const bus = new EventBridgeEmulator(model, {
       toQueue: async (arn, body) => {
         const queue = model.queues.find((q) => q.arn === arn);
