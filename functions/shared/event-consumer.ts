@@ -178,11 +178,14 @@ class RetryingBatchProcessor extends BatchProcessor {
  * valid while the records are in flight). If it fails, the records still come back, after the queue's visibility
  * timeout: slower, never lost, so the error is logged and the batch response stands.
  */
+let warnedNoQueueUrl = false;
 async function setRetryVisibility(retries: Retry[]): Promise<void> {
   if (retries.length === 0) return;
   const queueUrl = process.env.CONSUMER_QUEUE_URL;
   if (!queueUrl) {
-    logger.warn('CONSUMER_QUEUE_URL is not set: failed records come back after the queue visibility timeout');
+    // CDK always sets it (test/infrastructure.test.ts); a handler invoked outside its queue (handler tests) has none.
+    if (!warnedNoQueueUrl) logger.warn('CONSUMER_QUEUE_URL is not set: failed records come back after the queue visibility timeout');
+    warnedNoQueueUrl = true;
     return;
   }
   for (let i = 0; i < retries.length; i += 10) {

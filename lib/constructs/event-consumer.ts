@@ -71,9 +71,10 @@ export class EventConsumer extends Construct {
     this.fn.addEventSource(
       new SqsEventSource(this.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
     );
-    // The consumer sets the visibility of the records it failed (backoff, or 0 to park): its own queue only. The
-    // event source's consume grant includes the action too; this one says why the function needs it.
-    this.queue.grant(this.fn, 'sqs:ChangeMessageVisibility');
+    // The consumer sets the visibility of the records it failed (backoff, or 0 to park: functions/shared/
+    // retry-policy.ts), on its own queue only. The event source's consume grant already allows
+    // sqs:ChangeMessageVisibility on this queue (a second grant would only duplicate the statement); the
+    // infrastructure test keeps that true.
     this.fn.addEnvironment('CONSUMER_QUEUE_URL', this.queue.queueUrl);
 
     this.dlqAlarm = new Alarm(this, 'DeadLetterAlarm', {
