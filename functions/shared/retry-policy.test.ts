@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ProviderUnavailableError } from '../payments/provider/types';
 import { ContractError, parseEvent } from './contracts/events';
-import { BACKOFF, classifyError, MAX_RECEIVE_COUNT, maxRetryWindowSeconds, PermanentError, retryDelaySeconds } from './retry-policy';
+import { BACKOFF, classifyError, MAX_RECEIVE_COUNT, maxRetryWindowSeconds, PermanentError, RetryLaterError, retryDelaySeconds } from './retry-policy';
 
 const meta = { $metadata: {} };
 const thrown = (f: () => unknown): unknown => {
@@ -92,6 +92,15 @@ describe('retryDelaySeconds', () => {
     expect(retryDelaySeconds(transient, MAX_RECEIVE_COUNT)).toBe(0);
     expect(retryDelaySeconds(transient, MAX_RECEIVE_COUNT + 3)).toBe(0);
     for (let n = 1; n <= MAX_RECEIVE_COUNT; n++) expect(retryDelaySeconds({ kind: 'permanent', reason: 'ContractError' }, n)).toBe(0);
+  });
+
+  it('brings a RetryLaterError back at its moment (the ack deadline), unscaled, beyond the backoff window, within SQS limits', () => {
+    const later = classifyError(new RetryLaterError('ack deadline not reached yet', 119.2));
+    expect(later).toMatchObject({ kind: 'transient', retryAfterSeconds: 119.2 });
+    expect(retryDelaySeconds(later, 1, { timeScale: 1 / 60 })).toBe(120);
+    expect(retryDelaySeconds({ ...later, retryAfterSeconds: 0.01 }, 2)).toBe(1);
+    expect(retryDelaySeconds({ ...later, retryAfterSeconds: 10 ** 6 }, 2)).toBe(43_200);
+    expect(retryDelaySeconds(later, MAX_RECEIVE_COUNT)).toBe(0); // still parked on the last receive, never dropped
   });
 
   it('scales with the offline runtime: a 1/60 clock retries at once, a 1/2 clock in half the time', () => {

@@ -12,6 +12,7 @@
  *   maxReceiveCount, within seconds, with its body, attributes and message id intact (the DLQ alarm sees it, and
  *   a redrive, the console's or scripts/redrive.ts, puts it back unchanged).
  * - Anything not recognised is treated as transient: retried with backoff, then parked. Never dropped.
+ * - A record that can only succeed after a known moment throws RetryLaterError: it comes back at that moment.
  */
 
 /** Receives before SQS parks a message in the consumer's DLQ (the queue's RedrivePolicy). */
@@ -32,7 +33,21 @@ export class PermanentError extends Error {
   }
 }
 
-export type ErrorClass = { kind: 'transient' | 'permanent'; reason: string };
+/**
+ * Not yet: a record that can only succeed after a known moment (the restaurant ack deadline). It comes back then,
+ * not on the backoff schedule, so a wait longer than the retry window does not park it.
+ */
+export class RetryLaterError extends Error {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+export type ErrorClass = { kind: 'transient' | 'permanent'; reason: string; retryAfterSeconds?: number };
+
+/** SQS's longest visibility timeout (12 h). */
+const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** Our own and Powertools' errors that say the record itself is wrong; SDK ValidationException is a bad request. */
 const PERMANENT_NAMES = new Set(['ContractError', 'PermanentError', 'ZodError', 'SyntaxError', 'IdempotencyKeyError', 'ValidationException']);
@@ -73,6 +88,7 @@ interface ErrorLike {
 export function classifyError(err: unknown): ErrorClass {
   for (let e = err as ErrorLike | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as ErrorLike | undefined, depth++) {
     const name = e.name ?? '';
+    if (e instanceof RetryLaterError) return { kind: 'transient', reason: name, retryAfterSeconds: e.retryAfterSeconds };
     if (PERMANENT_NAMES.has(name)) return { kind: 'permanent', reason: name };
     if (TRANSIENT_NAMES.has(name)) return { kind: 'transient', reason: name };
     // The SDK marks what it would retry itself (throttling, transient 5xx, clock skew) with $retryable.
@@ -95,6 +111,8 @@ export function classifyError(err: unknown): ErrorClass {
 export function retryDelaySeconds(error: ErrorClass, receiveCount: number, options: { random?: () => number; timeScale?: number; maxReceiveCount?: number } = {}): number {
   const { random = Math.random, timeScale = 1, maxReceiveCount = MAX_RECEIVE_COUNT } = options;
   if (error.kind === 'permanent' || receiveCount >= maxReceiveCount) return 0;
+  // A known moment is real time (the ack deadline is a delivery delay, which offline does not scale either).
+  if (error.retryAfterSeconds !== undefined) return Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(error.retryAfterSeconds)));
   const nominal = Math.min(BACKOFF.capSeconds, BACKOFF.baseSeconds * 2 ** (Math.max(1, receiveCount) - 1));
   const jittered = nominal / 2 + random() * (nominal / 2);
   // ChangeMessageVisibility takes whole seconds; unscaled, a retry never comes back in under a second.
