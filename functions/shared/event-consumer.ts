@@ -168,7 +168,13 @@ class RetryingBatchProcessor extends BatchProcessor {
         : visibilityTimeout === 0
           ? 'a transient error on the last receive: the record is parked in the DLQ now'
           : `a transient error: the record is retried in ${visibilityTimeout} s`;
-    logger.error(`event processing failed, ${what}`, { ...recordKeys(record), errorClass: errorClass.kind, errorReason: errorClass.reason, retryInSeconds: visibilityTimeout, error });
+    logger.error(`event processing failed, ${what}`, {
+      ...recordKeys(record),
+      errorClass: errorClass.kind,
+      errorReason: errorClass.reason,
+      retryInSeconds: visibilityTimeout,
+      error,
+    });
     return super.failureHandler(record, error);
   }
 }
@@ -197,7 +203,10 @@ async function setRetryVisibility(retries: Retry[]): Promise<void> {
           Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.record.receiptHandle, VisibilityTimeout: r.visibilityTimeout })),
         }),
       );
-      for (const f of Failed) logger.warn('could not set the retry visibility of a failed record', { messageId: chunk[Number(f.Id)]?.record.messageId, code: f.Code, message: f.Message });
+      for (const f of Failed) {
+        const messageId = chunk[Number(f.Id)]?.record.messageId;
+        logger.warn('could not set the retry visibility of a failed record', { messageId, code: f.Code, message: f.Message });
+      }
     } catch (err) {
       logger.warn('could not set the retry visibility of failed records; they come back after the queue visibility timeout', err as Error);
     }

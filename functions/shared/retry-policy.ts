@@ -72,7 +72,18 @@ const TRANSIENT_NAMES = new Set([
 ]);
 /** DynamoDB cancellation reasons worth another try; ConditionalCheckFailed is an answer, not a blip. */
 const TRANSIENT_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 interface ErrorLike {
   name?: string;
@@ -108,7 +119,11 @@ export function classifyError(err: unknown): ErrorClass {
  * the first delivery); `timeScale` shrinks the waits offline (the runtime's timeScale, for tests), 1 elsewhere.
  * 0 makes it visible at once: for a permanent error, and for the last receive, which SQS then moves to the DLQ.
  */
-export function retryDelaySeconds(error: ErrorClass, receiveCount: number, options: { random?: () => number; timeScale?: number; maxReceiveCount?: number } = {}): number {
+export function retryDelaySeconds(
+  error: ErrorClass,
+  receiveCount: number,
+  options: { random?: () => number; timeScale?: number; maxReceiveCount?: number } = {},
+): number {
   const { random = Math.random, timeScale = 1, maxReceiveCount = MAX_RECEIVE_COUNT } = options;
   if (error.kind === 'permanent' || receiveCount >= maxReceiveCount) return 0;
   // A known moment is real time (the ack deadline is a delivery delay, which offline does not scale either).
