@@ -84,7 +84,7 @@ const send = async (body: unknown) => (await sqs.send(new SendMessageCommand({ Q
 
 async function receiveWithin(ms: number, url = queueUrl): Promise<{ messages: Message[]; afterMs: number }> {
   const started = Date.now();
-  for (let i = 0; i < 100 && Date.now() - started < ms; i++) {
+  for (let i = 0; i < 1000 && Date.now() - started < ms; i++) {
     const messages = await receive(url);
     if (messages.length) return { messages, afterMs: Date.now() - started };
     await new Promise((r) => setTimeout(r, 50));
