@@ -10,7 +10,10 @@
  * - money and stock conserved: charges kept equal the delivered value, one provider charge per order, the charge
  *   the payment row names is the one the provider recorded, available + reserved equals the seeded stock, reserved
  *   equals what the delivered orders hold.
- * Writes bench/results.provider-faults.<label>.json (the bench/results.json shape: measuredAt, node, endToEnd).
+ * Writes bench/results.provider-faults.<label>.json (the bench/results.json shape: measuredAt, node, endToEnd), with
+ * the load average at start and end (the figures depend on it: the machine's other work slows every hop).
+ * A "before" figure runs another commit's template: synthesize it there (`npm run synth`), copy its cdk.out here
+ * as cdk.out.before, and pass `--template cdk.out.before` (the platform code is this commit's, the functions theirs).
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { execFileSync } from 'node:child_process';
