@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadPlatformModel } from '../offline/template-model';
+import { loadPlatformModel } from '../offline/runtime/template-model';
 
 const root = path.resolve(import.meta.dirname, '..');
 // The demo-speed template includes the simulated actors' delays (tablet 1.5 s, courier 4 × 1 s): the end-to-end
@@ -57,8 +57,8 @@ async function main(): Promise<void> {
 
 /** Places ORDERS orders (5 at a time) on a fresh offline platform and times each from POST to DELIVERED. */
 async function measureEndToEnd(): Promise<Record<string, number>> {
-  const { startPlatform } = await import('../offline/platform');
-  const { seedDemoData } = await import('../scripts/seed-data');
+  const { startPlatform } = await import('../offline/runtime/run-template');
+  const { seedDemoData } = await import('../tools/seed-data');
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
   const platform = await startPlatform({ templatePath, port: 0, logs: 'silent' });

@@ -8,7 +8,7 @@
  */
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parseArgs } from 'node:util';
-import { DevIssuer } from '../offline/dev-issuer';
+import { DevIssuer } from '../tools/dev-issuer';
 
 const { positionals, values } = parseArgs({
   options: { publish: { type: 'boolean' }, stack: { type: 'string', default: 'ShopWave' }, 'expires-in': { type: 'string', default: '1h' } },

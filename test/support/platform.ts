@@ -7,10 +7,10 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { DevIssuer } from '../../offline/dev-issuer';
-import { startPlatform, type Platform, type PlatformOptions } from '../../offline/platform';
-import { waitFor } from '../../offline/wait';
-import { seedDemoData } from '../../scripts/seed-data';
+import { DevIssuer } from '../../tools/dev-issuer';
+import { startPlatform, type Platform, type PlatformOptions } from '../../offline/runtime/run-template';
+import { waitFor } from '../../offline/runtime/wait';
+import { seedDemoData } from '../../tools/seed-data';
 
 export const TEST_TEMPLATE = path.join(import.meta.dirname, '..', '..', 'cdk.out.test', 'ShopWave.template.json');
 

@@ -10,11 +10,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { FAULTS } from '../functions/shared/game-day';
-import { redrive } from '../scripts/redrive';
-import { evaluateExpression, type AlarmEvaluator } from './alarms';
-import type { MetricStore } from './metrics';
-import type { PlatformModel, QueueModel } from './model';
+import { FAULTS } from '../../functions/shared/game-day';
+import { redrive } from '../../tools/redrive';
+import { evaluateExpression, type AlarmEvaluator } from '../runtime/alarms';
+import type { MetricStore } from '../runtime/metrics';
+import type { PlatformModel, QueueModel } from '../runtime/model';
 
 /** How many metric periods each plot shows. */
 const POINTS = 30;

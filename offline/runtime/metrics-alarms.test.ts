@@ -155,7 +155,7 @@ describe('AlarmEvaluator', () => {
 });
 
 describe('the synthesized template', () => {
-  const templatePath = path.join(import.meta.dirname, '..', 'cdk.out.test', 'ShopWave.template.json');
+  const templatePath = path.join(import.meta.dirname, '..', '..', 'cdk.out.test', 'ShopWave.template.json');
   const model = loadPlatformModel(JSON.parse(readFileSync(templatePath, 'utf8')), {
     stackName: 'ShopWave',
     assetRoot: path.dirname(templatePath),

@@ -16,14 +16,14 @@ import { EventSourcePollers } from './event-source-pollers';
 import { AlarmEvaluator, type AlarmTransition } from './alarms';
 import { ApiGatewayEmulator } from './api-gateway';
 import { MetricStore } from './metrics';
-import { opsHandler } from './ops';
+import { opsHandler } from '../shopwave/ops';
 import { SsmEmulator } from './ssm-emulator';
-import { DevIssuer } from './dev-issuer';
+import { DevIssuer } from '../../tools/dev-issuer';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
 import type { PlatformModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CREDENTIALS = { accessKeyId: 'offline', secretAccessKey: 'offline' };
 
 export interface PlatformOptions {
