@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FAULTS, type Fault } from '../../functions/shared/game-day';
 import { seedDemoData } from '../../tools/seed-data';
-import { startPlatform } from '../runtime/run-template';
+import { startPlatform } from './platform';
 import { startTraffic } from './traffic';
 
 const USAGE = `usage: tsx offline/shopwave/cli.ts start [--fault ${Object.keys(FAULTS).join('|')}] [--traffic <orders per minute>]`;
