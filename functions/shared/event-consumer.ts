@@ -1,6 +1,6 @@
 /**
- * The one way a service consumes events: an SQS queue fed by an EventBridge rule (see lib/constructs/
- * event-subscription.ts). Per record it validates the event against the contract, runs the handler for its
+ * The one way a service consumes events: an SQS queue fed by an EventBridge rule (see
+ * lib/constructs/event-consumer.ts). Per record it validates the event against the contract, runs the handler for its
  * detail-type once per event id (Powertools idempotency), and reports failures per record (Powertools batch) so
  * one poison message never replays, or loses, the rest of the batch. Errors are never swallowed: a failing record
  * is retried and, after maxReceiveCount, parked in the consumer's DLQ where an alarm sees it.
