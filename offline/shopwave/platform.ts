@@ -22,7 +22,8 @@ export interface PlatformOptions extends Pick<RunTemplateOptions, 'port' | 'dyna
   logs?: 'console' | 'file' | 'silent';
 }
 
-export interface Platform extends TemplateRuntime {
+/** The runtime, less `setFunctionEnv`: here the function environment is the options' plus the faults, set by `setFaults`. */
+export interface Platform extends Omit<TemplateRuntime, 'setFunctionEnv'> {
   /** The development issuer whose public keys the handlers trust: `issuer.sign('c-alice')` is a customer token. */
   issuer: DevIssuer;
   /** Switches game-day faults (functions/shared/game-day.ts) on every function; [] clears them. */
