@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * cannot turn a slow machine into a false alarm.
  */
 const TIMING_SENSITIVE = ['test/e2e/lost-orders.test.ts'];
-const ALL = ['test/**/*.test.ts', 'functions/**/*.test.ts', 'offline/**/*.test.ts'];
+const ALL = ['test/**/*.test.ts', 'functions/**/*.test.ts', 'offline/**/*.test.ts', 'tools/**/*.test.ts'];
 
 export default defineConfig({
   test: {

@@ -5,8 +5,8 @@
  */
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../offline/wait';
-import { applyCommand } from '../../scripts/ordering';
+import { waitFor } from '../../offline/runtime/wait';
+import { applyCommand } from '../../tools/ordering-switch';
 import { createMerchantKey } from '../../functions/restaurant/merchant-keys';
 import { ORDERING_OPEN, OrderingStateSchema } from '../../functions/shared/ordering-state';
 import { startTestPlatform, type TestPlatform } from '../support/platform';

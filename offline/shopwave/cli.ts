@@ -9,12 +9,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAULTS, type Fault } from '../functions/shared/game-day';
-import { seedDemoData } from '../scripts/seed-data';
+import { FAULTS, type Fault } from '../../functions/shared/game-day';
+import { seedDemoData } from '../../tools/seed-data';
 import { startPlatform } from './platform';
 import { startTraffic } from './traffic';
 
-const USAGE = `usage: tsx offline/cli.ts start [--fault ${Object.keys(FAULTS).join('|')}] [--traffic <orders per minute>]`;
+const USAGE = `usage: tsx offline/shopwave/cli.ts start [--fault ${Object.keys(FAULTS).join('|')}] [--traffic <orders per minute>]`;
 let args: ReturnType<typeof parseArgs<{ options: { fault: { type: 'string'; multiple: true }; traffic: { type: 'string' } }; allowPositionals: true }>>;
 try {
   args = parseArgs({ options: { fault: { type: 'string', multiple: true }, traffic: { type: 'string' } }, allowPositionals: true });
@@ -45,7 +45,7 @@ const seeded = await seedDemoData({
 });
 const api = platform.apiUrl;
 // Where the project's CLIs (npm run ordering) find this running platform; removed on stop.
-const endpointsFile = path.join(import.meta.dirname, '..', '.offline', 'endpoints.json');
+const endpointsFile = path.join(import.meta.dirname, '..', '..', '.offline', 'endpoints.json');
 mkdirSync(path.dirname(endpointsFile), { recursive: true });
 writeFileSync(
   endpointsFile,
