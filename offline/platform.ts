@@ -14,7 +14,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { EventBridgeEmulator, type EventListener, type PutEventsEntry } from './eventbridge-emulator';
 import { EventSourcePollers } from './event-source-pollers';
 import { AlarmEvaluator, type AlarmTransition } from './alarms';
-import { ApiGatewayEmulator } from './api-gateway';
+import { ApiGatewayEmulator, type ApiGatewayLimits } from './api-gateway';
 import { MetricStore } from './metrics';
 import { opsHandler } from './ops';
 import { SsmEmulator } from './ssm-emulator';
@@ -46,6 +46,8 @@ export interface PlatformOptions {
   onAlarm?: (t: AlarmTransition) => void;
   extraFunctionEnv?: Record<string, string>;
   logs?: 'console' | 'file' | 'silent';
+  /** The API's body limit and slow-client timeouts; tests shorten the timeouts. */
+  apiLimits?: Partial<ApiGatewayLimits>;
 }
 
 export interface Platform {
@@ -270,6 +272,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         metrics.put({ ...d, name: '5XXError', value: status >= 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: 'Latency', value: latencyMs, unit: 'Milliseconds' });
       },
+      limits: opts.apiLimits,
       local: opsHandler({
         model,
         metrics,

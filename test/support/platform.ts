@@ -32,7 +32,7 @@ export interface TestPlatform {
 
 const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];
 
-export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv'> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv' | 'apiLimits'> = {}): Promise<TestPlatform> {
   const platform = await startPlatform({
     issuer: await DevIssuer.ephemeral(),
     templatePath: TEST_TEMPLATE,
