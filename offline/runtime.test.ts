@@ -23,12 +23,16 @@ const functions = [
   fn('Other', `export const handler = async () => ({ statusCode: 200, body: process.env.COLOR ?? 'none' });`, 3, { COLOR: 'red' }),
   fn('Boom', `export const handler = async () => { throw new Error('kaput'); };`),
   fn('Slow', `export const handler = () => new Promise(() => {});`, 1),
+  // Counts invocations per environment, so a test can tell a fresh environment from a reused one.
+  fn('Crashy', `let n = 0; export const handler = async (event) => { const e = event.queryStringParameters ?? event; n++; if (e.late) setTimeout(() => { throw new Error('late boom'); }, 10); if (e.reject) Promise.reject(new Error('nobody awaits me')); if (e.exit) process.exit(Number(e.exit)); if (e.hang) await new Promise((r) => setTimeout(r, 2000)); return { statusCode: 200, body: String(n), n }; };`),
+  fn('InitExit', `process.exit(4); export const handler = async () => 'never';`),
 ];
 const routes: ApiRouteModel[] = [
   { method: 'GET', path: '/orders/{id}', functionLogicalId: 'Echo', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
   { method: 'GET', path: '/orders/special', functionLogicalId: 'Other', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
   { method: 'POST', path: '/orders', functionLogicalId: 'Echo', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
   { method: 'GET', path: '/boom', functionLogicalId: 'Boom', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
+  { method: 'GET', path: '/crashy', functionLogicalId: 'Crashy', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
 ];
 
 let runtime: LambdaRuntime;
@@ -57,6 +61,34 @@ describe('lambda runtime', () => {
   it('kills an invocation past the function timeout and keeps serving', async () => {
     await expect(runtime.invoke('Slow', {})).rejects.toThrow(/Task timed out after 1.00 seconds/);
     await expect(runtime.invoke('Boom', {})).rejects.toThrow(/Error: kaput/);
+  });
+});
+
+describe('crashed environments', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('replaces an environment that crashed while idle (an exception from a timer after the handler returned)', async () => {
+    expect(await runtime.invoke('Crashy', { late: true })).toMatchObject({ n: 1 });
+    await wait(300);
+    expect(await runtime.invoke('Crashy', {})).toMatchObject({ n: 1 }); // a fresh environment: its counter starts again
+    expect(await runtime.invoke('Crashy', {})).toMatchObject({ n: 2 }); // which is then reused
+  });
+
+  it('fails the invocation an environment dies under with Runtime.ExitError, and serves the next one', async () => {
+    await expect(runtime.invoke('Crashy', { exit: 3 })).rejects.toMatchObject({ errorType: 'Runtime.ExitError', message: expect.stringMatching(/exit status 3/) });
+    await expect(runtime.invoke('Crashy', { reject: true, hang: true })).rejects.toMatchObject({ errorType: 'Runtime.ExitError', message: expect.stringMatching(/nobody awaits me/) });
+    expect(await runtime.invoke('Crashy', {})).toMatchObject({ n: 1 });
+  });
+
+  it('answers Runtime.InitError for an environment that exits while loading, instead of waiting forever', async () => {
+    await expect(runtime.invoke('InitExit', {})).rejects.toMatchObject({ errorType: 'Runtime.InitError', message: expect.stringMatching(/exit status 4/) });
+  });
+
+  it('answers 502 through the API for a crashed environment, then serves the next request', async () => {
+    const crashed = await fetch(`${url}/crashy?exit=1`);
+    expect([crashed.status, await crashed.json()]).toEqual([502, { message: 'Internal server error' }]);
+    const next = await fetch(`${url}/crashy`);
+    expect([next.status, await next.text()]).toEqual([200, '1']);
   });
 });
 
