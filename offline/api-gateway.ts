@@ -224,6 +224,9 @@ export class ApiGatewayEmulator {
     // A client that vanishes mid-request or mid-response is its own problem, never an unhandled 'error' here.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
+    // HTTP/0.9 ("GET /path" with no version): Node parses it, then writes nothing back on `connection: close`.
+    // API Gateway speaks HTTP/1.1 and 2 only: refuse it on the socket, in HTTP/1.1.
+    if (req.httpVersionMajor < 1) return rawAnswer(req.socket, 400, 'Bad Request');
     const tooLarge = () => {
       this.answer(res, started, 413, 'Request Too Long', { connection: 'close' });
       // Node discards what the client still sends until it stops; a client that never stops is cut off.
