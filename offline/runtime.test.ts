@@ -3,10 +3,12 @@
  * keep their own environment in one process, and the API answers as API Gateway does.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiGatewayEmulator, matchRoute } from './api-gateway';
+import { SECURITY_HEADERS } from '../functions/shared/http';
+import { ApiGatewayEmulator, GATEWAY_HEADERS, matchRoute } from './api-gateway';
 import { LambdaRuntime } from './lambda-runtime';
 import type { ApiRouteModel, FunctionModel } from './model';
 
@@ -114,6 +116,28 @@ describe('api gateway emulator', () => {
     expect((await fetch(`${url}/orders/o-1`, { method: 'DELETE' })).status).toBe(403);
     const boom = await fetch(`${url}/boom`);
     expect([boom.status, await boom.json()]).toEqual([502, { message: 'Internal server error' }]);
+  });
+});
+
+describe('api gateway emulator, hostile requests', () => {
+  it('answers with the same security headers as the functions, and never caches its own answers', async () => {
+    expect(GATEWAY_HEADERS).toMatchObject({ ...SECURITY_HEADERS, 'cache-control': 'no-store' });
+    const missing = await fetch(`${url}/nowhere`);
+    for (const [k, v] of Object.entries(GATEWAY_HEADERS)) expect(missing.headers.get(k), k).toBe(v);
+  });
+
+  it('answers 400 for a path that does not decode, and never matches it (no throw)', async () => {
+    expect(matchRoute(routes, 'GET', '/orders/%E0%A4%A')?.params).toEqual({ id: '%E0%A4%A' });
+    // node:http sends the path as given (fetch would normalize it).
+    const status = (path: string) =>
+      new Promise<number>((resolve, reject) => request(`${url}${path.replace(/^\/\//, '/')}`, { path }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end());
+    for (const bad of ['/orders/%E0%A4%A', '/orders/%C3%28', '/orders/%', '//']) expect([bad, await status(bad)]).toEqual([bad, 400]);
+    expect(await status('/orders/%41')).toBe(200);
+  });
+
+  it('answers 413 for a body over 10 MB', async () => {
+    const declared = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(10 * 1024 * 1024 + 1, 'a') });
+    expect([declared.status, await declared.json()]).toEqual([413, { message: 'Request Too Long' }]);
   });
 });
 
