@@ -41,6 +41,7 @@ let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  if (code === 0) console.log('stopping…');
   // A stop that hangs must not keep the terminal hostage; children still die with this process (watchdog).
   setTimeout(() => process.exit(code), 15_000).unref();
   traffic?.stop();
@@ -49,10 +50,7 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    console.log('stopping…');
-    void shutdown(0);
-  });
+  process.on(signal, () => void shutdown(0));
 }
 // A failed start or seed (a rejected top-level await lands here too) and any later crash.
 process.on('uncaughtException', (err) => {
