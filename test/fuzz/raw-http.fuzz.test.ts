@@ -293,7 +293,7 @@ describe('raw HTTP fuzz of the offline platform', () => {
     ]);
     for (const [i, s] of slow.entries()) {
       expect(expectAnswered(s, `slow client ${i}`)).toBe(408);
-      expect(s.ms, `slow client ${i} answered within its limit`).toBeLessThan((i < 4 ? LIMITS.headersTimeoutMs : LIMITS.requestTimeoutMs) + 2500);
+      expect(s.ms, `slow client ${i} answered within its limit`).toBeLessThan((i < 4 ? LIMITS.headersTimeoutMs : LIMITS.requestTimeoutMs) + 4000); // checked every second, on a busy machine
     }
 
     // Clients that vanish: mid-headers, mid-body, and right after sending a whole request (the answer has nowhere to go).
