@@ -16,7 +16,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { EventBridgeEmulator, type EventListener, type PutEventsEntry } from './eventbridge-emulator';
 import { EventSourcePollers } from './event-source-pollers';
 import { AlarmEvaluator, type AlarmTransition } from './alarms';
-import { ApiGatewayEmulator, type ApiGatewayHooks } from './api-gateway';
+import { ApiGatewayEmulator, type ApiGatewayHooks, type ApiGatewayLimits } from './api-gateway';
 import { MetricStore } from './metrics';
 import { SsmEmulator } from './ssm-emulator';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
@@ -63,6 +63,8 @@ export interface RunTemplateOptions {
   beforeFunctions?: (services: Pick<RuntimeServices, 'model' | 'parameters'>) => void | Promise<void>;
   /** Pages served on the API's port beside the REST API; built once everything else runs. */
   localPages?: (services: RuntimeServices) => NonNullable<ApiGatewayHooks['local']>;
+  /** The API's body limit and slow-client timeouts; tests shorten the timeouts. */
+  apiLimits?: Partial<ApiGatewayLimits>;
 }
 
 /** What the running template offers: to the caller, and to `localPages` before the API starts. */
@@ -304,6 +306,7 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         metrics.put({ ...d, name: '5XXError', value: status >= 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: 'Latency', value: latencyMs, unit: 'Milliseconds' });
       },
+      limits: opts.apiLimits,
       local: opts.localPages?.(services),
     });
     const apiUrl = await api.start(opts.port ?? 3000);

@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SECURITY_HEADERS } from '../../functions/shared/http';
 import { AlarmEvaluator } from '../runtime/alarms';
+import { GATEWAY_HEADERS } from '../runtime/api-gateway';
 import { MetricStore } from '../runtime/metrics';
 import { loadPlatformModel } from '../runtime/template-model';
 
@@ -36,5 +38,11 @@ describe('the synthesized template', () => {
     expect(model.dashboards).toHaveLength(1);
     const texts = model.dashboards[0].body.widgets.filter((w: any) => w.type === 'text').map((w: any) => w.properties.markdown.split('\n')[0]);
     expect(texts).toEqual(['# Customer experience', '# Business', '# Technical']);
+  });
+});
+
+describe('the offline API gateway and the functions', () => {
+  it('send the same security headers, so an answer from either looks alike to a browser', () => {
+    expect(GATEWAY_HEADERS).toMatchObject({ ...SECURITY_HEADERS, 'cache-control': 'no-store' });
   });
 });

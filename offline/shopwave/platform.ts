@@ -11,7 +11,7 @@ import { opsHandler } from './ops';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-export interface PlatformOptions extends Pick<RunTemplateOptions, 'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm'> {
+export interface PlatformOptions extends Pick<RunTemplateOptions, 'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm' | 'apiLimits'> {
   /** Default: what `npm start` synthesized, cdk.out/ShopWave.template.json. */
   templatePath?: string;
   stackName?: string;
@@ -51,6 +51,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     resourcePrefix: opts.resourcePrefix,
     timeScale: opts.timeScale,
     onAlarm: opts.onAlarm,
+    apiLimits: opts.apiLimits,
     functionEnv: functionEnv(),
     logs: (opts.logs ?? 'file') === 'file' ? { directory: path.join(ROOT, '.offline', 'logs') } : (opts.logs as 'console' | 'silent'),
     // Publish the development issuer's public keys where the customer routes look for them (the template says where).

@@ -124,6 +124,23 @@ describe('health and readiness', () => {
   });
 });
 
+describe('security headers', () => {
+  const SECURE = { 'x-content-type-options': 'nosniff', 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
+  const headersOf = (res: { headers: Headers }) => Object.fromEntries(res.headers);
+
+  it('are on every answer: private ones no-store, the public catalog briefly cacheable, API Gateway\'s own and /ops too', async () => {
+    const order = await t.placeOrder('c-alice', 'm-pizza', [{ productId: 'p-margherita', quantity: 1 }]);
+    expect(headersOf(order)).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
+    expect(headersOf(await t.api('GET', `/orders/${order.body.orderId}`, undefined, await t.as('c-alice')))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
+    expect(headersOf(await t.api('GET', '/orders'))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' }); // the 401
+    expect(headersOf(await t.api('GET', '/products/p-margherita'))).toMatchObject({ ...SECURE, 'cache-control': 'public, max-age=30' });
+    expect(headersOf(await t.api('GET', '/products/no-such-product'))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
+    expect(headersOf(await t.api('GET', '/nowhere'))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' }); // API Gateway's 403
+    const ops = await t.api('GET', '/ops');
+    expect(headersOf(ops)).toMatchObject({ ...SECURE, 'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8' });
+  });
+});
+
 describe('throttling', () => {
   it('answers 429 past the stage burst (100) from the template', async () => {
     // All at once, one socket each (fetch would pool them and spread them over time, refilling the bucket).

@@ -31,7 +31,7 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv'> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv' | 'apiLimits'> = {}): Promise<TestPlatform> {
   const platform = await startPlatform({
     issuer: await DevIssuer.ephemeral(),
     templatePath: TEST_TEMPLATE,
