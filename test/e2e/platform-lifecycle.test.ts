@@ -33,8 +33,8 @@ describe('platform lifecycle', () => {
     const script = path.join(dir, 'start.mts');
     writeFileSync(
       script,
-      `import { DevIssuer } from ${JSON.stringify(path.join(ROOT, 'offline', 'dev-issuer.ts'))};
-import { startPlatform } from ${JSON.stringify(path.join(ROOT, 'offline', 'platform.ts'))};
+      `import { DevIssuer } from ${JSON.stringify(path.join(ROOT, 'tools', 'dev-issuer.ts'))};
+import { startPlatform } from ${JSON.stringify(path.join(ROOT, 'offline', 'shopwave', 'platform.ts'))};
 const p = await startPlatform({ templatePath: ${JSON.stringify(TEST_TEMPLATE)}, port: 0, issuer: await DevIssuer.ephemeral(), logs: 'silent' });
 console.log(JSON.stringify({ api: p.apiUrl, ...p.endpoints }));
 `,
