@@ -31,8 +31,8 @@ export interface ApiGatewayLimits {
 export const DEFAULT_LIMITS: ApiGatewayLimits = { maxBodyBytes: 10 * 1024 * 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
 
 /**
- * On every answer API Gateway itself gives (the template's DEFAULT_4XX/DEFAULT_5XX gateway responses on AWS) and on
- * the /ops page; the functions send the same set from functions/shared/http.ts (offline/shopwave/platform.test.ts checks).
+ * On every answer API Gateway itself gives (an application's DEFAULT_4XX/DEFAULT_5XX gateway responses would carry the
+ * same on AWS) and on the local pages; ShopWave's functions send the same set (offline/shopwave/platform.test.ts checks).
  */
 export const GATEWAY_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json',
@@ -122,7 +122,7 @@ class TokenBucket {
 export interface ApiGatewayHooks {
   /** What API Gateway would report to CloudWatch (AWS/ApiGateway Count, 4XXError, 5XXError, Latency) per request. */
   onRequest?: (r: { apiName: string; status: number; latencyMs: number }) => void;
-  /** Local pages served beside the API (the /ops page); true when it answered the request. */
+  /** Local pages served beside the API (an operations page, say); true when it answered the request. */
   local?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | Promise<boolean>;
   /** Tighter limits for tests (slow clients in seconds, not tens of seconds); default DEFAULT_LIMITS. */
   limits?: Partial<ApiGatewayLimits>;
@@ -265,7 +265,7 @@ export class ApiGatewayEmulator {
       try {
         if (await this.hooks.local(req, res, body)) return;
       } catch (err) {
-        return this.answer(res, started, 500, `ops page failed: ${(err as Error).message}`);
+        return this.answer(res, started, 500, `local page failed: ${(err as Error).message}`);
       }
       for (const k of Object.keys(GATEWAY_HEADERS)) res.removeHeader(k);
     }

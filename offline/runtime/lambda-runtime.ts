@@ -59,7 +59,7 @@ export class LambdaRuntime {
   }
 
   /**
-   * Replaces the extra environment of every function (a game-day fault switched on or off), as
+   * Replaces the extra environment of every function (a fault injected or cleared, say), as
    * UpdateFunctionConfiguration does: idle environments are discarded now, busy ones after their invocation.
    */
   setExtraEnv(extraEnv: Record<string, string> | undefined): void {
