@@ -102,6 +102,7 @@ export class LambdaRuntime {
         _HANDLER: fn.handler,
         POWERTOOLS_TRACE_ENABLED: 'false',
         AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...this.options.endpointEnv,
         ...this.options.extraEnv,
       },
