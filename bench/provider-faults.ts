@@ -50,8 +50,8 @@ function percentile(sorted: number[], p: number): number | null {
 const load = () => os.loadavg().map((l) => Number(l.toFixed(2)));
 
 export async function measureProviderFaults(opts: ProviderFaultsOptions): Promise<Record<string, unknown>> {
-  const { startPlatform } = await import('../offline/platform');
-  const { seedDemoData } = await import('../scripts/seed-data');
+  const { startPlatform } = await import('../offline/shopwave/platform');
+  const { seedDemoData } = await import('../tools/seed-data');
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { DynamoDBDocumentClient, GetCommand, ScanCommand } = await import('@aws-sdk/lib-dynamodb');
 

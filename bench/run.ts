@@ -10,7 +10,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadPlatformModel } from '../offline/template-model';
+import { TERMINAL_STATUSES } from '../functions/orders/status';
+import { loadPlatformModel } from '../offline/runtime/template-model';
 
 const root = path.resolve(import.meta.dirname, '..');
 // The demo-speed template includes the simulated actors' delays (tablet 1.5 s, courier 4 × 1 s): the end-to-end
@@ -79,8 +80,8 @@ async function main(): Promise<void> {
 
 /** Places ORDERS orders (5 at a time) on a fresh offline platform and times each from POST to DELIVERED. */
 async function measureEndToEnd(): Promise<Record<string, number>> {
-  const { startPlatform } = await import('../offline/platform');
-  const { seedDemoData } = await import('../scripts/seed-data');
+  const { startPlatform } = await import('../offline/shopwave/platform');
+  const { seedDemoData } = await import('../tools/seed-data');
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
   const platform = await startPlatform({ templatePath, port: 0, logs: 'silent' });
@@ -99,7 +100,7 @@ async function measureEndToEnd(): Promise<Record<string, number>> {
       for (;;) {
         const order = (await (await fetch(`${platform.apiUrl}/orders/${orderId}`, { headers: auth })).json()) as { status: string };
         if (order.status === 'DELIVERED') return Date.now() - started;
-        if (['REJECTED', 'PAYMENT_FAILED', 'CANCELLED'].includes(order.status)) throw new Error(`order ${orderId} ended ${order.status}`);
+        if ((TERMINAL_STATUSES as readonly string[]).includes(order.status)) throw new Error(`order ${orderId} ended ${order.status}`);
         if (Date.now() - started > 120_000) throw new Error(`order ${orderId} stuck at ${order.status}`);
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -38,7 +38,7 @@ export interface PlatformConfig {
   awsOnly: boolean;
 }
 
-// The demo merchants whose tablets misbehave on purpose (see scripts/seed-data.ts and the README).
+// The demo merchants whose tablets misbehave on purpose (see tools/seed-data.ts and the README).
 const DEMO_TABLET_OVERRIDES: TabletSimulatorConfig['merchants'] = { 'm-closed': 'reject', 'm-silent': 'silent' };
 
 const SPEEDS: Record<SimulationSpeed, Omit<PlatformConfig, 'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'alarmEmail'> & { ackDeadline: number; sliDeadline: number }> = {

@@ -11,7 +11,7 @@ import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurat
 import { parseArgs } from 'node:util';
 import { FAULTS, type Fault } from '../functions/shared/game-day';
 
-/** Which function each fault lives in, by the logical-id prefix CDK gives it (lib/shopwave-stack.ts). */
+/** Which function each fault lives in, by the logical-id prefix CDK gives it (lib/services/<service>.ts). */
 const FAULT_FUNCTION: Record<Fault, string> = { 'restaurant-drops-orders': 'RestaurantConsumerHandler' };
 
 async function functionNames(stackName: string, logicalIdPrefix: string): Promise<string[]> {

@@ -1,7 +1,8 @@
 /**
  * The ordering switch (docs/runbooks/lost-orders.md, seed 001's read-only mode): stop or resume taking orders, for
  * everyone or one merchant, while menus, search, order status and tracking keep working. Takes effect within the
- * orders API's 5 s cache; every change is logged here and every refused order is counted by the API.
+ * orders API's 5 s cache; every change is logged here and every refused order is counted by the API. What each
+ * command does to the switch is tools/ordering-switch.ts.
  *   npm run ordering -- status
  *   npm run ordering -- read-only | open
  *   npm run ordering -- pause <merchantId> | resume <merchantId>
@@ -12,50 +13,29 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { OrderingStateSchema, type OrderingState } from '../functions/shared/ordering-state';
+import { OrderingStateSchema } from '../functions/shared/ordering-state';
+import { applyCommand, describeState } from '../tools/ordering-switch';
 
 const ENDPOINTS_FILE = path.join(import.meta.dirname, '..', '.offline', 'endpoints.json');
 
-export function applyCommand(state: OrderingState, command: string, merchantId?: string): OrderingState {
-  const paused = new Set(state.pausedMerchants);
-  switch (command) {
-    case 'read-only':
-      return { ...state, acceptingOrders: false };
-    case 'open':
-      return { ...state, acceptingOrders: true };
-    case 'pause':
-      return { ...state, pausedMerchants: [...paused.add(merchantId!)].sort() };
-    case 'resume':
-      paused.delete(merchantId!);
-      return { ...state, pausedMerchants: [...paused].sort() };
-    default:
-      return state;
-  }
+const { positionals, values } = parseArgs({ options: { stack: { type: 'string' }, offline: { type: 'boolean' } }, allowPositionals: true });
+const [command = 'status', merchantId] = positionals;
+const valid = ['status', 'read-only', 'open', 'pause', 'resume'].includes(command) && (!['pause', 'resume'].includes(command) || /^[A-Za-z0-9_-]{1,64}$/.test(merchantId ?? ''));
+if (!valid) {
+  console.error('usage: npm run ordering -- status | read-only | open | pause <merchantId> | resume <merchantId> [--stack ShopWave] [--offline]');
+  process.exit(2);
 }
+// Offline when `npm start` is running (it writes its endpoints) and no stack was named.
+const offline = values.offline || (!values.stack && existsSync(ENDPOINTS_FILE));
+const endpoints = offline ? (JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as { ssm: string; orderingParameter: string }) : undefined;
+const ssm = new SSMClient(endpoints ? { endpoint: endpoints.ssm, region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } } : {});
+const name = endpoints?.orderingParameter ?? `/${values.stack ?? 'ShopWave'}/ordering`;
 
-export const describeState = (s: OrderingState) =>
-  `${s.acceptingOrders ? 'OPEN: taking orders' : 'READ-ONLY: new orders refused (503), menus and order status still served'}; paused merchants: ${s.pausedMerchants.join(', ') || 'none'}`;
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { positionals, values } = parseArgs({ options: { stack: { type: 'string' }, offline: { type: 'boolean' } }, allowPositionals: true });
-  const [command = 'status', merchantId] = positionals;
-  const valid = ['status', 'read-only', 'open', 'pause', 'resume'].includes(command) && (!['pause', 'resume'].includes(command) || /^[A-Za-z0-9_-]{1,64}$/.test(merchantId ?? ''));
-  if (!valid) {
-    console.error('usage: npm run ordering -- status | read-only | open | pause <merchantId> | resume <merchantId> [--stack ShopWave] [--offline]');
-    process.exit(2);
-  }
-  // Offline when `npm start` is running (it writes its endpoints) and no stack was named.
-  const offline = values.offline || (!values.stack && existsSync(ENDPOINTS_FILE));
-  const endpoints = offline ? (JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as { ssm: string; orderingParameter: string }) : undefined;
-  const ssm = new SSMClient(endpoints ? { endpoint: endpoints.ssm, region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } } : {});
-  const name = endpoints?.orderingParameter ?? `/${values.stack ?? 'ShopWave'}/ordering`;
-
-  const current = OrderingStateSchema.parse(JSON.parse((await ssm.send(new GetParameterCommand({ Name: name }))).Parameter!.Value!));
-  if (command === 'status') {
-    console.log(`${name} (${offline ? 'offline' : 'AWS'}): ${describeState(current)}`);
-  } else {
-    const next = applyCommand(current, command, merchantId);
-    await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(next), Type: 'String', Overwrite: true }));
-    console.log(`${new Date().toISOString()} ${name}: ${describeState(next)} (the API applies it within 5 s)`);
-  }
+const current = OrderingStateSchema.parse(JSON.parse((await ssm.send(new GetParameterCommand({ Name: name }))).Parameter!.Value!));
+if (command === 'status') {
+  console.log(`${name} (${offline ? 'offline' : 'AWS'}): ${describeState(current)}`);
+} else {
+  const next = applyCommand(current, command, merchantId);
+  await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(next), Type: 'String', Overwrite: true }));
+  console.log(`${new Date().toISOString()} ${name}: ${describeState(next)} (the API applies it within 5 s)`);
 }

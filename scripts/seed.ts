@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../functions/shared/env';
-import { seedDemoData } from './seed-data';
+import { seedDemoData } from '../tools/seed-data';
 
 const names = { catalog: requireEnv('CATALOG_TABLE_NAME'), customers: requireEnv('CUSTOMERS_TABLE_NAME'), inventory: requireEnv('INVENTORY_TABLE_NAME') };
 const counts = await seedDemoData({ doc: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: (key) => names[key] });

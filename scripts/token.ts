@@ -1,5 +1,5 @@
 /**
- * A customer's bearer token from the development issuer (offline/dev-issuer.ts): offline and on LocalStack. A stack
+ * A customer's bearer token from the development issuer (tools/dev-issuer.ts): offline and on LocalStack. A stack
  * deployed with target=aws trusts its Cognito user pool instead (README: "Customer tokens on AWS").
  *   npm run token -- c-alice                 # 1-hour token; the key pair is the one `npm start` trusts
  *   npm run token -- c-alice --publish       # also publish the issuer's public keys to a LocalStack stack's
@@ -8,7 +8,7 @@
  */
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parseArgs } from 'node:util';
-import { DevIssuer } from '../offline/dev-issuer';
+import { DevIssuer } from '../tools/dev-issuer';
 
 const { positionals, values } = parseArgs({
   options: { publish: { type: 'boolean' }, stack: { type: 'string', default: 'ShopWave' }, 'expires-in': { type: 'string', default: '1h' } },

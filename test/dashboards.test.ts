@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_DIR, renderDashboards } from '../scripts/export-dashboards';
+import { DASHBOARD_DIR, renderDashboards } from '../tools/dashboards';
 
 let rendered: Record<string, string>;
 beforeAll(() => {

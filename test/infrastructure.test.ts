@@ -139,6 +139,19 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     });
   });
 
+  it('sends the security headers on API Gateway\'s own 4xx and 5xx answers, on aws (LocalStack cannot update them)', () => {
+    const responses = ofType(resources, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
+    if (target !== 'aws') return expect(responses).toEqual([]);
+    expect(responses.map((r) => r.ResponseType).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
+    for (const r of responses) {
+      expect(r.ResponseParameters, r.ResponseType).toEqual({
+        'gatewayresponse.header.X-Content-Type-Options': "'nosniff'",
+        'gatewayresponse.header.Cache-Control': "'no-store'",
+        'gatewayresponse.header.Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",
+      });
+    }
+  });
+
   it('has the customer routes trust one issuer: the Cognito user pool on aws, the development issuer elsewhere', () => {
     const verifying = ofType(resources, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Environment?.Variables?.AUTH_ISSUER);
     expect(verifying.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['CustomersApi', 'OrdersApi', 'TrackingApi']);

@@ -26,7 +26,9 @@ function logicalIds(target: string): Record<string, string> {
     context: { target, 'aws:cdk:bundling-stacks': [] },
   });
   const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<string, { Type: string }>;
-  const ids = Object.entries(resources).map(([id, r]) => [r.Type === 'AWS::ApiGateway::Deployment' ? id.replace(/[0-9a-f]{32}$/, '') : id, r.Type] as const);
+  const ids = Object.entries(resources).map(
+    ([id, r]) => [r.Type === 'AWS::ApiGateway::Deployment' ? id.replace(/[0-9a-f]{32}$/, '') : id, r.Type] as const,
+  );
   return Object.fromEntries(ids.sort(([a], [b]) => a.localeCompare(b)));
 }
 

@@ -1,6 +1,6 @@
 /**
  * The consumers' retry backoff rests on ChangeMessageVisibility (functions/shared/retry-policy.ts). The offline
- * SQS (fauxqs, as offline/platform.ts starts it) must honour it as SQS does, or the tests would not see the real
+ * SQS (fauxqs, as offline/runtime/run-template.ts starts it) must honour it as SQS does, or the tests would not see the real
  * timing: a failed record stays hidden for the seconds it was given, not the queue's visibility timeout; 0 makes it
  * visible at once; past maxReceiveCount it moves to the DLQ with its id, body and attributes (what a redrive needs).
  * LocalStack 4.14 implements the same action (docs: /work/shared/localstack-4.14.md; SQS provider).

@@ -1,6 +1,9 @@
 /** Catalog API: products (search, merchant filter, pages), one product with price and stock, merchants. */
 import { z } from 'zod';
-import { createApiHandler, HttpError, IdSchema, notFound, parseInput } from '../shared/http';
+import { createApiHandler, HttpError, IdSchema, notFound, parseInput, PUBLIC_CATALOG_CACHE } from '../shared/http';
+
+// Menus are public and the same for every caller: browsers and shared caches may keep them briefly (see http.ts).
+const cached = { 'cache-control': PUBLIC_CATALOG_CACHE };
 import { decodePageToken, encodePageToken, getProduct, listMerchants, listProducts } from './products';
 
 const ListQuery = z.strictObject({
@@ -23,13 +26,13 @@ export const handler = createApiHandler({
       throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [{ field: 'query.nextToken', message: 'not a token this listing issued' }]);
     }
     const page = await listProducts({ merchantId: query.merchantId, q: query.q, limit: query.limit, startKey });
-    return { statusCode: 200, body: { items: page.items, nextToken: page.nextKey ? encodePageToken(page.nextKey) : undefined } };
+    return { statusCode: 200, headers: cached, body: { items: page.items, nextToken: page.nextKey ? encodePageToken(page.nextKey) : undefined } };
   },
   'GET /products/{id}': async (req) => {
     const { id } = parseInput(z.strictObject({ id: IdSchema }), req.event.pathParameters, 'path');
     const product = await getProduct(id);
     if (!product) throw notFound(`product ${id}`);
-    return { statusCode: 200, body: product };
+    return { statusCode: 200, headers: cached, body: product };
   },
-  'GET /merchants': async () => ({ statusCode: 200, body: { items: await listMerchants() } }),
+  'GET /merchants': async () => ({ statusCode: 200, headers: cached, body: { items: await listMerchants() } }),
 });

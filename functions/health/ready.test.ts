@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBridgeEmulator } from '../../offline/eventbridge-emulator';
-import type { PlatformModel } from '../../offline/model';
+import { EventBridgeEmulator } from '../../offline/runtime/eventbridge-emulator';
+import type { PlatformModel } from '../../offline/runtime/model';
 import { apiEvent, lambdaContext } from '../../test/support/lambda';
 import { JWKS_PARAMETER, useParameters } from '../../test/support/parameters';
 import { useTables, type TestTables } from '../../test/support/tables';

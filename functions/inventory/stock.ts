@@ -6,13 +6,10 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from '../shared/aws-clients';
-import { causedBy, newEvent, type EventEnvelope, type EventMetadata } from '../shared/contracts/events';
+import { causedBy, MAX_ORDER_LINES, newEvent, type EventEnvelope, type EventMetadata } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';
 import { commitWithEvents, failedConditionIndexes, isConditionFailure, statusChange, type TransactItem } from '../shared/outbox';
 import { metrics, MetricUnit } from '../shared/powertools';
-
-/** 2 items per line + reservation + outbox ≤ 100; the API caps orders at 20 lines. */
-export const MAX_LINES = 20;
 
 const table = () => requireEnv('INVENTORY_TABLE_NAME');
 const stockKey = (productId: string) => ({ pk: `PRODUCT#${productId}`, sk: 'STOCK' });
@@ -103,7 +100,7 @@ export async function reserve(envelope: EventEnvelope<'order.created'>): Promise
   const { orderId, customerId, merchantId, total } = envelope.data;
   const lines = merge(envelope.data.items);
   // More would not fit one transaction; the API never sends it, so this is a bug upstream: fail to the DLQ.
-  if (lines.length > MAX_LINES) throw new Error(`order ${orderId} has ${lines.length} lines; at most ${MAX_LINES} can be reserved atomically`);
+  if (lines.length > MAX_ORDER_LINES) throw new Error(`order ${orderId} has ${lines.length} lines; at most ${MAX_ORDER_LINES} can be reserved atomically`);
   if (await getReservation(orderId)) return 'ALREADY_DONE';
 
   const at = new Date().toISOString();

@@ -266,7 +266,7 @@ describe('who is calling', () => {
     const good = await ssm.issuer.sign('c1');
     const [header, payload, signature] = good.split('.');
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'c-other' })).toString('base64url');
-    const { DevIssuer } = await import('../../offline/dev-issuer');
+    const { DevIssuer } = await import('../../tools/dev-issuer');
     const stranger = await DevIssuer.ephemeral(); // right claims, keys nobody trusts
     const tokens: [string, string | undefined][] = [
       ['no token', undefined],

@@ -13,7 +13,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { newEvent } from '../shared/contracts/events';
+import { MAX_ORDER_LINES, newEvent } from '../shared/contracts/events';
 import { customerAuth } from '../shared/auth';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput } from '../shared/http';
 import { orderingState } from '../shared/ordering';
@@ -21,7 +21,6 @@ import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { decodeCursor, getOrder, insertOrder, listOrders, toView, type Order } from './order-store';
 import { priceOrder } from './pricing';
 
-export const MAX_LINES = 20; // keeps inventory's reservation transaction (2 items per line + 2) under 100 items
 export const MAX_QUANTITY = 50;
 export const MAX_PAGE = 50;
 /** What a refused order tells the client to wait before trying again. */
@@ -33,7 +32,7 @@ const PlaceOrderBody = z.strictObject({
   items: z
     .array(z.strictObject({ productId: IdSchema, quantity: z.number().int().min(1).max(MAX_QUANTITY) }))
     .min(1)
-    .max(MAX_LINES)
+    .max(MAX_ORDER_LINES)
     // Rejected rather than merged: a client sending a product twice has a bug we should surface, not guess at.
     .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, 'each productId may appear only once'),
 });

@@ -10,6 +10,7 @@ import type { DomainEvent } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';
 import type { Money } from '../shared/money';
 import { commitWithEvents, isConditionFailure } from '../shared/outbox';
+import { AWAITING } from './awaiting-restaurant';
 import { milestoneOrder, STATUS_RANK, TERMINAL_STATUSES, type Milestone, type OrderStatus } from './status';
 
 export interface OrderLine {
@@ -46,8 +47,6 @@ export interface Order {
 }
 
 const table = () => requireEnv('ORDERS_TABLE_NAME');
-/** The one partition value of the sparse awaiting-restaurant index (lib/constructs/data-tables.ts). */
-export const AWAITING = 'AWAITING';
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
 export async function getOrder(orderId: string): Promise<Order | undefined> {

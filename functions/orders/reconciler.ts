@@ -8,7 +8,6 @@
  * never reports twice). Compensated orders are not lost: cancelling (or any status after CHARGED) removes the order
  * from the index.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
@@ -16,23 +15,13 @@ import middy from '@middy/core';
 import { ddb } from '../shared/aws-clients';
 import { newEvent } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';
-import type { Money } from '../shared/money';
 import { commitWithEvents, isConditionFailure } from '../shared/outbox';
 import { logger, metrics, MetricUnit, tracer } from '../shared/powertools';
-import { AWAITING, orderKey } from './order-store';
+import { AWAITING, countAwaiting, queryAwaiting, queryLostOrders, type AwaitingIndex, type AwaitingOrder } from './awaiting-restaurant';
+import { orderKey } from './order-store';
 
 /** Bounds one run's work; a backlog larger than this still alarms (the count is a lower bound) and drains next run. */
 export const MAX_LOST_PER_RUN = 500;
-
-interface AwaitingOrder {
-  orderId: string;
-  customerId: string;
-  merchantId: string;
-  correlationId: string;
-  total: Money;
-  chargedAt: string;
-  overdueReportedAt?: string;
-}
 
 export interface ReconcileResult {
   lost: AwaitingOrder[];
@@ -44,43 +33,7 @@ export interface ReconcileResult {
 }
 
 const table = () => requireEnv('ORDERS_TABLE_NAME');
-const index = () => requireEnv('AWAITING_RESTAURANT_INDEX');
-
-/** Pages of the awaiting-restaurant index, oldest first; `before` keeps only orders charged before it. */
-async function* awaitingPages(opts: { before?: string; countOnly?: boolean; limit?: number }) {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: index(),
-        KeyConditionExpression: opts.before ? 'awaitingRestaurant = :aw AND chargedAt < :before' : 'awaitingRestaurant = :aw',
-        ExpressionAttributeValues: { ':aw': AWAITING, ...(opts.before ? { ':before': opts.before } : {}) },
-        ScanIndexForward: true,
-        ...(opts.countOnly ? { Select: 'COUNT' as const } : {}),
-        Limit: opts.limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    yield res;
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-}
-
-async function queryAwaiting(before: string | undefined, limit: number): Promise<AwaitingOrder[]> {
-  const items: AwaitingOrder[] = [];
-  for await (const page of awaitingPages({ before, limit })) {
-    items.push(...((page.Items ?? []) as AwaitingOrder[]));
-    if (items.length >= limit) break;
-  }
-  return items.slice(0, limit);
-}
-
-async function countAwaiting(): Promise<number> {
-  let count = 0;
-  for await (const page of awaitingPages({ countOnly: true })) count += page.Count ?? 0;
-  return count;
-}
+const awaitingIndex = (): AwaitingIndex => ({ doc: ddb, tableName: table(), indexName: requireEnv('AWAITING_RESTAURANT_INDEX') });
 
 /** Marks the order reported and emits `order.delivery-overdue` in one transaction; false if already reported or no longer awaiting. */
 async function reportOverdue(order: AwaitingOrder, now: Date): Promise<boolean> {
@@ -115,8 +68,8 @@ async function reportOverdue(order: AwaitingOrder, now: Date): Promise<boolean> 
 
 export async function reconcile(now = new Date()): Promise<ReconcileResult> {
   const deadlineSeconds = Number(requireEnv('DELIVERY_SLI_SECONDS'));
-  const cutoff = new Date(now.getTime() - deadlineSeconds * 1000).toISOString();
-  const [lost, [oldest], awaiting] = await Promise.all([queryAwaiting(cutoff, MAX_LOST_PER_RUN), queryAwaiting(undefined, 1), countAwaiting()]);
+  const index = awaitingIndex();
+  const [lost, [oldest], awaiting] = await Promise.all([queryLostOrders(index, now, deadlineSeconds, MAX_LOST_PER_RUN), queryAwaiting(index, undefined, 1), countAwaiting(index)]);
 
   let reported = 0;
   for (const order of lost) {

@@ -9,7 +9,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../offline/wait';
+import { waitFor } from '../../offline/runtime/wait';
 import { lambdaContext } from '../../test/support/lambda';
 import { useTables, type TestTables } from '../../test/support/tables';
 import type { DomainEvent } from '../shared/contracts/events';

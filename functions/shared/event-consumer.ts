@@ -65,7 +65,8 @@ export function createEventConsumer<E extends DetailType>(subscriptions: readonl
   const missing = subscriptions.filter((t) => !handled.includes(t));
   const unsubscribed = handled.filter((t) => !(subscriptions as readonly string[]).includes(t));
   if (missing.length || unsubscribed.length) {
-    throw new ContractError(`handlers do not match the subscriptions: missing ${JSON.stringify(missing)}, not subscribed ${JSON.stringify(unsubscribed)}`);
+    const mismatch = `missing ${JSON.stringify(missing)}, not subscribed ${JSON.stringify(unsubscribed)}`;
+    throw new ContractError(`handlers do not match the subscriptions: ${mismatch}`);
   }
   const processor = new RetryingBatchProcessor();
   const idempotencyConfig = new IdempotencyConfig({

@@ -9,9 +9,11 @@ export const FAULTS = {
   'restaurant-drops-orders': 'RestaurantConsumer acknowledges order.paid without delivering it to the tablet',
 } as const;
 export type Fault = keyof typeof FAULTS;
+/** The variable that carries the faults switched on (comma-separated names). */
+export const FAULTS_ENV = 'SHOPWAVE_FAULTS';
 
 export function faultActive(fault: Fault): boolean {
-  return (process.env.SHOPWAVE_FAULTS ?? '')
+  return (process.env[FAULTS_ENV] ?? '')
     .split(',')
     .map((f) => f.trim())
     .includes(fault);

@@ -105,7 +105,24 @@ function readBody(event: APIGatewayProxyEvent, headers: Record<string, string>):
 
 export type ApiMiddleware = middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, ApiContext>;
 
-const jsonHeaders = (correlationId: string) => ({ 'content-type': 'application/json', 'x-correlation-id': correlationId });
+/**
+ * Sent on every API response. nosniff: a browser never runs a JSON body as script or HTML. HSTS is sent always
+ * rather than when X-Forwarded-Proto says https: API Gateway serves only HTTPS, and browsers ignore the header on
+ * plain http (RFC 6797 8.1), so offline it is harmless and one rule holds on every target.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+};
+/** The default: nothing is stored by a browser or a shared cache unless a public route says otherwise. */
+export const NO_STORE = 'no-store';
+/**
+ * For public catalog reads (the same for every caller, no Authorization involved): a short shared cache. Stock and
+ * availability may show up to this stale; an order never does, its prices and stock are read again server-side.
+ */
+export const PUBLIC_CATALOG_CACHE = 'public, max-age=30';
+
+const jsonHeaders = (correlationId: string) => ({ 'content-type': 'application/json', 'x-correlation-id': correlationId, 'cache-control': NO_STORE, ...SECURITY_HEADERS });
 
 function errorResponse(err: unknown, context: ApiContext): APIGatewayProxyResult {
   const headers = jsonHeaders(context.api?.correlationId ?? randomUUID());
@@ -114,7 +131,8 @@ function errorResponse(err: unknown, context: ApiContext): APIGatewayProxyResult
     else logger.info('request rejected', { statusCode: err.statusCode, code: err.code, fields: err.fields });
     return {
       statusCode: err.statusCode,
-      headers: { ...headers, ...err.headers },
+      // Errors are never cached (a 404 or 503 must not outlive its cause), whatever headers the error carries.
+      headers: { ...headers, ...err.headers, 'cache-control': NO_STORE, ...SECURITY_HEADERS },
       body: JSON.stringify({ error: { code: err.code, message: err.message, fields: err.fields } }),
     };
   }
@@ -165,9 +183,12 @@ export function createApiHandler(routes: Routes) {
     const route = routes[`${event.httpMethod} ${event.resource}`];
     if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${event.httpMethod} ${event.resource} is not supported`);
     const res = await route(req);
+    // A response to an authenticated caller is private whatever the route asked for; a route may only relax it
+    // for public data. The security headers cannot be switched off by a route.
+    const authenticated = context.customer !== undefined || context.merchantId !== undefined;
     return {
       statusCode: res.statusCode,
-      headers: { ...jsonHeaders(correlationId), ...res.headers },
+      headers: { ...jsonHeaders(correlationId), ...res.headers, ...(authenticated || res.statusCode >= 400 ? { 'cache-control': NO_STORE } : {}), ...SECURITY_HEADERS },
       body: res.body === undefined ? '' : JSON.stringify(res.body),
     };
   })

@@ -3,10 +3,8 @@ import { AccountRecovery, ClientAttributes, FeaturePlan, Mfa, StringAttribute, U
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../../functions/shared/development-issuer';
 
-/** Must match offline/dev-issuer.ts: what the development issuer puts in its tokens. */
-export const DEV_ISSUER = 'shopwave-dev-issuer';
-export const DEV_AUDIENCE = 'shopwave-api';
 /** The Cognito attribute that maps a user to a ShopWave customer (an id of the customers table). */
 export const CUSTOMER_ID_ATTRIBUTE = 'customerId';
 

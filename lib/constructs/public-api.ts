@@ -5,6 +5,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestValidator,
+  ResponseType,
   RestApi,
   type IResource,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -53,6 +54,20 @@ export class PublicApi extends Construct {
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
     });
+    // API Gateway's own answers (403 Missing Authentication Token, 429, 413, 504 and the rest) carry the security
+    // headers the handlers send (functions/shared/http.ts): header values are literals in single quotes. AWS only:
+    // LocalStack 4.14 has a provider for AWS::ApiGateway::GatewayResponse, but its update is not implemented (a
+    // changed header would fail a redeploy there); offline, the emulator sends the same headers itself.
+    if (props.config.awsOnly) {
+      const responseHeaders = {
+        'X-Content-Type-Options': "'nosniff'",
+        'Cache-Control': "'no-store'",
+        'Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",
+      };
+      this.api.addGatewayResponse('Default4xx', { type: ResponseType.DEFAULT_4XX, responseHeaders });
+      this.api.addGatewayResponse('Default5xx', { type: ResponseType.DEFAULT_5XX, responseHeaders });
+    }
+
     // API Gateway checks what it can (required parameters); each handler validates the body against its schema.
     const validator = new RequestValidator(this, 'Validator', { restApi: this.api, validateRequestParameters: true, validateRequestBody: true });
 

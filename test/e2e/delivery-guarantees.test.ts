@@ -4,11 +4,11 @@
  * never oversell. Visibility timeouts are scaled down (timeScale) so retries take seconds, not minutes.
  */
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { redrive } from '../../scripts/redrive';
+import { redrive } from '../../tools/redrive';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../offline/wait';
+import { waitFor } from '../../offline/runtime/wait';
 import { MAX_RECEIVE_COUNT } from '../../lib/constructs/event-consumer';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 

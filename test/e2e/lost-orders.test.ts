@@ -11,9 +11,9 @@
  * minutes. The test speed's deadlines are 10 s (SLI) and 20 s (compensation), real time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlarmTransition } from '../../offline/alarms';
-import { startTraffic, type Traffic } from '../../offline/traffic';
-import { waitFor } from '../../offline/wait';
+import type { AlarmTransition } from '../../offline/runtime/alarms';
+import { startTraffic, type Traffic } from '../../offline/shopwave/traffic';
+import { waitFor } from '../../offline/runtime/wait';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const TIME_SCALE = 2 / 15;

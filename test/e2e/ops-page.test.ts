@@ -7,8 +7,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTraffic, type Traffic } from '../../offline/traffic';
-import { waitFor } from '../../offline/wait';
+import { startTraffic, type Traffic } from '../../offline/shopwave/traffic';
+import { waitFor } from '../../offline/runtime/wait';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const TIME_SCALE = 1 / 15;

@@ -4,7 +4,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../offline/wait';
+import { waitFor } from '../../offline/runtime/wait';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 let t: TestPlatform;

@@ -13,8 +13,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT, maxRetryWindowSeconds } from '../../functions/shared/retry-policy';
-import { waitFor } from '../../offline/wait';
-import { redrive } from '../../scripts/redrive';
+import { waitFor } from '../../offline/runtime/wait';
+import { redrive } from '../../tools/redrive';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /** flaky: per key, a 503 before charging, then a charge whose response is lost (503), then the answer. */

@@ -5,8 +5,8 @@
  */
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../offline/wait';
-import { applyCommand } from '../../scripts/ordering';
+import { waitFor } from '../../offline/runtime/wait';
+import { applyCommand } from '../../tools/ordering-switch';
 import { createMerchantKey } from '../../functions/restaurant/merchant-keys';
 import { ORDERING_OPEN, OrderingStateSchema } from '../../functions/shared/ordering-state';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -121,6 +121,23 @@ describe('health and readiness', () => {
     expect(ready.body.status).toBe('ready');
     expect(Object.keys(ready.body.checks)).toEqual(expect.arrayContaining(['bus', 'parameter:ordering', 'table:orders', 'table:outbox']));
     expect(Object.keys(ready.body.checks).filter((k) => k.startsWith('table:'))).toHaveLength(12);
+  });
+});
+
+describe('security headers', () => {
+  const SECURE = { 'x-content-type-options': 'nosniff', 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
+  const headersOf = (res: { headers: Headers }) => Object.fromEntries(res.headers);
+
+  it('are on every answer: private ones no-store, the public catalog briefly cacheable, API Gateway\'s own and /ops too', async () => {
+    const order = await t.placeOrder('c-alice', 'm-pizza', [{ productId: 'p-margherita', quantity: 1 }]);
+    expect(headersOf(order)).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
+    expect(headersOf(await t.api('GET', `/orders/${order.body.orderId}`, undefined, await t.as('c-alice')))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
+    expect(headersOf(await t.api('GET', '/orders'))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' }); // the 401
+    expect(headersOf(await t.api('GET', '/products/p-margherita'))).toMatchObject({ ...SECURE, 'cache-control': 'public, max-age=30' });
+    expect(headersOf(await t.api('GET', '/products/no-such-product'))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
+    expect(headersOf(await t.api('GET', '/nowhere'))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' }); // API Gateway's 403
+    const ops = await t.api('GET', '/ops');
+    expect(headersOf(ops)).toMatchObject({ ...SECURE, 'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8' });
   });
 });
 

@@ -6,7 +6,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../../offline/wait';
+import { waitFor } from '../../offline/runtime/wait';
 import { startTestPlatform, TEST_TEMPLATE, type TestPlatform } from '../support/platform';
 
 const BROKEN = path.join(path.dirname(TEST_TEMPLATE), 'ShopWave.broken-rule.template.json');

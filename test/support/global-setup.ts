@@ -4,7 +4,7 @@
  * test/support/tables.ts.
  */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../offline/dynamodb-local';
+import { startDynamoDbLocal } from '../../offline/runtime/dynamodb-local';
 
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
   const ddb = await startDynamoDbLocal();

@@ -2,8 +2,8 @@
  * SSM Parameter Store for handler tests: the offline SsmEmulator holding the template's ordering switch, with the
  * handler environment (parameter name, SDK endpoint) pointed at it. Call before importing the handler.
  */
-import { DevIssuer, DEV_AUDIENCE, DEV_ISSUER } from '../../offline/dev-issuer';
-import { SsmEmulator } from '../../offline/ssm-emulator';
+import { DevIssuer, DEV_AUDIENCE, DEV_ISSUER } from '../../tools/dev-issuer';
+import { SsmEmulator } from '../../offline/runtime/ssm-emulator';
 import { ORDERING_OPEN } from '../../functions/shared/ordering-state';
 
 export const ORDERING_PARAMETER = '/ShopWave/ordering';

@@ -7,10 +7,11 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { DevIssuer } from '../../offline/dev-issuer';
-import { startPlatform, type Platform, type PlatformOptions } from '../../offline/platform';
-import { waitFor } from '../../offline/wait';
-import { seedDemoData } from '../../scripts/seed-data';
+import { TERMINAL_STATUSES } from '../../functions/orders/status';
+import { DevIssuer } from '../../tools/dev-issuer';
+import { startPlatform, type Platform, type PlatformOptions } from '../../offline/shopwave/platform';
+import { waitFor } from '../../offline/runtime/wait';
+import { seedDemoData } from '../../tools/seed-data';
 
 export const TEST_TEMPLATE = path.join(import.meta.dirname, '..', '..', 'cdk.out.test', 'ShopWave.template.json');
 
@@ -30,9 +31,7 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];
-
-export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv'> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv' | 'apiLimits'> = {}): Promise<TestPlatform> {
   const platform = await startPlatform({
     issuer: await DevIssuer.ephemeral(),
     templatePath: TEST_TEMPLATE,
@@ -89,7 +88,7 @@ export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScal
     await waitFor(
       async () => {
         last = (await readOrder(orderId)).body;
-        if (last?.status !== status && TERMINAL.includes(last?.status)) {
+        if (last?.status !== status && (TERMINAL_STATUSES as readonly string[]).includes(last?.status)) {
           throw new Error(`order ${orderId} ended ${last.status}, expected ${status}: ${JSON.stringify(last.history)}`);
         }
         return last?.status === status;

@@ -21,6 +21,12 @@ export const EventMetadataSchema = z.strictObject({
 });
 export type EventMetadata = z.infer<typeof EventMetadataSchema>;
 
+/**
+ * The most lines one order may have: inventory reserves all of them in one transaction (2 items per line, plus the
+ * reservation and the outbox row, ≤ 100 items), so the orders API refuses more. One number for both services.
+ */
+export const MAX_ORDER_LINES = 20;
+
 const OrderLine = z.strictObject({ productId: Id, name: z.string().max(200), quantity: z.number().int().positive(), unitPrice: MoneySchema });
 const StockLine = z.strictObject({ productId: Id, quantity: z.number().int().positive() });
 const Location = z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });

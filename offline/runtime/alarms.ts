@@ -174,7 +174,7 @@ export function evaluateNode(node: Node, value: (id: string) => number | undefin
   }
 }
 
-/** Parses and evaluates in one go (the /ops page's expressions, one period at a time). */
+/** Parses and evaluates in one go (a dashboard's math expressions, one period at a time). */
 export function evaluateExpression(source: string, value: (id: string) => number | undefined): number | undefined {
   return evaluateNode(parseExpression(source), value);
 }

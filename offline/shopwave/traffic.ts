@@ -1,8 +1,8 @@
 /**
  * Steady demo traffic for game days and the /ops page: places orders through the public API at a fixed rate,
- * rotating over the demo customers and the merchants whose tablets behave (scripts/seed-data.ts).
+ * rotating over the demo customers and the merchants whose tablets behave (tools/seed-data.ts).
  */
-import { DEMO } from '../scripts/seed-data';
+import { DEMO } from '../../tools/seed-data';
 
 const ORDERS = [
   { customerId: 'c-alice', merchantId: 'm-pizza', productId: DEMO.products.pizza },

@@ -1,7 +1,9 @@
 /**
- * The offline platform: the synthesized template run on this machine. DynamoDB Local for tables and streams,
- * fauxqs for SQS, the EventBridge emulator for the bus and rules, worker threads for the functions, pollers for
- * the event source mappings, a timer for scheduled rules and the REST API — all created from the template.
+ * Runs a synthesized CloudFormation template on this machine: DynamoDB Local for tables and streams, fauxqs for
+ * SQS, the EventBridge emulator for the bus and rules, worker threads for the functions, pollers for the event
+ * source mappings, a timer for scheduled rules, SSM parameters, metrics and alarms, and the REST API — all created
+ * from the template. It knows nothing of the application the template describes: what an application adds (pages
+ * beside the API, parameters only an operator sets, extra function environment) comes in through the options.
  */
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -14,21 +16,30 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { EventBridgeEmulator, type EventListener, type PutEventsEntry } from './eventbridge-emulator';
 import { EventSourcePollers } from './event-source-pollers';
 import { AlarmEvaluator, type AlarmTransition } from './alarms';
-import { ApiGatewayEmulator } from './api-gateway';
+import { ApiGatewayEmulator, type ApiGatewayHooks, type ApiGatewayLimits } from './api-gateway';
 import { MetricStore } from './metrics';
-import { opsHandler } from './ops';
 import { SsmEmulator } from './ssm-emulator';
-import { DevIssuer } from './dev-issuer';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
 import type { PlatformModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const CREDENTIALS = { accessKeyId: 'offline', secretAccessKey: 'offline' };
 
-export interface PlatformOptions {
-  templatePath?: string;
-  stackName?: string;
+/** Where function logs go: printed, dropped, or one file per function (`<directory>/<function>.log`). */
+export type LogDestination = 'console' | 'silent' | { directory: string };
+
+/** A message as the SQS emulator holds it (non-destructive look, no receive). */
+export interface QueueMessage {
+  messageId: string;
+  body: string;
+  sentTimestamp: number;
+  approximateReceiveCount: number;
+}
+
+export interface RunTemplateOptions {
+  /** `cdk.out/<stack>.template.json`; its directory holds the assets (function bundles). */
+  templatePath: string;
+  stackName: string;
   /** API port; 0 picks a free one. */
   port?: number;
   /** Reuse a running DynamoDB Local (tests share one) instead of starting one. */
@@ -36,26 +47,31 @@ export interface PlatformOptions {
   resourcePrefix?: string;
   /**
    * Accelerates time for tests: queue visibility timeouts, scheduled rules and metric periods (alarm evaluation)
-   * run at this fraction of the template's durations (1 = as deployed). Delivery delays (the restaurant ack
-   * deadline), function timeouts and the ages measured in seconds (message age, order age) are not scaled. The
-   * consumers' retry backoff is (SHOPWAVE_OFFLINE_TIME_SCALE in their environment, offline only).
+   * run at this fraction of the template's durations (1 = as deployed). Delivery delays (queue DelaySeconds),
+   * function timeouts and the ages measured in seconds (message age) are not scaled.
    */
   timeScale?: number;
-  /** Signs customer tokens; default: the key pair in .offline/ (created at first start). Tests pass an ephemeral one. */
-  issuer?: DevIssuer;
-  /** Called on every alarm state change (npm start prints them). */
+  /** Called on every alarm state change. */
   onAlarm?: (t: AlarmTransition) => void;
-  extraFunctionEnv?: Record<string, string>;
-  logs?: 'console' | 'file' | 'silent';
+  /** Environment every function gets on top of the template's (changeable later with `setFunctionEnv`). */
+  functionEnv?: Record<string, string>;
+  logs?: LogDestination;
+  /**
+   * Runs once the emulators are up and before any function starts: for what the template leaves to an operator
+   * (a parameter whose value is published after deploy, say).
+   */
+  beforeFunctions?: (services: Pick<RuntimeServices, 'model' | 'parameters'>) => void | Promise<void>;
+  /** Pages served on the API's port beside the REST API; built once everything else runs. */
+  localPages?: (services: RuntimeServices) => NonNullable<ApiGatewayHooks['local']>;
+  /** The API's body limit and slow-client timeouts; tests shorten the timeouts. */
+  apiLimits?: Partial<ApiGatewayLimits>;
 }
 
-export interface Platform {
-  apiUrl: string;
+/** What the running template offers: to the caller, and to `localPages` before the API starts. */
+export interface RuntimeServices {
   model: PlatformModel;
   endpoints: { dynamodb: string; sqs: string; eventbridge: string; ssm: string };
-  /** The development issuer whose public keys the handlers trust: `issuer.sign('c-alice')` is a customer token. */
-  issuer: DevIssuer;
-  /** SSM Parameter Store offline (the template's parameters): read and flip switches as the CLI does. */
+  /** SSM Parameter Store offline (the template's parameters): read and flip switches as a CLI would. */
   parameters: Pick<SsmEmulator, 'get' | 'put'>;
   invoke<T = unknown>(fn: string, event: unknown): Promise<T>;
   putEvents: EventBridgeEmulator['putEvents'];
@@ -64,15 +80,26 @@ export interface Platform {
   tableName(logicalIdPrefix: string): string;
   queueUrl(logicalIdPrefix: string): string;
   sqsClient(): SQSClient;
+  /** A document client on the DynamoDB the template's tables live in. */
+  documentClient(): DynamoDBDocumentClient;
+  /** Non-destructive look into a queue; undefined for a name the emulator does not have. */
+  inspectQueue(queueName: string): { ready: QueueMessage[]; delayed: QueueMessage[]; inflight: { message: QueueMessage }[] } | undefined;
   /** The CloudWatch metrics offline: EMF lines of every function, plus what Lambda, SQS and API Gateway report. */
   metrics: MetricStore;
   /** The template's alarms, evaluated on `metrics` every metric minute. */
   alarms: AlarmEvaluator;
-  /** Switches game-day faults (functions/shared/game-day.ts) on every function; [] clears them. */
-  setFaults(faults: string[]): void;
-  faults(): string[];
+  timeScale: number;
+  /** Replaces the extra environment of every function: new invocations get it (running ones finish first). */
+  setFunctionEnv(env: Record<string, string>): void;
+  /** Writes a line to the runtime's log destination, as if printed by `source`. */
+  log: LogSink;
+}
+
+export interface TemplateRuntime extends RuntimeServices {
+  apiUrl: string;
   stop(): Promise<void>;
 }
+
 
 function byPrefix<T extends { logicalId: string }>(items: T[], prefix: string, what: string): T {
   const found = items.filter((i) => i.logicalId.startsWith(prefix));
@@ -104,20 +131,19 @@ async function createTable(client: DynamoDBClient, t: TableModel): Promise<void>
   }
 }
 
-function logSinkFor(mode: PlatformOptions['logs']): LogSink {
-  if (mode === 'silent') return () => undefined;
-  if (mode === 'console') return (fn, _stream, line) => console.log(`[${fn}] ${line}`);
-  const dir = path.join(ROOT, '.offline', 'logs');
+function logSinkFor(destination: LogDestination): LogSink {
+  if (destination === 'silent') return () => undefined;
+  if (destination === 'console') return (fn, _stream, line) => console.log(`[${fn}] ${line}`);
+  const dir = destination.directory;
   mkdirSync(dir, { recursive: true });
   return (fn, _stream, line) => appendFileSync(path.join(dir, `${fn}.log`), `${line}\n`);
 }
 
-export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
-  const templatePath = opts.templatePath ?? path.join(ROOT, 'cdk.out', 'ShopWave.template.json');
-  const stackName = opts.stackName ?? 'ShopWave';
+export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRuntime> {
+  const { templatePath, stackName } = opts;
   const timeScale = opts.timeScale ?? 1;
   const metrics = new MetricStore({ msPerMetricSecond: 1000 * timeScale });
-  const sink = logSinkFor(opts.logs ?? 'file');
+  const sink = logSinkFor(opts.logs ?? 'silent');
   // Like CloudWatch Logs: EMF documents a function prints become metrics.
   const log: LogSink = (fn, stream, line) => {
     if (stream === 'stdout' && line.includes('"_aws"')) metrics.ingestLogLine(line);
@@ -168,10 +194,6 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     }
 
     let runtime: LambdaRuntime;
-    let activeFaults: string[] = [];
-    // A scaled runtime tells the consumers, so their retry backoff (functions/shared/retry-policy.ts) scales with the queues.
-    const scaleEnv: Record<string, string> = timeScale !== 1 ? { SHOPWAVE_OFFLINE_TIME_SCALE: String(timeScale) } : {};
-    const functionEnv = () => ({ ...scaleEnv, ...opts.extraFunctionEnv, ...(activeFaults.length ? { SHOPWAVE_FAULTS: activeFaults.join(',') } : {}) });
     const bus = new EventBridgeEmulator(model, {
       toQueue: async (arn, body) => {
         const queue = model.queues.find((q) => q.arn === arn);
@@ -186,9 +208,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     const ssm = new SsmEmulator(model.parameters, model.naming);
     const ssmEndpoint = await ssm.start();
     stoppers.push(() => ssm.stop());
-    // Publish the development issuer's public keys where the customer routes look for them (the template says where).
-    const issuer = opts.issuer ?? (await DevIssuer.load());
-    for (const name of new Set(model.functions.map((f) => f.environment.AUTH_JWKS_PARAMETER).filter(Boolean))) ssm.put(name, JSON.stringify(issuer.jwks()));
+    const parameters: RuntimeServices['parameters'] = { get: (name) => ssm.get(name), put: (name, value, type, overwrite) => ssm.put(name, value, type, overwrite) };
+    await opts.beforeFunctions?.({ model, parameters });
 
     runtime = new LambdaRuntime(model.functions, {
       naming: model.naming,
@@ -199,7 +220,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventbridge,
         AWS_ENDPOINT_URL_SSM: ssmEndpoint,
       },
-      extraEnv: functionEnv(),
+      extraEnv: opts.functionEnv,
       logSink: log,
       onInvocation: ({ functionName, durationMs, error }) => {
         const d = { namespace: 'AWS/Lambda', dimensions: { FunctionName: functionName }, timestamp: Date.now() };
@@ -214,7 +235,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     pollers.start();
     stoppers.push(() => pollers.stop());
 
-    // Scheduled rules: rate() expressions on a timer (cron is not needed by this stack yet).
+    // Scheduled rules: rate() expressions on a timer (cron expressions are reported as unsupported and skipped).
     for (const rule of model.rules.filter((r) => r.scheduleExpression && r.state === 'ENABLED')) {
       const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(rule.scheduleExpression!);
       if (!m) {
@@ -257,14 +278,26 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     });
     stoppers.push(async () => alarms.stop());
 
-    const setFaults = (faults: string[]) => {
-      activeFaults = [...faults];
-      runtime.setExtraEnv(functionEnv());
-      log('game-day', 'stdout', JSON.stringify({ faults: activeFaults, at: new Date().toISOString() }));
+    const services: RuntimeServices = {
+      model,
+      endpoints: { dynamodb: dynamodbEndpoint, sqs: sqsEndpoint, eventbridge, ssm: ssmEndpoint },
+      parameters,
+      invoke: (fn, event) => runtime.invoke(fn, event),
+      putEvents: (entries: PutEventsEntry[]) => bus.putEvents(entries),
+      onEvent: (l) => bus.onEvent(l),
+      tableName: (prefix) => byPrefix(model.tables, prefix, 'table').tableName,
+      queueUrl: (prefix) => byPrefix(model.queues, prefix, 'queue').url,
+      sqsClient,
+      documentClient: () => DynamoDBDocumentClient.from(dynamodb),
+      inspectQueue: (name) => fauxqs.inspectQueue(name)?.messages,
+      metrics,
+      alarms,
+      timeScale,
+      setFunctionEnv: (env) => runtime.setExtraEnv(env),
+      log,
     };
 
     const [restApi] = model.restApis;
-    const doc = DynamoDBDocumentClient.from(dynamodb);
     const api = new ApiGatewayEmulator(restApi, runtime, model.naming.accountId, {
       onRequest: ({ apiName, status, latencyMs }) => {
         const d = { namespace: 'AWS/ApiGateway', dimensions: { ApiName: apiName }, timestamp: Date.now() };
@@ -273,38 +306,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         metrics.put({ ...d, name: '5XXError', value: status >= 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: 'Latency', value: latencyMs, unit: 'Milliseconds' });
       },
-      local: opsHandler({
-        model,
-        metrics,
-        alarms,
-        sqs,
-        doc,
-        timeScale,
-        inspectQueue: (name) => fauxqs.inspectQueue(name)?.messages,
-        faults: { active: () => [...activeFaults], set: setFaults },
-      }),
+      limits: opts.apiLimits,
+      local: opts.localPages?.(services),
     });
     const apiUrl = await api.start(opts.port ?? 3000);
     stoppers.push(() => api.stop());
 
-    return {
-      apiUrl,
-      model,
-      endpoints: { dynamodb: dynamodbEndpoint, sqs: sqsEndpoint, eventbridge, ssm: ssmEndpoint },
-      parameters: { get: (name) => ssm.get(name), put: (name, value, type, overwrite) => ssm.put(name, value, type, overwrite) },
-      issuer,
-      invoke: (fn, event) => runtime.invoke(fn, event),
-      putEvents: (entries: PutEventsEntry[]) => bus.putEvents(entries),
-      onEvent: (l) => bus.onEvent(l),
-      tableName: (prefix) => byPrefix(model.tables, prefix, 'table').tableName,
-      queueUrl: (prefix) => byPrefix(model.queues, prefix, 'queue').url,
-      sqsClient,
-      metrics,
-      alarms,
-      setFaults,
-      faults: () => [...activeFaults],
-      stop,
-    };
+    return { ...services, apiUrl, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -3,10 +3,11 @@
  * keep their own environment in one process, and the API answers as API Gateway does.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiGatewayEmulator, matchRoute } from './api-gateway';
+import { ApiGatewayEmulator, GATEWAY_HEADERS, matchRoute } from './api-gateway';
 import { LambdaRuntime } from './lambda-runtime';
 import type { ApiRouteModel, FunctionModel } from './model';
 
@@ -23,12 +24,16 @@ const functions = [
   fn('Other', `export const handler = async () => ({ statusCode: 200, body: process.env.COLOR ?? 'none' });`, 3, { COLOR: 'red' }),
   fn('Boom', `export const handler = async () => { throw new Error('kaput'); };`),
   fn('Slow', `export const handler = () => new Promise(() => {});`, 1),
+  // Counts invocations per environment, so a test can tell a fresh environment from a reused one.
+  fn('Crashy', `let n = 0; export const handler = async (event) => { const e = event.queryStringParameters ?? event; n++; if (e.late) setTimeout(() => { throw new Error('late boom'); }, 10); if (e.reject) Promise.reject(new Error('nobody awaits me')); if (e.exit) process.exit(Number(e.exit)); if (e.hang) await new Promise((r) => setTimeout(r, 2000)); return { statusCode: 200, body: String(n), n }; };`),
+  fn('InitExit', `process.exit(4); export const handler = async () => 'never';`),
 ];
 const routes: ApiRouteModel[] = [
   { method: 'GET', path: '/orders/{id}', functionLogicalId: 'Echo', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
   { method: 'GET', path: '/orders/special', functionLogicalId: 'Other', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
   { method: 'POST', path: '/orders', functionLogicalId: 'Echo', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
   { method: 'GET', path: '/boom', functionLogicalId: 'Boom', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
+  { method: 'GET', path: '/crashy', functionLogicalId: 'Crashy', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
 ];
 
 let runtime: LambdaRuntime;
@@ -60,6 +65,34 @@ describe('lambda runtime', () => {
   });
 });
 
+describe('crashed environments', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('replaces an environment that crashed while idle (an exception from a timer after the handler returned)', async () => {
+    expect(await runtime.invoke('Crashy', { late: true })).toMatchObject({ n: 1 });
+    await wait(300);
+    expect(await runtime.invoke('Crashy', {})).toMatchObject({ n: 1 }); // a fresh environment: its counter starts again
+    expect(await runtime.invoke('Crashy', {})).toMatchObject({ n: 2 }); // which is then reused
+  });
+
+  it('fails the invocation an environment dies under with Runtime.ExitError, and serves the next one', async () => {
+    await expect(runtime.invoke('Crashy', { exit: 3 })).rejects.toMatchObject({ errorType: 'Runtime.ExitError', message: expect.stringMatching(/exit status 3/) });
+    await expect(runtime.invoke('Crashy', { reject: true, hang: true })).rejects.toMatchObject({ errorType: 'Runtime.ExitError', message: expect.stringMatching(/nobody awaits me/) });
+    expect(await runtime.invoke('Crashy', {})).toMatchObject({ n: 1 });
+  });
+
+  it('answers Runtime.InitError for an environment that exits while loading, instead of waiting forever', async () => {
+    await expect(runtime.invoke('InitExit', {})).rejects.toMatchObject({ errorType: 'Runtime.InitError', message: expect.stringMatching(/exit status 4/) });
+  });
+
+  it('answers 502 through the API for a crashed environment, then serves the next request', async () => {
+    const crashed = await fetch(`${url}/crashy?exit=1`);
+    expect([crashed.status, await crashed.json()]).toEqual([502, { message: 'Internal server error' }]);
+    const next = await fetch(`${url}/crashy`);
+    expect([next.status, await next.text()]).toEqual([200, '1']);
+  });
+});
+
 describe('api gateway emulator', () => {
   it('prefers literal segments over parameters', () => {
     expect(matchRoute(routes, 'GET', '/orders/special')?.route.functionLogicalId).toBe('Other');
@@ -82,6 +115,28 @@ describe('api gateway emulator', () => {
     expect((await fetch(`${url}/orders/o-1`, { method: 'DELETE' })).status).toBe(403);
     const boom = await fetch(`${url}/boom`);
     expect([boom.status, await boom.json()]).toEqual([502, { message: 'Internal server error' }]);
+  });
+});
+
+describe('api gateway emulator, hostile requests', () => {
+  it('answers with its security headers, and never caches its own answers', async () => {
+    expect(GATEWAY_HEADERS).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    const missing = await fetch(`${url}/nowhere`);
+    for (const [k, v] of Object.entries(GATEWAY_HEADERS)) expect(missing.headers.get(k), k).toBe(v);
+  });
+
+  it('answers 400 for a path that does not decode, and never matches it (no throw)', async () => {
+    expect(matchRoute(routes, 'GET', '/orders/%E0%A4%A')?.params).toEqual({ id: '%E0%A4%A' });
+    // node:http sends the path as given (fetch would normalize it).
+    const status = (path: string) =>
+      new Promise<number>((resolve, reject) => request(`${url}${path.replace(/^\/\//, '/')}`, { path }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end());
+    for (const bad of ['/orders/%E0%A4%A', '/orders/%C3%28', '/orders/%', '//']) expect([bad, await status(bad)]).toEqual([bad, 400]);
+    expect(await status('/orders/%41')).toBe(200);
+  });
+
+  it('answers 413 for a body over 10 MB', async () => {
+    const declared = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(10 * 1024 * 1024 + 1, 'a') });
+    expect([declared.status, await declared.json()]).toEqual([413, { message: 'Request Too Long' }]);
   });
 });
 

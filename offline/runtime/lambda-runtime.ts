@@ -32,6 +32,10 @@ interface Environment {
   busy: boolean;
   /** Started with an environment that has since changed: discarded after its current invocation. */
   stale?: boolean;
+  /** The environment crashed or exited: never handed out again. */
+  dead?: boolean;
+  /** Fails the invocation in progress when the environment dies under it. */
+  fail?: (err: InvocationError) => void;
 }
 
 const WORKER_FILE = path.join(import.meta.dirname, 'lambda-worker.mjs');
@@ -55,7 +59,7 @@ export class LambdaRuntime {
   }
 
   /**
-   * Replaces the extra environment of every function (a game-day fault switched on or off), as
+   * Replaces the extra environment of every function (a fault injected or cleared, say), as
    * UpdateFunctionConfiguration does: idle environments are discarded now, busy ones after their invocation.
    */
   setExtraEnv(extraEnv: Record<string, string> | undefined): void {
@@ -98,6 +102,7 @@ export class LambdaRuntime {
         _HANDLER: fn.handler,
         POWERTOOLS_TRACE_ENABLED: 'false',
         AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...this.options.endpointEnv,
         ...this.options.extraEnv,
       },
@@ -108,12 +113,34 @@ export class LambdaRuntime {
     for (const stream of ['stdout', 'stderr'] as const) {
       createInterface({ input: worker[stream] }).on('line', (line) => this.options.logSink(fn.functionName, stream, line));
     }
+    let initFailed: (err: Error) => void = () => undefined;
     const ready = new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
-      worker.once('error', reject);
+      initFailed = reject;
     });
     ready.catch(() => undefined);
-    return { worker, ready, busy: false };
+    const env: Environment = { worker, ready, busy: false };
+    // Permanent listeners: a worker's uncaught exception (a timer firing after the handler returned, an unhandled
+    // rejection) or process.exit() ends the environment, as it ends a Lambda sandbox; without an 'error' listener
+    // it would crash this process. The environment leaves the pool, so the next invocation gets a fresh one.
+    let reason: string | undefined;
+    worker.on('error', (err) => {
+      reason ??= `Runtime exited with error: ${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`;
+      this.options.logSink(fn.functionName, 'stderr', `environment crashed: ${err?.stack ?? err}`);
+    });
+    worker.on('messageerror', (err) => (reason ??= `Runtime exited with error: ${err.message}`));
+    worker.on('exit', (code) => {
+      env.dead = true;
+      const message = reason ?? `Runtime exited with error: exit status ${code}`;
+      initFailed(new Error(message));
+      env.fail?.(new InvocationError(fn.functionName, 'Runtime.ExitError', message));
+      const pool = this.pools.get(fn.logicalId);
+      if (pool && pool.envs.includes(env)) {
+        pool.envs = pool.envs.filter((e) => e !== env);
+        if (!env.busy) pool.waiting.shift()?.(); // a slot is free for a waiting invocation
+      }
+    });
+    return env;
   }
 
   private async acquire(id: string): Promise<Environment> {
@@ -121,7 +148,7 @@ export class LambdaRuntime {
     const max = Math.min(this.options.maxEnvironments ?? 2, pool.fn.reservedConcurrency ?? Infinity);
     for (;;) {
       if (this.stopped) throw new Error('runtime stopped');
-      const idle = pool.envs.find((e) => !e.busy);
+      const idle = pool.envs.find((e) => !e.busy && !e.dead);
       if (idle) return ((idle.busy = true), idle);
       if (pool.envs.length < max) {
         const env = this.spawn(pool.fn);
@@ -136,7 +163,8 @@ export class LambdaRuntime {
   private release(id: string, env: Environment, discard: boolean): void {
     const pool = this.pools.get(id)!;
     env.busy = false;
-    if (discard || env.stale) {
+    env.fail = undefined;
+    if (discard || env.stale || env.dead) {
       pool.envs = pool.envs.filter((e) => e !== env);
       void env.worker.terminate();
     }
@@ -156,22 +184,30 @@ export class LambdaRuntime {
       return await new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {
           discard = true; // Lambda freezes and throws away a timed-out environment
+          env.worker.off('message', onMessage);
           reject(new InvocationError(fn.functionName, 'Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`));
         }, timeoutMs);
-        const onExit = (code: number) => {
+        // The environment died under this invocation (the 'exit' listener of spawn() calls it).
+        env.fail = (err) => {
           discard = true;
           clearTimeout(timer);
-          reject(new InvocationError(fn.functionName, 'Runtime.ExitError', `environment exited with code ${code}`));
+          env.worker.off('message', onMessage);
+          reject(err);
         };
         const onMessage = (msg: { id?: string; ok: boolean; result?: T; error?: { errorType: string; errorMessage: string } }) => {
           if (msg.id !== id) return;
           clearTimeout(timer);
-          env.worker.off('message', onMessage).off('exit', onExit);
+          env.worker.off('message', onMessage);
           if (msg.ok) resolve(msg.result as T);
-          else reject(new InvocationError(fn.functionName, msg.error!.errorType, msg.error!.errorMessage));
+          else reject(new InvocationError(fn.functionName, msg.error?.errorType ?? 'Runtime.Unknown', msg.error?.errorMessage ?? 'no error message'));
         };
-        env.worker.on('message', onMessage).once('exit', onExit);
-        env.worker.postMessage({ id, event, requestId: randomUUID(), deadline: Date.now() + timeoutMs });
+        env.worker.on('message', onMessage);
+        if (env.dead) return env.fail(new InvocationError(fn.functionName, 'Runtime.ExitError', 'Runtime exited before the invocation'));
+        try {
+          env.worker.postMessage({ id, event, requestId: randomUUID(), deadline: Date.now() + timeoutMs });
+        } catch (err) {
+          env.fail(new InvocationError(fn.functionName, 'Runtime.Unknown', `event could not be passed to the runtime: ${(err as Error).message}`));
+        }
       });
     } catch (err) {
       if (!(err instanceof InvocationError)) discard = true; // failed to start

@@ -5,16 +5,18 @@
  * reconciler's lost orders. Everything comes from the template: the dashboard body, the alarms, the queues and the
  * reconciler's own environment (deadline, table, index).
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { FAULTS } from '../functions/shared/game-day';
-import { redrive } from '../scripts/redrive';
-import { evaluateExpression, type AlarmEvaluator } from './alarms';
-import type { MetricStore } from './metrics';
-import type { PlatformModel, QueueModel } from './model';
+import { queryLostOrders } from '../../functions/orders/awaiting-restaurant';
+import { FAULTS } from '../../functions/shared/game-day';
+import { redrive } from '../../tools/redrive';
+import { evaluateExpression, type AlarmEvaluator } from '../runtime/alarms';
+import type { MetricStore } from '../runtime/metrics';
+import type { PlatformModel, QueueModel } from '../runtime/model';
+import type { QueueMessage, RuntimeServices } from '../runtime/run-template';
 
 /** How many metric periods each plot shows. */
 const POINTS = 30;
@@ -25,18 +27,11 @@ export interface OpsDependencies {
   alarms: AlarmEvaluator;
   sqs: SQSClient;
   doc: DynamoDBDocumentClient;
-  /** Non-destructive look into a queue (fauxqs inspectQueue). */
-  inspectQueue(name: string): { ready: QueueMessage[]; delayed: QueueMessage[]; inflight: { message: QueueMessage }[] } | undefined;
+  /** Non-destructive look into a queue. */
+  inspectQueue: RuntimeServices['inspectQueue'];
   timeScale: number;
   /** Game-day faults: the ones on, and the switch. */
   faults: { active(): string[]; set(faults: string[]): void };
-}
-
-interface QueueMessage {
-  messageId: string;
-  body: string;
-  sentTimestamp: number;
-  approximateReceiveCount: number;
 }
 
 type MetricEntry = (string | Record<string, unknown>)[];
@@ -129,22 +124,22 @@ function describeMessage(m: QueueMessage) {
   return { messageId: m.messageId, detailType, correlationId, orderId, receiveCount: m.approximateReceiveCount, sentAt: new Date(m.sentTimestamp).toISOString(), body: m.body.slice(0, 2000) };
 }
 
-/** The reconciler's view, read with its own environment from the template: charged orders past the deadline. */
+/**
+ * The reconciler's view, with the reconciler's own query (functions/orders/awaiting-restaurant.ts) and its own
+ * environment from the template: charged orders past the deadline.
+ */
 async function lostOrders(deps: OpsDependencies) {
   const reconciler = deps.model.functions.find((f) => f.environment.DELIVERY_SLI_SECONDS && f.environment.AWAITING_RESTAURANT_INDEX);
   if (!reconciler) return { deadlineSeconds: undefined, orders: [] };
   const deadlineSeconds = Number(reconciler.environment.DELIVERY_SLI_SECONDS);
   const now = Date.now();
-  const res = await deps.doc.send(
-    new QueryCommand({
-      TableName: reconciler.environment.ORDERS_TABLE_NAME,
-      IndexName: reconciler.environment.AWAITING_RESTAURANT_INDEX,
-      KeyConditionExpression: 'awaitingRestaurant = :aw AND chargedAt < :before',
-      ExpressionAttributeValues: { ':aw': 'AWAITING', ':before': new Date(now - deadlineSeconds * 1000).toISOString() },
-      Limit: 200,
-    }),
+  const lost = await queryLostOrders(
+    { doc: deps.doc, tableName: reconciler.environment.ORDERS_TABLE_NAME, indexName: reconciler.environment.AWAITING_RESTAURANT_INDEX },
+    new Date(now),
+    deadlineSeconds,
+    200,
   );
-  const orders = (res.Items ?? []).map((o) => ({
+  const orders = lost.map((o) => ({
     orderId: o.orderId,
     merchantId: o.merchantId,
     customerId: o.customerId,

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 
-import { DEV_AUDIENCE, DEV_ISSUER } from '../lib/constructs/customer-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../functions/shared/development-issuer';
 
 export { DEV_AUDIENCE, DEV_ISSUER };
 export const DEV_KEY_FILE = path.join(import.meta.dirname, '..', '.offline', 'dev-issuer-key.json');

@@ -1,5 +1,5 @@
 /**
- * Builds the PlatformModel (offline/model.ts) from a synthesized template: what the offline runtime creates and
+ * Builds the PlatformModel (model.ts) from a synthesized template: what the offline runtime creates and
  * runs comes from the same template CloudFormation would deploy, with intrinsics resolved to offline names.
  * Defaults are AWS's; references that point nowhere (a DLQ, an event source, an integration) throw.
  */
