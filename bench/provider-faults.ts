@@ -57,8 +57,9 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
 
   // The template's own simulator settings (demo speed), with only the failure rate raised.
   const template = JSON.parse(readFileSync(opts.templatePath, 'utf8'));
-  const paymentsEnv = Object.entries<any>(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PaymentsConsumer'))?.[1]
-    .Properties.Environment.Variables;
+  const paymentsEnv = Object.entries<any>(template.Resources).find(
+    ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PaymentsConsumer'),
+  )?.[1].Properties.Environment.Variables;
   const simulator = { ...JSON.parse(paymentsEnv.PAYMENT_SIMULATOR_CONFIG), failureRate: opts.failureRate };
   const loadAtStart = load();
   const platform = await startPlatform({
@@ -69,8 +70,15 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
     extraFunctionEnv: { PAYMENT_SIMULATOR_CONFIG: JSON.stringify(simulator) },
   });
   try {
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
-    const tableName = (k: 'catalog' | 'customers' | 'inventory') => platform.tableName({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[k]);
+    const doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: platform.endpoints.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
+    const tableName = (k: 'catalog' | 'customers' | 'inventory') =>
+      platform.tableName({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[k]);
     await seedDemoData({ doc, tableName });
     const scan = async (table: string) => {
       const items: Record<string, any>[] = [];
@@ -82,7 +90,9 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
       }
       return items;
     };
-    const seededStock = new Map((await scan(tableName('inventory'))).filter((i) => i.sk === 'STOCK').map((i) => [i.productId as string, i.available as number]));
+    const seededStock = new Map(
+      (await scan(tableName('inventory'))).filter((i) => i.sk === 'STOCK').map((i) => [i.productId as string, i.available as number]),
+    );
     const tokens = new Map<string, string>();
     for (const k of KINDS) if (!tokens.has(k.customerId)) tokens.set(k.customerId, await platform.issuer.sign(k.customerId));
     const auth = (customerId: string) => ({ authorization: `Bearer ${tokens.get(customerId)}` });
@@ -90,11 +100,24 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
     // The poison message goes in first: its clock and the orders' run side by side.
     const poisonId = randomUUID();
     const poisonDetail = {
-      metadata: { eventId: poisonId, correlationId: 'bench-poison', causationId: 'bench-poison', occurredAt: new Date().toISOString(), schemaVersion: 1 },
+      metadata: {
+        eventId: poisonId,
+        correlationId: 'bench-poison',
+        causationId: 'bench-poison',
+        occurredAt: new Date().toISOString(),
+        schemaVersion: 1,
+      },
       data: { orderId: 'bench-poison', customerId: 'c-alice' },
     };
     const poisonSentAt = Date.now();
-    await platform.putEvents([{ Source: 'shopwave.orders', DetailType: 'order.created', Detail: JSON.stringify(poisonDetail), EventBusName: platform.model.buses[0].name }]);
+    await platform.putEvents([
+      {
+        Source: 'shopwave.orders',
+        DetailType: 'order.created',
+        Detail: JSON.stringify(poisonDetail),
+        EventBusName: platform.model.buses[0].name,
+      },
+    ]);
 
     const startedAt = Date.now();
     const placed = await Promise.all(
@@ -128,14 +151,18 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
         if (TERMINAL.includes(o.status)) o.terminalAt = Date.parse(row.milestones[o.status]);
       }
       if (poisonParkedAt === undefined) {
-        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
         if (Messages.some((m) => JSON.parse(m.Body!).detail?.metadata?.eventId === poisonId)) poisonParkedAt = Date.now();
       }
       if (placed.every((o) => o.terminalAt !== undefined) && poisonParkedAt !== undefined) break;
       if (Date.now() - lastReport > 30_000) {
         lastReport = Date.now();
         const open = placed.filter((o) => o.terminalAt === undefined);
-        console.log(`${Math.round((Date.now() - startedAt) / 1000)} s: ${placed.length - open.length}/${placed.length} terminal; poison ${poisonParkedAt ? 'parked' : 'not parked'}; load ${load().join(' ')}`);
+        console.log(
+          `${Math.round((Date.now() - startedAt) / 1000)} s: ${placed.length - open.length}/${placed.length} terminal; poison ${poisonParkedAt ? 'parked' : 'not parked'}; load ${load().join(' ')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -147,7 +174,11 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
     const stock = (await scan(tableName('inventory'))).filter((i) => i.sk === 'STOCK');
     const delivered = placed.filter((o) => o.status === 'DELIVERED');
     const orderRows = await Promise.all(
-      delivered.map(async (o) => (await doc.send(new GetCommand({ TableName: platform.tableName('DataOrders'), Key: { pk: `ORDER#${o.orderId}`, sk: 'ORDER' } }))).Item!),
+      delivered.map(
+        async (o) =>
+          (await doc.send(new GetCommand({ TableName: platform.tableName('DataOrders'), Key: { pk: `ORDER#${o.orderId}`, sk: 'ORDER' } })))
+            .Item!,
+      ),
     );
     const deliveredValue = orderRows.reduce((s, r) => s + (r.total.amount as number), 0);
     // Charges kept by the orders that finished (an unfinished order may hold a charge its saga has not settled yet).
@@ -155,7 +186,9 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
     const kept = payments.filter((p) => p.status === 'CHARGED');
     const keptCharges = kept.filter((p) => finished.has(p.orderId)).reduce((s, p) => s + (p.amount.amount as number), 0);
     const keptChargesOfUnfinished = kept.filter((p) => !finished.has(p.orderId)).reduce((s, p) => s + (p.amount.amount as number), 0);
-    const chargeMismatches = payments.filter((p) => ['CHARGED', 'REFUNDED'].includes(p.status) && ledger.get(`charge-${p.orderId}`)?.chargeId !== p.providerChargeId);
+    const chargeMismatches = payments.filter(
+      (p) => ['CHARGED', 'REFUNDED'].includes(p.status) && ledger.get(`charge-${p.orderId}`)?.chargeId !== p.providerChargeId,
+    );
     const reservedByDelivered = new Map<string, number>();
     for (const o of delivered) reservedByDelivered.set(o.kind.productId, (reservedByDelivered.get(o.kind.productId) ?? 0) + 1);
     const allTerminal = placed.every((o) => o.terminalAt !== undefined);
@@ -165,11 +198,16 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
 
     const dlqDepths: Record<string, number> = {};
     for (const q of platform.model.queues.filter((q) => q.logicalId.includes('DeadLetterQueue'))) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 0 }),
+      );
       if (Messages.length) dlqDepths[q.logicalId.replace(/DeadLetterQueue.*/, '')] = Messages.length;
     }
 
-    const latencies = placed.filter((o) => o.terminalAt !== undefined).map((o) => o.terminalAt! - o.placedAt).sort((a, b) => a - b);
+    const latencies = placed
+      .filter((o) => o.terminalAt !== undefined)
+      .map((o) => o.terminalAt! - o.placedAt)
+      .sort((a, b) => a - b);
     const byStatus: Record<string, number> = {};
     for (const o of placed) byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
     const endToEnd = {
@@ -195,8 +233,15 @@ export async function measureProviderFaults(opts: ProviderFaultsOptions): Promis
       paymentSimulator: simulator,
       endToEnd,
       latenciesMs: latencies,
-      perOrder: placed.map((o) => ({ kind: `${o.kind.customerId}@${o.kind.merchantId}/${o.kind.productId}`, status: o.status, ms: o.terminalAt === undefined ? null : o.terminalAt - o.placedAt })),
-      poison: { timeToDlqMs: poisonParkedAt === undefined ? null : poisonParkedAt - poisonSentAt, parkedWithinBound: poisonParkedAt !== undefined },
+      perOrder: placed.map((o) => ({
+        kind: `${o.kind.customerId}@${o.kind.merchantId}/${o.kind.productId}`,
+        status: o.status,
+        ms: o.terminalAt === undefined ? null : o.terminalAt - o.placedAt,
+      })),
+      poison: {
+        timeToDlqMs: poisonParkedAt === undefined ? null : poisonParkedAt - poisonSentAt,
+        parkedWithinBound: poisonParkedAt !== undefined,
+      },
       conservation: {
         deliveredValue,
         keptCharges,

@@ -23,7 +23,12 @@ let dlqUrl: string;
 
 beforeAll(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
-  sqs = new SQSClient({ endpoint: `http://127.0.0.1:${fauxqs.port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, useQueueUrlAsEndpoint: false });
+  sqs = new SQSClient({
+    endpoint: `http://127.0.0.1:${fauxqs.port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    useQueueUrlAsEndpoint: false,
+  });
   const dlq = fauxqs.createQueue('visibility-dlq', { region: 'us-east-1' });
   dlqUrl = dlq.queueUrl;
   const dlqArn = `arn:aws:sqs:us-east-1:000000000000:visibility-dlq`;
@@ -35,19 +40,38 @@ beforeAll(async () => {
 afterAll(() => fauxqs?.stop());
 
 const receive = async (url: string, wait = 0): Promise<Message[]> =>
-  (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: wait, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }))).Messages ?? [];
+  (
+    await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: wait,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    )
+  ).Messages ?? [];
 
 describe('fauxqs ChangeMessageVisibility, as the retry backoff uses it', () => {
   it('hides a failed message for the seconds given, then redelivers it with its receive count; 0 parks it past maxReceiveCount', async () => {
     const { MessageId } = await sqs.send(
-      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"n":1}', MessageAttributes: { kind: { DataType: 'String', StringValue: 'test' } } }),
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: '{"n":1}',
+        MessageAttributes: { kind: { DataType: 'String', StringValue: 'test' } },
+      }),
     );
     let [m] = await receive(queueUrl);
     expect(m.Attributes?.ApproximateReceiveCount).toBe('1');
 
     // Backoff of 2 s, in a batch call as the consumer makes it: hidden for 2 s, not the queue's 180 s.
     const changedAt = Date.now();
-    const { Failed = [] } = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '0', ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 2 }] }));
+    const { Failed = [] } = await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: [{ Id: '0', ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 2 }],
+      }),
+    );
     expect(Failed).toEqual([]);
     expect(await receive(queueUrl)).toEqual([]);
     await new Promise((r) => setTimeout(r, 1000));

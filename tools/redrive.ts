@@ -8,14 +8,27 @@
  * permanent errors at once, functions/shared/retry-policy.ts) with the id this run sent it under; seeing it again
  * ends the run and leaves it visible in the DLQ, instead of moving it back and forth until `max`.
  */
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
 
 export async function redrive(sqs: SQSClient, dlqUrl: string, sourceUrl: string, max = 1000): Promise<number> {
   let moved = 0;
   const sent = new Set<string>(); // ids of the messages this run sent; SQS keeps the id when it parks one again
   while (moved < max) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: Math.min(10, max - moved), WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: Math.min(10, max - moved),
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
     if (Messages.length === 0) return moved;
     let parkedAgain = false;
     for (const m of Messages) {
@@ -24,7 +37,9 @@ export async function redrive(sqs: SQSClient, dlqUrl: string, sourceUrl: string,
         await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
         continue;
       }
-      const { MessageId } = await sqs.send(new SendMessageCommand({ QueueUrl: sourceUrl, MessageBody: m.Body!, MessageAttributes: m.MessageAttributes }));
+      const { MessageId } = await sqs.send(
+        new SendMessageCommand({ QueueUrl: sourceUrl, MessageBody: m.Body!, MessageAttributes: m.MessageAttributes }),
+      );
       if (MessageId) sent.add(MessageId);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle! }));
       moved++;
@@ -54,8 +69,12 @@ export function parseRedriveArgs(argv: string[]): { dlqUrl: string; sourceUrl: s
   const [dlqUrl, sourceUrl, max, ...extra] = positionals;
   if (!dlqUrl) throw new Error('missing <dlq-url>');
   if (!sourceUrl) throw new Error('missing <source-queue-url>');
-  for (const [name, url] of [['<dlq-url>', dlqUrl], ['<source-queue-url>', sourceUrl]] as const) {
-    if (!QUEUE_URL.test(url)) throw new Error(`${name} '${url}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`);
+  for (const [name, url] of [
+    ['<dlq-url>', dlqUrl],
+    ['<source-queue-url>', sourceUrl],
+  ] as const) {
+    if (!QUEUE_URL.test(url))
+      throw new Error(`${name} '${url}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`);
   }
   if (dlqUrl === sourceUrl) throw new Error(`<dlq-url> and <source-queue-url> are the same queue: ${dlqUrl}`);
   if (max !== undefined && !/^[1-9]\d*$/.test(max)) throw new Error(`[max] '${max}' is not a positive whole number`);

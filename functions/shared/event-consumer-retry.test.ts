@@ -28,11 +28,19 @@ beforeAll(async () => {
   await useTables();
   fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
   const endpoint = `http://127.0.0.1:${fauxqs.port}`;
-  sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, useQueueUrlAsEndpoint: false });
+  sqs = new SQSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    useQueueUrlAsEndpoint: false,
+  });
   dlqUrl = fauxqs.createQueue('retry-dlq', { region: 'us-east-1' }).queueUrl;
   queueUrl = fauxqs.createQueue('retry', {
     region: 'us-east-1',
-    attributes: { VisibilityTimeout: '180', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:retry-dlq', maxReceiveCount: 5 }) },
+    attributes: {
+      VisibilityTimeout: '180',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:retry-dlq', maxReceiveCount: 5 }),
+    },
   }).queueUrl;
   process.env.AWS_ENDPOINT_URL_SQS = endpoint;
   process.env.CONSUMER_QUEUE_URL = queueUrl;
@@ -53,12 +61,22 @@ afterAll(() => fauxqs?.stop());
 const created = (kind: 'ok' | 'transient' | 'permanent', orderId = `${kind}-${randomUUID()}`): DomainEvent =>
   events.newEvent(
     'order.created',
-    { orderId, customerId: 'c', merchantId: 'm', items: [{ productId: 'p', name: 'P', quantity: 1, unitPrice: { amount: 100, currency: 'EUR' } }], total: { amount: 100, currency: 'EUR' } },
+    {
+      orderId,
+      customerId: 'c',
+      merchantId: 'm',
+      items: [{ productId: 'p', name: 'P', quantity: 1, unitPrice: { amount: 100, currency: 'EUR' } }],
+      total: { amount: 100, currency: 'EUR' },
+    },
     { correlationId: 'corr', causationId: 'cause' },
   );
 
 const receive = async (url = queueUrl): Promise<Message[]> =>
-  (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }))).Messages ?? [];
+  (
+    await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+    )
+  ).Messages ?? [];
 
 /** As the event source mapping does: the received messages as an SQS event, then delete what did not fail. */
 async function deliver(messages: Message[]): Promise<string[]> {
@@ -76,11 +94,14 @@ async function deliver(messages: Message[]): Promise<string[]> {
     })),
   } as unknown as SQSEvent;
   const failed = (await handler(event, lambdaContext('retry-consumer'))).batchItemFailures.map((f) => f.itemIdentifier);
-  for (const m of messages.filter((m) => !failed.includes(m.MessageId!))) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+  for (const m of messages.filter((m) => !failed.includes(m.MessageId!)))
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
   return failed;
 }
 
-const send = async (body: unknown) => (await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }))).MessageId!;
+const send = async (body: unknown) =>
+  (await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) })))
+    .MessageId!;
 
 async function receiveWithin(ms: number, url = queueUrl): Promise<{ messages: Message[]; afterMs: number }> {
   const started = Date.now();
@@ -128,7 +149,13 @@ describe('the consumer schedules its retries', () => {
 
   it.each([
     ['a validation failure (PermanentError)', () => busEvent(created('permanent'))],
-    ['an event with no handler', () => busEvent(events.newEvent('order.cancelled', { orderId: 'o', customerId: 'c', reason: 'x' }, { correlationId: 'c', causationId: 'c' }))],
+    [
+      'an event with no handler',
+      () =>
+        busEvent(
+          events.newEvent('order.cancelled', { orderId: 'o', customerId: 'c', reason: 'x' }, { correlationId: 'c', causationId: 'c' }),
+        ),
+    ],
     ['a contract violation', () => ({ ...busEvent(created('ok')), detail: { metadata: { eventId: randomUUID() }, data: {} } })],
     ['a body that is not JSON', () => '{not json'],
   ])('parks %s within its five receives, back to back', async (_, body) => {

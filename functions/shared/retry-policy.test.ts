@@ -2,13 +2,29 @@
  * The retry policy every consumer applies (retry-policy.ts): which errors are transient or permanent, with the
  * errors the SDK, Powertools, the payment provider and the contract really throw, and the backoff's bounds.
  */
-import { ProvisionedThroughputExceededException, TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import { IdempotencyAlreadyInProgressError, IdempotencyKeyError, IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyKeyError,
+  IdempotencyPersistenceLayerError,
+} from '@aws-lambda-powertools/idempotency';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ProviderUnavailableError } from '../payments/provider/types';
 import { ContractError, parseEvent } from './contracts/events';
-import { BACKOFF, classifyError, MAX_RECEIVE_COUNT, maxRetryWindowSeconds, PermanentError, RetryLaterError, retryDelaySeconds } from './retry-policy';
+import {
+  BACKOFF,
+  classifyError,
+  MAX_RECEIVE_COUNT,
+  maxRetryWindowSeconds,
+  PermanentError,
+  RetryLaterError,
+  retryDelaySeconds,
+} from './retry-policy';
 
 const meta = { $metadata: {} };
 const thrown = (f: () => unknown): unknown => {
@@ -27,28 +43,51 @@ describe('classifyError', () => {
     ['DynamoDB TransactionConflict', new TransactionConflictException({ message: 'conflict', ...meta })],
     [
       'a transaction cancelled by a conflict',
-      new TransactionCanceledException({ message: 'cancelled', ...meta, CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }] }),
+      new TransactionCanceledException({
+        message: 'cancelled',
+        ...meta,
+        CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+      }),
     ],
-    ['throttling marked $retryable by the SDK', Object.assign(new Error('Rate exceeded'), { name: 'SomeThrottle', $retryable: { throttling: true } })],
+    [
+      'throttling marked $retryable by the SDK',
+      Object.assign(new Error('Rate exceeded'), { name: 'SomeThrottle', $retryable: { throttling: true } }),
+    ],
     ['an HTTP 503 from any AWS service', Object.assign(new Error('unavailable'), { name: 'Whatever', $metadata: { httpStatusCode: 503 } })],
     ['HTTP 429', Object.assign(new Error('too many'), { name: 'Whatever', $metadata: { httpStatusCode: 429 } })],
-    ['a network error (fetch failed, ECONNRESET)', new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) })],
+    [
+      'a network error (fetch failed, ECONNRESET)',
+      new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }),
+    ],
     ['an abort (timeout signal)', Object.assign(new Error('aborted'), { name: 'TimeoutError' })],
     ['the same event still in progress elsewhere', new IdempotencyAlreadyInProgressError('in progress')],
-    ['the idempotency store throttled', new IdempotencyPersistenceLayerError('failed', { cause: new ProvisionedThroughputExceededException({ message: 'x', ...meta }) })],
+    [
+      'the idempotency store throttled',
+      new IdempotencyPersistenceLayerError('failed', { cause: new ProvisionedThroughputExceededException({ message: 'x', ...meta }) }),
+    ],
     ['a refund waiting for a PENDING charge (plain Error)', new Error('payment of order o-1 is still PENDING; retrying the refund later')],
   ];
   it.each(transient)('retries %s', (_, err) => expect(classifyError(err).kind).toBe('transient'));
 
   const permanent: [string, unknown][] = [
-    ['a contract violation', thrown(() => parseEvent({ source: 'shopwave.orders', 'detail-type': 'order.created', detail: { metadata: {}, data: {} } }))],
+    [
+      'a contract violation',
+      thrown(() => parseEvent({ source: 'shopwave.orders', 'detail-type': 'order.created', detail: { metadata: {}, data: {} } })),
+    ],
     ['an unknown detail-type', thrown(() => parseEvent({ source: 'shopwave.orders', 'detail-type': 'order.exploded', detail: {} }))],
     ['a missing handler', new ContractError("no handler for 'order.paid' in payments")],
     ['a validation failure (zod)', thrown(() => z.object({ n: z.number() }).parse({ n: 'x' }))],
     ['a validation failure (PermanentError)', new PermanentError('quantity must be positive')],
     ['a body that is not JSON', thrown(() => JSON.parse('{not json'))],
     ['an event without an event id', new IdempotencyKeyError('No data found to create a hashed idempotency key')],
-    ['a request DynamoDB refuses (ValidationException)', Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 } })],
+    [
+      'a request DynamoDB refuses (ValidationException)',
+      Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+        name: 'ValidationException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    ],
   ];
   it.each(permanent)('parks %s at once', (_, err) => expect(classifyError(err).kind).toBe('permanent'));
 
@@ -56,7 +95,10 @@ describe('classifyError', () => {
     expect(classifyError(new RangeError('surprise'))).toEqual({ kind: 'transient', reason: 'unclassified RangeError' });
     expect(classifyError('a string')).toMatchObject({ kind: 'transient' });
     // A condition failure that escaped its handler is a bug, not a blip, but retrying it is harmless (idempotent).
-    expect(classifyError(new TransactionCanceledException({ message: 'x', ...meta, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] })).reason).toMatch(/unclassified/);
+    expect(
+      classifyError(new TransactionCanceledException({ message: 'x', ...meta, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }))
+        .reason,
+    ).toMatch(/unclassified/);
   });
 });
 

@@ -38,7 +38,10 @@ export class PermanentError extends Error {
  * not on the backoff schedule, so a wait longer than the retry window does not park it.
  */
 export class RetryLaterError extends Error {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
     this.name = 'RetryLaterError';
   }
@@ -50,7 +53,14 @@ export type ErrorClass = { kind: 'transient' | 'permanent'; reason: string; retr
 const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** Our own and Powertools' errors that say the record itself is wrong; SDK ValidationException is a bad request. */
-const PERMANENT_NAMES = new Set(['ContractError', 'PermanentError', 'ZodError', 'SyntaxError', 'IdempotencyKeyError', 'ValidationException']);
+const PERMANENT_NAMES = new Set([
+  'ContractError',
+  'PermanentError',
+  'ZodError',
+  'SyntaxError',
+  'IdempotencyKeyError',
+  'ValidationException',
+]);
 /** Throttling, capacity and conflicts (AWS error names), the provider's own transient error, and aborts. */
 const TRANSIENT_NAMES = new Set([
   'ProviderUnavailableError',
@@ -71,7 +81,12 @@ const TRANSIENT_NAMES = new Set([
   'IdempotencyPersistenceLayerError',
 ]);
 /** DynamoDB cancellation reasons worth another try; ConditionalCheckFailed is an answer, not a blip. */
-const TRANSIENT_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+const TRANSIENT_CANCELLATIONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+]);
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -97,7 +112,11 @@ interface ErrorLike {
 
 /** Transient or permanent, and why: the error, then its causes (a wrapped SDK error decides for its wrapper). */
 export function classifyError(err: unknown): ErrorClass {
-  for (let e = err as ErrorLike | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as ErrorLike | undefined, depth++) {
+  for (
+    let e = err as ErrorLike | undefined, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = e.cause as ErrorLike | undefined, depth++
+  ) {
     const name = e.name ?? '';
     if (e instanceof RetryLaterError) return { kind: 'transient', reason: name, retryAfterSeconds: e.retryAfterSeconds };
     if (PERMANENT_NAMES.has(name)) return { kind: 'permanent', reason: name };

@@ -36,14 +36,18 @@ beforeAll(async () => {
       let status = 200;
       let body: unknown;
       if (provider.mode === 'down' || (provider.mode === 'flaky' && attempt === 1)) status = 503;
-      else if (provider.mode === 'flaky' && attempt === 2) (charge(), (status = 503)); // charged, response lost
+      else if (provider.mode === 'flaky' && attempt === 2)
+        charge(), (status = 503); // charged, response lost
       else body = { chargeId: charge() };
       provider.calls.push({ key, at: Date.now(), status });
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? { error: 'unavailable' }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t = await startTestPlatform({ timeScale: 1, extraFunctionEnv: { PAYMENT_PROVIDER_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } });
+  t = await startTestPlatform({
+    timeScale: 1,
+    extraFunctionEnv: { PAYMENT_PROVIDER_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+  });
   sqs = t.platform.sqsClient();
 });
 afterAll(async () => {
@@ -54,13 +58,25 @@ afterAll(async () => {
 
 const callsFor = (orderId: string) => provider.calls.filter((c) => c.key === `charge-${orderId}`);
 const payment = async (orderId: string) =>
-  (await t.doc.send(new GetCommand({ TableName: t.table('DataPayments'), Key: { pk: `ORDER#${orderId}`, sk: 'PAYMENT' }, ConsistentRead: true }))).Item;
+  (
+    await t.doc.send(
+      new GetCommand({ TableName: t.table('DataPayments'), Key: { pk: `ORDER#${orderId}`, sk: 'PAYMENT' }, ConsistentRead: true }),
+    )
+  ).Item;
 
 async function parked(dlqPrefix: string, match: (body: any) => boolean, timeoutMs: number): Promise<{ message: Message; at: number }> {
   let found: Message | undefined;
   await waitFor(
     async () => {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: t.platform.queueUrl(dlqPrefix), MaxNumberOfMessages: 10, WaitTimeSeconds: 0, AttributeNames: ['All'], VisibilityTimeout: 0 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: t.platform.queueUrl(dlqPrefix),
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          AttributeNames: ['All'],
+          VisibilityTimeout: 0,
+        }),
+      );
       found = Messages.find((m) => match(JSON.parse(m.Body!)));
       return found !== undefined;
     },
@@ -104,7 +120,9 @@ describe('retries with backoff', () => {
     expect((await payment(body.orderId))?.status).toBe('PENDING');
 
     provider.mode = 'healthy';
-    expect(await redrive(sqs, t.platform.queueUrl('PaymentsConsumerDeadLetterQueue'), t.platform.queueUrl('PaymentsConsumerQueue'))).toBeGreaterThanOrEqual(1);
+    expect(
+      await redrive(sqs, t.platform.queueUrl('PaymentsConsumerDeadLetterQueue'), t.platform.queueUrl('PaymentsConsumerQueue')),
+    ).toBeGreaterThanOrEqual(1);
     await t.waitForStatus(body.orderId, 'DELIVERED', 45_000);
     expect(provider.charges.has(`charge-${body.orderId}`)).toBe(true);
     expect((await payment(body.orderId))?.providerChargeId).toBe(provider.charges.get(`charge-${body.orderId}`));
@@ -113,11 +131,24 @@ describe('retries with backoff', () => {
   it('parks a poison message in its DLQ within seconds, not after five visibility timeouts', async () => {
     const poisonId = randomUUID();
     const detail = {
-      metadata: { eventId: poisonId, correlationId: 'poison', causationId: 'poison', occurredAt: new Date().toISOString(), schemaVersion: 1 },
+      metadata: {
+        eventId: poisonId,
+        correlationId: 'poison',
+        causationId: 'poison',
+        occurredAt: new Date().toISOString(),
+        schemaVersion: 1,
+      },
       data: { orderId: 'poison-order', customerId: 'c-alice' }, // breaks the order.created contract
     };
     const sentAt = Date.now();
-    await t.platform.putEvents([{ Source: 'shopwave.orders', DetailType: 'order.created', Detail: JSON.stringify(detail), EventBusName: t.platform.model.buses[0].name }]);
+    await t.platform.putEvents([
+      {
+        Source: 'shopwave.orders',
+        DetailType: 'order.created',
+        Detail: JSON.stringify(detail),
+        EventBusName: t.platform.model.buses[0].name,
+      },
+    ]);
     const { message, at } = await parked('InventoryConsumerDeadLetterQueue', (b) => b.detail?.metadata?.eventId === poisonId, 30_000);
     expect(at - sentAt).toBeLessThan(10_000); // before: 5 receives 180 s apart, 15 minutes
     expect(Number(message.Attributes!.ApproximateReceiveCount)).toBeGreaterThanOrEqual(MAX_RECEIVE_COUNT);
