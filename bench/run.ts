@@ -45,7 +45,11 @@ async function main(): Promise<void> {
     const file = ['index.mjs', 'index.js'].map((f) => path.join(fn.codeDirectory ?? '', f)).find(existsSync);
     if (!file) throw new Error(`no bundle for ${fn.logicalId}`);
     const runs = Array.from({ length: COLD_RUNS }, () => coldInitMs(file, fn.environment)).sort((a, b) => a - b);
-    return { function: fn.logicalId, bundleKiB: Math.round(statSync(file).size / 1024), coldInitMedianMs: Math.round(percentile(runs, 50)) };
+    return {
+      function: fn.logicalId,
+      bundleKiB: Math.round(statSync(file).size / 1024),
+      coldInitMedianMs: Math.round(percentile(runs, 50)),
+    };
   });
   console.table(functions);
 
@@ -64,8 +68,17 @@ async function measureEndToEnd(): Promise<Record<string, number>> {
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
   const platform = await startPlatform({ templatePath, port: 0, logs: 'silent' });
   try {
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
-    await seedDemoData({ doc, tableName: (k) => platform.tableName({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[k]) });
+    const doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: platform.endpoints.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
+    await seedDemoData({
+      doc,
+      tableName: (k) => platform.tableName({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[k]),
+    });
     const auth = { authorization: `Bearer ${await platform.issuer.sign('c-alice')}` };
     const one = async (): Promise<number> => {
       const started = Date.now();

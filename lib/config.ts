@@ -41,7 +41,13 @@ export interface PlatformConfig {
 // The demo merchants whose tablets misbehave on purpose (see tools/seed-data.ts and the README).
 const DEMO_TABLET_OVERRIDES: TabletSimulatorConfig['merchants'] = { 'm-closed': 'reject', 'm-silent': 'silent' };
 
-const SPEEDS: Record<SimulationSpeed, Omit<PlatformConfig, 'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'alarmEmail'> & { ackDeadline: number; sliDeadline: number }> = {
+const SPEEDS: Record<
+  SimulationSpeed,
+  Omit<PlatformConfig, 'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'alarmEmail'> & {
+    ackDeadline: number;
+    sliDeadline: number;
+  }
+> = {
   demo: {
     ackDeadline: 300,
     sliDeadline: 120,
@@ -80,9 +86,12 @@ export function readConfig(node: Node): PlatformConfig {
   const deliverySliSeconds = speed === 'test' ? sliDeadline : Number(sliContext ?? sliDeadline);
   if (!Number.isInteger(deliverySliSeconds) || deliverySliSeconds < 1 || deliverySliSeconds >= restaurantAckDeadlineSeconds) {
     // Equal or longer and compensation always wins the race: lost orders would be refunded before anyone saw them.
-    throw new Error(`deliverySliSeconds must be an integer from 1 to below restaurantAckDeadlineSeconds (${restaurantAckDeadlineSeconds}), got '${sliContext ?? sliDeadline}'`);
+    throw new Error(
+      `deliverySliSeconds must be an integer from 1 to below restaurantAckDeadlineSeconds (${restaurantAckDeadlineSeconds}), got '${sliContext ?? sliDeadline}'`,
+    );
   }
   const alarmEmail = node.tryGetContext('alarmEmail') as string | undefined;
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`context 'alarmEmail' is not an email address: '${alarmEmail}'`);
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
+    throw new Error(`context 'alarmEmail' is not an email address: '${alarmEmail}'`);
   return { target, restaurantAckDeadlineSeconds, deliverySliSeconds, alarmEmail, ...simulation, awsOnly: target === 'aws' };
 }

@@ -7,7 +7,12 @@
  * Offline, use `npm start -- --fault <name>` or the Game day section of the /ops page instead.
  */
 import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
-import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
 import { parseArgs } from 'node:util';
 import { FAULTS, type Fault } from '../functions/shared/game-day';
 
@@ -54,7 +59,9 @@ for (const f of faults) {
     const on = (config.Environment?.Variables?.SHOPWAVE_FAULTS ?? '').split(',').includes(f);
     console.log(`${f}: ${on ? 'ON' : 'off'} (${name})`);
   } else {
-    const active = await setFaults(lambda, name, (current) => (command === 'inject' ? [...new Set([...current, f])] : current.filter((c) => c !== f)));
+    const active = await setFaults(lambda, name, (current) =>
+      command === 'inject' ? [...new Set([...current, f])] : current.filter((c) => c !== f),
+    );
     console.log(`${name}: SHOPWAVE_FAULTS=${active.join(',') || '(none)'} at ${new Date().toISOString()}`);
   }
 }

@@ -19,7 +19,9 @@ const ENDPOINTS_FILE = path.join(import.meta.dirname, '..', '.offline', 'endpoin
 const { positionals, values } = parseArgs({ options: { stack: { type: 'string' }, revoke: { type: 'string' } }, allowPositionals: true });
 const [merchantId] = positionals;
 if (values.revoke ? positionals.length > 0 : !merchantId || !/^[A-Za-z0-9_-]{1,64}$/.test(merchantId)) {
-  console.error('usage: npm run merchant-key -- <merchantId> [--stack ShopWave]\n       npm run merchant-key -- --revoke <keyId or key> [--stack ShopWave]');
+  console.error(
+    'usage: npm run merchant-key -- <merchantId> [--stack ShopWave]\n       npm run merchant-key -- --revoke <keyId or key> [--stack ShopWave]',
+  );
   process.exit(2);
 }
 
@@ -27,7 +29,13 @@ let doc: DynamoDBDocumentClient;
 let table: string;
 if (!values.stack && existsSync(ENDPOINTS_FILE)) {
   const endpoints = JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as { dynamodb: string; restaurantTable: string };
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } }));
+  doc = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
+    }),
+  );
   table = endpoints.restaurantTable;
 } else {
   const stack = values.stack ?? 'ShopWave';

@@ -20,15 +20,21 @@ const ENDPOINTS_FILE = path.join(import.meta.dirname, '..', '.offline', 'endpoin
 
 const { positionals, values } = parseArgs({ options: { stack: { type: 'string' }, offline: { type: 'boolean' } }, allowPositionals: true });
 const [command = 'status', merchantId] = positionals;
-const valid = ['status', 'read-only', 'open', 'pause', 'resume'].includes(command) && (!['pause', 'resume'].includes(command) || /^[A-Za-z0-9_-]{1,64}$/.test(merchantId ?? ''));
+const valid =
+  ['status', 'read-only', 'open', 'pause', 'resume'].includes(command) &&
+  (!['pause', 'resume'].includes(command) || /^[A-Za-z0-9_-]{1,64}$/.test(merchantId ?? ''));
 if (!valid) {
-  console.error('usage: npm run ordering -- status | read-only | open | pause <merchantId> | resume <merchantId> [--stack ShopWave] [--offline]');
+  console.error(
+    'usage: npm run ordering -- status | read-only | open | pause <merchantId> | resume <merchantId> [--stack ShopWave] [--offline]',
+  );
   process.exit(2);
 }
 // Offline when `npm start` is running (it writes its endpoints) and no stack was named.
 const offline = values.offline || (!values.stack && existsSync(ENDPOINTS_FILE));
 const endpoints = offline ? (JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as { ssm: string; orderingParameter: string }) : undefined;
-const ssm = new SSMClient(endpoints ? { endpoint: endpoints.ssm, region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } } : {});
+const ssm = new SSMClient(
+  endpoints ? { endpoint: endpoints.ssm, region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } } : {},
+);
 const name = endpoints?.orderingParameter ?? `/${values.stack ?? 'ShopWave'}/ordering`;
 
 const current = OrderingStateSchema.parse(JSON.parse((await ssm.send(new GetParameterCommand({ Name: name }))).Parameter!.Value!));

@@ -8,6 +8,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../functions/shared/env';
 import { seedDemoData } from '../tools/seed-data';
 
-const names = { catalog: requireEnv('CATALOG_TABLE_NAME'), customers: requireEnv('CUSTOMERS_TABLE_NAME'), inventory: requireEnv('INVENTORY_TABLE_NAME') };
+const names = {
+  catalog: requireEnv('CATALOG_TABLE_NAME'),
+  customers: requireEnv('CUSTOMERS_TABLE_NAME'),
+  inventory: requireEnv('INVENTORY_TABLE_NAME'),
+};
 const counts = await seedDemoData({ doc: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: (key) => names[key] });
 console.log('seeded', counts);

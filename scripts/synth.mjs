@@ -20,7 +20,12 @@ const result = spawnSync(path.join(root, 'node_modules', '.bin', 'cdk'), args, {
 });
 if (result.status !== 0) {
   // Bundling chatter is noise on success; on failure it is the evidence (cdk-nag findings, esbuild errors).
-  process.stderr.write(`${result.stdout}\n${result.stderr}`.split('\n').filter((l) => !/nodedir/.test(l)).join('\n'));
+  process.stderr.write(
+    `${result.stdout}\n${result.stderr}`
+      .split('\n')
+      .filter((l) => !/nodedir/.test(l))
+      .join('\n'),
+  );
   console.error(`cdk synth failed (exit ${result.status ?? result.signal}); run 'npx cdk synth -c target=offline' to see why`);
   process.exit(result.status ?? 1);
 }

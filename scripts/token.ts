@@ -11,7 +11,11 @@ import { parseArgs } from 'node:util';
 import { DevIssuer } from '../tools/dev-issuer';
 
 const { positionals, values } = parseArgs({
-  options: { publish: { type: 'boolean' }, stack: { type: 'string', default: 'ShopWave' }, 'expires-in': { type: 'string', default: '1h' } },
+  options: {
+    publish: { type: 'boolean' },
+    stack: { type: 'string', default: 'ShopWave' },
+    'expires-in': { type: 'string', default: '1h' },
+  },
   allowPositionals: true,
 });
 const [customerId] = positionals;
@@ -24,12 +28,17 @@ if (values.publish) {
   const name = `/${values.stack}/auth/dev-issuer-jwks`;
   const ssm = new SSMClient({});
   // Only into a stack that trusts the development issuer: never create the parameter in one that does not.
-  const exists = await ssm.send(new GetParameterCommand({ Name: name })).then(() => true, (err: unknown) => {
-    if (err instanceof ParameterNotFound) return false;
-    throw err;
-  });
+  const exists = await ssm.send(new GetParameterCommand({ Name: name })).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof ParameterNotFound) return false;
+      throw err;
+    },
+  );
   if (!exists) {
-    console.error(`${values.stack} has no ${name}: a stack deployed with target=aws trusts Cognito, not the development issuer (see the README)`);
+    console.error(
+      `${values.stack} has no ${name}: a stack deployed with target=aws trusts Cognito, not the development issuer (see the README)`,
+    );
     process.exit(2);
   }
   await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify(issuer.jwks()), Type: 'String', Overwrite: true }));

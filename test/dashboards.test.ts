@@ -20,7 +20,11 @@ describe('docs/dashboards', () => {
   it('gives Grafana the same three sections and every metric widget as a CloudWatch panel', () => {
     const cloudwatch = JSON.parse(rendered['cloudwatch-dashboard.json']).DashboardBody;
     const grafana = JSON.parse(rendered['grafana-dashboard.json']);
-    expect(grafana.panels.filter((p: any) => p.type === 'row').map((p: any) => p.title)).toEqual(['Customer experience', 'Business', 'Technical']);
+    expect(grafana.panels.filter((p: any) => p.type === 'row').map((p: any) => p.title)).toEqual([
+      'Customer experience',
+      'Business',
+      'Technical',
+    ]);
     const graphs = cloudwatch.widgets.filter((w: any) => w.type === 'metric');
     const series = grafana.panels.filter((p: any) => p.type === 'timeseries');
     expect(series.map((p: any) => p.title)).toEqual(graphs.map((w: any) => w.properties.title));

@@ -25,13 +25,20 @@ function synth(extend: (stack: ShopWaveStack) => void = () => {}): { resources: 
 }
 
 const refId = (v: any): string => v?.Ref ?? v?.['Fn::GetAtt']?.[0];
-const idOf = (stack: ShopWaveStack, construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as any);
+const idOf = (stack: ShopWaveStack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as any);
 const alarmsByName = (resources: Resources) =>
-  new Map(Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => [r.Properties.AlarmName as string, r.Properties]));
+  new Map(
+    Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => [r.Properties.AlarmName as string, r.Properties]),
+  );
 
 /** The dashboard body with each Ref / GetAtt as `${LogicalId}`, parsed. */
 function dashboard(resources: Resources): { widgets: any[] } {
-  const [body] = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard').map((r) => r.Properties.DashboardBody);
+  const [body] = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::CloudWatch::Dashboard')
+    .map((r) => r.Properties.DashboardBody);
   const text = (v: any): string =>
     typeof v === 'string' ? v : v['Fn::Join'] ? v['Fn::Join'][1].map(text).join(v['Fn::Join'][0]) : `\${${refId(v)}}`;
   return JSON.parse(text(body));
@@ -47,7 +54,13 @@ describe('discovery', () => {
     const { resources, stack } = synth((s) => {
       extraApi = new ServiceFunction(s, 'ExtraApi', { config: s.config, service: 'health', entry: 'api' });
       const events = ['order.shipped'] as const;
-      extraConsumer = new EventConsumer(s, 'ExtraConsumer', { config: s.config, bus: s.bus, service: 'shipping', entry: 'consumer', events });
+      extraConsumer = new EventConsumer(s, 'ExtraConsumer', {
+        config: s.config,
+        bus: s.bus,
+        service: 'shipping',
+        entry: 'consumer',
+        events,
+      });
     });
     const alarms = alarmsByName(resources);
     const dimension = (name: string) => alarms.get(`ShopWave-${name}`)?.Dimensions?.map((d: any) => refId(d.Value));
@@ -76,15 +89,34 @@ describe('discovery', () => {
     const functions = stack.node.findAll().filter((c): c is ServiceFunction => c instanceof ServiceFunction);
     const names = functions.map((fn) => fn.watchName).sort();
     expect(names).toEqual([
-      'AnalyticsConsumer', 'CatalogApi', 'CourierSimulator', 'CustomersApi', 'DeliveryReconciler', 'HealthApi', 'InventoryConsumer',
-      'MerchantApi', 'NotificationsConsumer', 'OrdersApi', 'OrdersSaga', 'OutboxRelay', 'PaymentsConsumer', 'ReadyApi',
-      'RestaurantAckTimeout', 'RestaurantConsumer', 'ShippingConsumer', 'TabletSimulator', 'TrackingApi',
+      'AnalyticsConsumer',
+      'CatalogApi',
+      'CourierSimulator',
+      'CustomersApi',
+      'DeliveryReconciler',
+      'HealthApi',
+      'InventoryConsumer',
+      'MerchantApi',
+      'NotificationsConsumer',
+      'OrdersApi',
+      'OrdersSaga',
+      'OutboxRelay',
+      'PaymentsConsumer',
+      'ReadyApi',
+      'RestaurantAckTimeout',
+      'RestaurantConsumer',
+      'ShippingConsumer',
+      'TabletSimulator',
+      'TrackingApi',
     ]);
     const alarms = alarmsByName(resources);
     const errorAlarms = [...alarms.keys()].filter((n) => n.endsWith('Errors'));
     expect(errorAlarms.sort()).toEqual(names.map((n) => `ShopWave-${n}Errors`).sort());
     for (const fn of functions) {
-      expect(alarms.get(`ShopWave-${fn.watchName}Throttles`)?.Dimensions?.map((d: any) => refId(d.Value)), fn.watchName).toEqual([idOf(stack, fn)]);
+      expect(
+        alarms.get(`ShopWave-${fn.watchName}Throttles`)?.Dimensions?.map((d: any) => refId(d.Value)),
+        fn.watchName,
+      ).toEqual([idOf(stack, fn)]);
     }
     expect(series(dashboard(resources), 'Lambda errors')).toEqual(functions.map((fn) => fn.watchName));
   });

@@ -48,7 +48,9 @@ describe('paths in README.md and docs/', () => {
     expect(mentionedPaths('see `offline/runtime/model.ts`, and lib/app.ts.')).toEqual(['offline/runtime/model.ts', 'lib/app.ts']);
     expect(mentionedPaths('logs in `.offline/logs/<function>.log`; one folder per service: `functions/<service>/`')).toEqual([]);
     expect(mentionedPaths('`npx tsx scripts/redrive.ts <dlq-url>` (docs/runbooks/)')).toEqual(['scripts/redrive.ts', 'docs/runbooks/']);
-    expect(linkTargets('[runbook](runbooks/dlq-messages.md#redrive) and [AWS](https://aws.amazon.com) and [up](#top)')).toEqual(['runbooks/dlq-messages.md']);
+    expect(linkTargets('[runbook](runbooks/dlq-messages.md#redrive) and [AWS](https://aws.amazon.com) and [up](#top)')).toEqual([
+      'runbooks/dlq-messages.md',
+    ]);
   });
 
   it.each(DOCS)('%s names only paths that exist', (doc) => {
@@ -56,8 +58,10 @@ describe('paths in README.md and docs/', () => {
     readFileSync(path.join(ROOT, doc), 'utf8')
       .split('\n')
       .forEach((line, i) => {
-        for (const p of mentionedPaths(line)) if (!GENERATED.has(p) && !existsSync(path.join(ROOT, p))) missing.push(`${doc}:${i + 1}: ${p}`);
-        for (const t of linkTargets(line)) if (!existsSync(path.join(ROOT, path.dirname(doc), t))) missing.push(`${doc}:${i + 1}: link ${t}`);
+        for (const p of mentionedPaths(line))
+          if (!GENERATED.has(p) && !existsSync(path.join(ROOT, p))) missing.push(`${doc}:${i + 1}: ${p}`);
+        for (const t of linkTargets(line))
+          if (!existsSync(path.join(ROOT, path.dirname(doc), t))) missing.push(`${doc}:${i + 1}: link ${t}`);
       });
     expect(missing).toEqual([]);
   });

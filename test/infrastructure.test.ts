@@ -63,7 +63,10 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
   });
 
   it('keeps queue visibility at six times the consuming function timeout and reports partial batch failures', () => {
-    const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => refId(m.Properties.EventSourceArn) in resources && resources[refId(m.Properties.EventSourceArn)].Type === 'AWS::SQS::Queue');
+    const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) =>
+        refId(m.Properties.EventSourceArn) in resources && resources[refId(m.Properties.EventSourceArn)].Type === 'AWS::SQS::Queue',
+    );
     expect(mappings.length).toBeGreaterThanOrEqual(10);
     for (const [id, m] of mappings) {
       expect(m.Properties.FunctionResponseTypes, id).toEqual(['ReportBatchItemFailures']);
@@ -124,7 +127,7 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     });
   });
 
-  it('sends the security headers on API Gateway\'s own 4xx and 5xx answers, on aws (LocalStack cannot update them)', () => {
+  it("sends the security headers on API Gateway's own 4xx and 5xx answers, on aws (LocalStack cannot update them)", () => {
     const responses = ofType(resources, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
     if (target !== 'aws') return expect(responses).toEqual([]);
     expect(responses.map((r) => r.ResponseType).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
@@ -140,7 +143,9 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
   it('has the customer routes trust one issuer: the Cognito user pool on aws, the development issuer elsewhere', () => {
     const verifying = ofType(resources, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Environment?.Variables?.AUTH_ISSUER);
     expect(verifying.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['CustomersApi', 'OrdersApi', 'TrackingApi']);
-    const parameters = ofType(resources, 'AWS::SSM::Parameter').filter(([, p]) => JSON.stringify(p.Properties.Name).includes('dev-issuer-jwks'));
+    const parameters = ofType(resources, 'AWS::SSM::Parameter').filter(([, p]) =>
+      JSON.stringify(p.Properties.Name).includes('dev-issuer-jwks'),
+    );
     // The readiness check looks at the same keys the customer APIs verify with, and at nothing else of the issuer.
     const [, ready] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('ReadyApi'))!;
     const keysAt = (env: Record<string, unknown>) => env.AUTH_JWKS_URL ?? env.AUTH_JWKS_PARAMETER;
@@ -168,7 +173,11 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     } else {
       expect(parameters).toHaveLength(1);
       for (const [id, fn] of verifying) {
-        expect(fn.Properties.Environment.Variables, id).toMatchObject({ AUTH_ISSUER: 'shopwave-dev-issuer', AUTH_AUDIENCE: 'shopwave-api', AUTH_CUSTOMER_CLAIM: 'sub' });
+        expect(fn.Properties.Environment.Variables, id).toMatchObject({
+          AUTH_ISSUER: 'shopwave-dev-issuer',
+          AUTH_AUDIENCE: 'shopwave-api',
+          AUTH_CUSTOMER_CLAIM: 'sub',
+        });
         expect(fn.Properties.Environment.Variables.AUTH_JWKS_URL, id).toBeUndefined();
       }
     }
@@ -187,16 +196,22 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
   it('alarms on every queue (DLQ depth, age of oldest message) and every function (errors, throttles), all to the one topic', () => {
     const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const watching = (metricName: string, dimension: string, logicalId: string) =>
-      alarms.filter((a) => a.MetricName === metricName && (a.Dimensions ?? []).some((d: any) => d.Name === dimension && refId(d.Value) === logicalId));
+      alarms.filter(
+        (a) => a.MetricName === metricName && (a.Dimensions ?? []).some((d: any) => d.Name === dimension && refId(d.Value) === logicalId),
+      );
     const queues = ofType(resources, 'AWS::SQS::Queue');
-    const dlqIds = new Set(queues.flatMap(([, q]) => (q.Properties.RedrivePolicy ? [refId(q.Properties.RedrivePolicy.deadLetterTargetArn)] : [])));
+    const dlqIds = new Set(
+      queues.flatMap(([, q]) => (q.Properties.RedrivePolicy ? [refId(q.Properties.RedrivePolicy.deadLetterTargetArn)] : [])),
+    );
     for (const [id, q] of queues) {
       if (dlqIds.has(id) || !q.Properties.RedrivePolicy) continue;
       expect(watching('ApproximateAgeOfOldestMessage', 'QueueName', id), `${id} age alarm`).toHaveLength(1);
       const dlq = refId(q.Properties.RedrivePolicy.deadLetterTargetArn);
       expect(watching('ApproximateNumberOfMessagesVisible', 'QueueName', dlq), `${dlq} depth alarm`).toHaveLength(1);
     }
-    const functions = ofType(resources, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    const functions = ofType(resources, 'AWS::Lambda::Function').filter(
+      ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+    );
     expect(functions.length).toBeGreaterThanOrEqual(17);
     for (const [id] of functions) {
       expect(watching('Errors', 'FunctionName', id), `${id} errors alarm`).toHaveLength(1);
@@ -207,13 +222,23 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
   });
 
   it('watches the delivery SLI: lost orders, oldest wait, the flow gap (with a plain companion) and two burn rates', () => {
-    const byName = (suffix: string) => ofType(resources, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `ShopWave-${suffix}`)?.[1].Properties;
-    expect(byName('LostOrders')).toMatchObject({ MetricName: 'LostOrders', Namespace: 'ShopWave', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    const byName = (suffix: string) =>
+      ofType(resources, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `ShopWave-${suffix}`)?.[1].Properties;
+    expect(byName('LostOrders')).toMatchObject({
+      MetricName: 'LostOrders',
+      Namespace: 'ShopWave',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     expect(byName('OldestAwaitingOrder')).toMatchObject({ MetricName: 'OldestAwaitingRestaurantSeconds', Threshold: 120 });
     expect(byName('OrdersPilingUp')).toMatchObject({ MetricName: 'OrdersAwaitingRestaurant' }); // plain threshold, for LocalStack
     const gap = byName('FlowGap')!;
     expect(gap.Metrics.find((m: any) => m.ReturnData !== false).Expression).toBe('FILL(charged, 0) - FILL(received, 0)');
-    expect(gap.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName).filter(Boolean).sort()).toEqual(['OrdersReceivedByRestaurant', 'PaymentsCharged']);
+    expect(
+      gap.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['OrdersReceivedByRestaurant', 'PaymentsCharged']);
     expect(byName('DeliverySloFastBurn')).toMatchObject({ Threshold: 14.4 });
     expect(byName('DeliverySloSlowBurn')).toMatchObject({ Threshold: 6 });
     const [, schedule] = ofType(resources, 'AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression)!;
@@ -229,7 +254,15 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
 
   it('uses only what LocalStack community deploys unless the target is aws', () => {
     const types = new Set(Object.values(resources).map((r) => r.Type));
-    const neverUsed = ['AWS::AppConfig::Application', 'AWS::Pipes::Pipe', 'AWS::Scheduler::Schedule', 'AWS::FIS::ExperimentTemplate', 'AWS::CodeDeploy::Application', 'AWS::Lambda::LayerVersion', 'AWS::ApiGatewayV2::Api'];
+    const neverUsed = [
+      'AWS::AppConfig::Application',
+      'AWS::Pipes::Pipe',
+      'AWS::Scheduler::Schedule',
+      'AWS::FIS::ExperimentTemplate',
+      'AWS::CodeDeploy::Application',
+      'AWS::Lambda::LayerVersion',
+      'AWS::ApiGatewayV2::Api',
+    ];
     for (const t of neverUsed) expect(types.has(t), t).toBe(false);
     for (const t of ['AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient']) expect(types.has(t), t).toBe(target === 'aws');
     const tracing = ofType(resources, 'AWS::Lambda::Function').map(([, f]) => f.Properties.TracingConfig?.Mode);

@@ -139,13 +139,17 @@ describe('the import graph between folders', () => {
   });
 
   it('keeps scripts/ to entry points: nothing imports a module of scripts/', () => {
-    const importers = [...modules].flatMap(([file, info]) => info.imports.filter((t) => t.startsWith('scripts/')).map((t) => `${file} → ${t}`));
+    const importers = [...modules].flatMap(([file, info]) =>
+      info.imports.filter((t) => t.startsWith('scripts/')).map((t) => `${file} → ${t}`),
+    );
     expect(importers).toEqual([]);
   });
 
   it('keeps aws-cdk-lib out of the development issuer and the token CLI', () => {
     for (const entry of ['tools/dev-issuer.ts', 'scripts/token.ts']) {
-      const loaded = [...closure(entry)].filter((f) => modules.get(f)!.packages.some((p) => p === 'aws-cdk-lib' || p.startsWith('aws-cdk-lib/') || p === 'constructs'));
+      const loaded = [...closure(entry)].filter((f) =>
+        modules.get(f)!.packages.some((p) => p === 'aws-cdk-lib' || p.startsWith('aws-cdk-lib/') || p === 'constructs'),
+      );
       expect(loaded, entry).toEqual([]);
     }
   });

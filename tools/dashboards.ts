@@ -51,18 +51,44 @@ export function grafanaDashboard(name: string, body: Json): Json {
     const gridPos = { x: w.x, y: w.y, w: w.width, h: w.height * 2 };
     if (w.type === 'text') {
       const [title, ...rest] = String(w.properties.markdown).split('\n');
-      panels.push({ id: id++, type: 'row', title: title.replace(/^#\s*/, ''), collapsed: false, gridPos: { ...gridPos, h: 1 }, panels: [] });
-      panels.push({ id: id++, type: 'text', title: '', gridPos: { ...gridPos, h: 2 }, options: { mode: 'markdown', content: rest.join('\n') } });
+      panels.push({
+        id: id++,
+        type: 'row',
+        title: title.replace(/^#\s*/, ''),
+        collapsed: false,
+        gridPos: { ...gridPos, h: 1 },
+        panels: [],
+      });
+      panels.push({
+        id: id++,
+        type: 'text',
+        title: '',
+        gridPos: { ...gridPos, h: 2 },
+        options: { mode: 'markdown', content: rest.join('\n') },
+      });
       continue;
     }
     if (w.type === 'alarm') {
-      panels.push({ id: id++, type: 'alertlist', title: w.properties.title, gridPos, options: { showOptions: 'current', maxItems: 100, stateFilter: { firing: true, pending: true, normal: true } } });
+      panels.push({
+        id: id++,
+        type: 'alertlist',
+        title: w.properties.title,
+        gridPos,
+        options: { showOptions: 'current', maxItems: 100, stateFilter: { firing: true, pending: true, normal: true } },
+      });
       continue;
     }
     const targets = (w.properties.metrics as Json[][]).map((entry, i) => {
       const opts = (typeof entry.at(-1) === 'object' ? entry.at(-1) : {}) as Json;
       const refId = String(opts.id ?? `q${i}`);
-      const base = { refId, id: opts.id ?? '', label: opts.label ?? '', hide: opts.visible === false, region: 'default', datasource: { type: 'cloudwatch', uid: '${datasource}' } };
+      const base = {
+        refId,
+        id: opts.id ?? '',
+        label: opts.label ?? '',
+        hide: opts.visible === false,
+        region: 'default',
+        datasource: { type: 'cloudwatch', uid: '${datasource}' },
+      };
       if (opts.expression) return { ...base, expression: opts.expression, queryMode: 'Metrics', metricQueryType: 0, metricEditorMode: 1 };
       const [namespace, metricName, ...dims] = entry.filter((e): e is string => typeof e === 'string');
       const dimensions: Record<string, string | string[]> = {};
@@ -99,7 +125,10 @@ export function grafanaDashboard(name: string, body: Json): Json {
           custom: { stacking: { mode: w.properties.stacked ? 'normal' : 'none' } },
           thresholds: {
             mode: 'absolute',
-            steps: [{ color: 'green', value: null }, ...(w.properties.annotations?.horizontal ?? []).map((a: Json) => ({ color: 'red', value: a.value }))],
+            steps: [
+              { color: 'green', value: null },
+              ...(w.properties.annotations?.horizontal ?? []).map((a: Json) => ({ color: 'red', value: a.value })),
+            ],
           },
         },
         overrides: [],

@@ -33,7 +33,11 @@ export class DevIssuer {
   static async load(file = DEV_KEY_FILE): Promise<DevIssuer> {
     if (!existsSync(file)) {
       const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-      const stored = { kid: `dev-${Date.now().toString(36)}`, privateJwk: await exportJWK(privateKey), publicJwk: await exportJWK(publicKey) };
+      const stored = {
+        kid: `dev-${Date.now().toString(36)}`,
+        privateJwk: await exportJWK(privateKey),
+        publicJwk: await exportJWK(publicKey),
+      };
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
       chmodSync(file, 0o600);

@@ -39,7 +39,11 @@ describe('parseRedriveArgs', () => {
 
 describe('npx tsx scripts/redrive.ts', () => {
   const run = (...argv: string[]) =>
-    spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/redrive.ts', ...argv], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/redrive.ts', ...argv], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
 
   it('exits 2 with the reason and the usage for a bad argument, printing nothing on stdout', () => {
     for (const [argv, reason] of [

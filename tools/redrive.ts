@@ -11,7 +11,14 @@ import { parseArgs } from 'node:util';
 export async function redrive(sqs: SQSClient, dlqUrl: string, sourceUrl: string, max = 1000): Promise<number> {
   let moved = 0;
   while (moved < max) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: Math.min(10, max - moved), WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: Math.min(10, max - moved),
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
     if (Messages.length === 0) return moved;
     for (const m of Messages) {
       await sqs.send(new SendMessageCommand({ QueueUrl: sourceUrl, MessageBody: m.Body!, MessageAttributes: m.MessageAttributes }));
@@ -42,8 +49,12 @@ export function parseRedriveArgs(argv: string[]): { dlqUrl: string; sourceUrl: s
   const [dlqUrl, sourceUrl, max, ...extra] = positionals;
   if (!dlqUrl) throw new Error('missing <dlq-url>');
   if (!sourceUrl) throw new Error('missing <source-queue-url>');
-  for (const [name, url] of [['<dlq-url>', dlqUrl], ['<source-queue-url>', sourceUrl]] as const) {
-    if (!QUEUE_URL.test(url)) throw new Error(`${name} '${url}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`);
+  for (const [name, url] of [
+    ['<dlq-url>', dlqUrl],
+    ['<source-queue-url>', sourceUrl],
+  ] as const) {
+    if (!QUEUE_URL.test(url))
+      throw new Error(`${name} '${url}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`);
   }
   if (dlqUrl === sourceUrl) throw new Error(`<dlq-url> and <source-queue-url> are the same queue: ${dlqUrl}`);
   if (max !== undefined && !/^[1-9]\d*$/.test(max)) throw new Error(`[max] '${max}' is not a positive whole number`);

@@ -25,12 +25,23 @@ describe('seedDemoData', () => {
   it('is idempotent: a second run reports and leaves the same items, and resets stock', async () => {
     const first = await seed.seedDemoData(target());
     expect(first).toEqual({ merchants: 5, products: 16, customers: 3 });
-    const before = { catalog: await scan(t.names.catalog), inventory: await scan(t.names.inventory), customers: await scan(t.names.customers) };
+    const before = {
+      catalog: await scan(t.names.catalog),
+      inventory: await scan(t.names.inventory),
+      customers: await scan(t.names.customers),
+    };
     expect(before.catalog).toHaveLength(21);
     expect(before.inventory).toHaveLength(16);
     expect(before.customers).toHaveLength(3);
 
-    await t.doc.send(new UpdateCommand({ TableName: t.names.inventory, Key: { pk: `PRODUCT#${seed.DEMO.scarceProduct}`, sk: 'STOCK' }, UpdateExpression: 'SET available = :z', ExpressionAttributeValues: { ':z': 0 } }));
+    await t.doc.send(
+      new UpdateCommand({
+        TableName: t.names.inventory,
+        Key: { pk: `PRODUCT#${seed.DEMO.scarceProduct}`, sk: 'STOCK' },
+        UpdateExpression: 'SET available = :z',
+        ExpressionAttributeValues: { ':z': 0 },
+      }),
+    );
     expect(await seed.seedDemoData(target())).toEqual(first);
     const byKey = (items: Record<string, unknown>[]) => [...items].sort((a, b) => `${a.pk}${a.sk}`.localeCompare(`${b.pk}${b.sk}`));
     expect(byKey(await scan(t.names.catalog))).toEqual(byKey(before.catalog));
@@ -41,7 +52,13 @@ describe('seedDemoData', () => {
   it('seeds the demo as documented: menus per merchant, EUR minor units, stock, payment tokens', async () => {
     const merchants = await get('/merchants', '/merchants');
     expect(merchants.items.map((m: { merchantId: string }) => m.merchantId).sort()).toEqual(Object.values(seed.DEMO.merchants).sort());
-    const menuSizes: Record<string, [number, number]> = { 'm-pizza': [4, 5], 'm-sushi': [4, 5], 'm-burger': [3, 4], 'm-closed': [2, 2], 'm-silent': [2, 2] };
+    const menuSizes: Record<string, [number, number]> = {
+      'm-pizza': [4, 5],
+      'm-sushi': [4, 5],
+      'm-burger': [3, 4],
+      'm-closed': [2, 2],
+      'm-silent': [2, 2],
+    };
     for (const [merchantId, [min, max]] of Object.entries(menuSizes)) {
       const menu = await get('/products', '/products', { query: { merchantId } });
       expect(menu.items.length, merchantId).toBeGreaterThanOrEqual(min);
@@ -51,7 +68,8 @@ describe('seedDemoData', () => {
         expect(Number.isInteger(p.price.amount) && p.price.amount > 0).toBe(true);
       }
     }
-    for (const productId of Object.values(seed.DEMO.products)) expect((await get('/products/{id}', `/products/${productId}`, { pathParameters: { id: productId } })).merchantId).toBeDefined();
+    for (const productId of Object.values(seed.DEMO.products))
+      expect((await get('/products/{id}', `/products/${productId}`, { pathParameters: { id: productId } })).merchantId).toBeDefined();
     const stock = await scan(t.names.inventory);
     for (const s of stock) {
       expect(s).toMatchObject({ sk: 'STOCK', reserved: 0 });

@@ -75,7 +75,13 @@ export async function seedDemoData(target: SeedTarget): Promise<{ merchants: num
   await putAll(
     target.doc,
     target.tableName('inventory'),
-    PRODUCTS.map((x) => ({ pk: `PRODUCT#${x.product.productId}`, sk: 'STOCK', productId: x.product.productId, available: x.stock, reserved: 0 })),
+    PRODUCTS.map((x) => ({
+      pk: `PRODUCT#${x.product.productId}`,
+      sk: 'STOCK',
+      productId: x.product.productId,
+      available: x.stock,
+      reserved: 0,
+    })),
   );
   await putAll(target.doc, target.tableName('customers'), CUSTOMERS.map(customerItem));
   return { merchants: MERCHANTS.length, products: PRODUCTS.length, customers: CUSTOMERS.length };

@@ -61,7 +61,8 @@ describe('analytics consumer', () => {
     const all = events.DETAIL_TYPES.map((type) => event(type, 'o-all', at));
     expect(all).toHaveLength(16);
     expect(await run(...all)).toEqual({ batchItemFailures: [] });
-    for (const type of events.DETAIL_TYPES) expect(await store.countsPerMinute(type, at, at), type).toEqual([{ minute: '2031-01-02T03:04', count: 1 }]);
+    for (const type of events.DETAIL_TYPES)
+      expect(await store.countsPerMinute(type, at, at), type).toEqual([{ minute: '2031-01-02T03:04', count: 1 }]);
     const timeline = await store.orderTimeline('o-all');
     expect(timeline.map((e) => e.eventId).sort()).toEqual(all.map((e) => e.detail.metadata.eventId).sort());
     expect(timeline[0]).toMatchObject({ at, correlationId: 'corr-o-all' });
@@ -77,7 +78,9 @@ describe('analytics consumer', () => {
       { minute: '2031-02-01T10:00', count: 1 },
       { minute: '2031-02-01T10:01', count: 1 },
     ]);
-    expect(await store.countsPerMinute('order.created', '2031-02-01T10:01:00Z', '2031-02-01T10:01:00Z')).toEqual([{ minute: '2031-02-01T10:01', count: 1 }]);
+    expect(await store.countsPerMinute('order.created', '2031-02-01T10:01:00Z', '2031-02-01T10:01:00Z')).toEqual([
+      { minute: '2031-02-01T10:01', count: 1 },
+    ]);
     expect((await store.orderTimeline('o-t')).map((e) => e.detailType)).toEqual(['order.created', 'inventory.reserved']);
     expect(await store.orderTimeline('o-none')).toEqual([]);
   });

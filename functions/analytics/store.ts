@@ -48,7 +48,14 @@ async function recordOnce(detailType: DetailType, envelope: EventEnvelope): Prom
           {
             Put: {
               TableName: table(),
-              Item: { pk: `ORDER#${orderId}`, sk: `EVENT#${utc(occurredAt)}#${eventId}`, detailType, eventId, correlationId, data: envelope.data },
+              Item: {
+                pk: `ORDER#${orderId}`,
+                sk: `EVENT#${utc(occurredAt)}#${eventId}`,
+                detailType,
+                eventId,
+                correlationId,
+                data: envelope.data,
+              },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -81,7 +88,11 @@ export async function countsPerMinute(detailType: string, fromIso: string, toIso
       new QueryCommand({
         TableName: table(),
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': `TYPE#${detailType}`, ':from': `MINUTE#${minuteOf(fromIso)}`, ':to': `MINUTE#${minuteOf(toIso)}` },
+        ExpressionAttributeValues: {
+          ':pk': `TYPE#${detailType}`,
+          ':from': `MINUTE#${minuteOf(fromIso)}`,
+          ':to': `MINUTE#${minuteOf(toIso)}`,
+        },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
@@ -115,7 +126,13 @@ export async function orderTimeline(orderId: string): Promise<TimelineEntry[]> {
       }),
     );
     for (const i of res.Items ?? []) {
-      out.push({ at: String(i.sk).split('#')[1], detailType: i.detailType, eventId: i.eventId, correlationId: i.correlationId, data: i.data });
+      out.push({
+        at: String(i.sk).split('#')[1],
+        detailType: i.detailType,
+        eventId: i.eventId,
+        correlationId: i.correlationId,
+        data: i.data,
+      });
     }
     startKey = res.LastEvaluatedKey;
   } while (startKey);

@@ -10,11 +10,51 @@ let products: typeof import('./products');
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' as const });
 const MENU: Product[] = [
-  { productId: 'p-a1', merchantId: 'm-a', name: 'Margherita', description: 'Tomato and mozzarella', tags: ['pizza'], price: eur(950), available: true },
-  { productId: 'p-a2', merchantId: 'm-a', name: 'Diavola', description: 'Spicy salami', tags: ['pizza', 'spicy'], price: eur(1190), available: true },
-  { productId: 'p-a3', merchantId: 'm-a', name: 'Affogato', description: '50% espresso_50% gelato', tags: ['dessert'], price: eur(590), available: false },
-  { productId: 'p-b1', merchantId: 'm-b', name: 'Nigiri', description: 'Salmon on rice', tags: ['sushi', 'fish'], price: eur(590), available: true },
-  { productId: 'p-b2', merchantId: 'm-b', name: 'Veggie Maki', description: 'Cucumber roll', tags: ['sushi', 'VEGAN'], price: eur(690), available: true },
+  {
+    productId: 'p-a1',
+    merchantId: 'm-a',
+    name: 'Margherita',
+    description: 'Tomato and mozzarella',
+    tags: ['pizza'],
+    price: eur(950),
+    available: true,
+  },
+  {
+    productId: 'p-a2',
+    merchantId: 'm-a',
+    name: 'Diavola',
+    description: 'Spicy salami',
+    tags: ['pizza', 'spicy'],
+    price: eur(1190),
+    available: true,
+  },
+  {
+    productId: 'p-a3',
+    merchantId: 'm-a',
+    name: 'Affogato',
+    description: '50% espresso_50% gelato',
+    tags: ['dessert'],
+    price: eur(590),
+    available: false,
+  },
+  {
+    productId: 'p-b1',
+    merchantId: 'm-b',
+    name: 'Nigiri',
+    description: 'Salmon on rice',
+    tags: ['sushi', 'fish'],
+    price: eur(590),
+    available: true,
+  },
+  {
+    productId: 'p-b2',
+    merchantId: 'm-b',
+    name: 'Veggie Maki',
+    description: 'Cucumber roll',
+    tags: ['sushi', 'VEGAN'],
+    price: eur(690),
+    available: true,
+  },
 ];
 
 beforeAll(async () => {
@@ -23,9 +63,18 @@ beforeAll(async () => {
   products = await import('./products');
   api = await import('./api');
   for (const p of MENU) await t.doc.send(new PutCommand({ TableName: t.names.catalog, Item: products.productItem(p) }));
-  await t.doc.send(new PutCommand({ TableName: t.names.catalog, Item: products.merchantItem({ merchantId: 'm-b', name: 'Sakura', cuisine: 'Japanese' }) }));
-  await t.doc.send(new PutCommand({ TableName: t.names.catalog, Item: products.merchantItem({ merchantId: 'm-a', name: 'Luigi', cuisine: 'Italian' }) }));
-  await t.doc.send(new PutCommand({ TableName: t.names.inventory, Item: { pk: 'PRODUCT#p-a1', sk: 'STOCK', productId: 'p-a1', available: 7, reserved: 2 } }));
+  await t.doc.send(
+    new PutCommand({ TableName: t.names.catalog, Item: products.merchantItem({ merchantId: 'm-b', name: 'Sakura', cuisine: 'Japanese' }) }),
+  );
+  await t.doc.send(
+    new PutCommand({ TableName: t.names.catalog, Item: products.merchantItem({ merchantId: 'm-a', name: 'Luigi', cuisine: 'Italian' }) }),
+  );
+  await t.doc.send(
+    new PutCommand({
+      TableName: t.names.inventory,
+      Item: { pk: 'PRODUCT#p-a1', sk: 'STOCK', productId: 'p-a1', available: 7, reserved: 2 },
+    }),
+  );
 });
 
 async function get(resource: string, path: string, opts: { query?: Record<string, string>; pathParameters?: Record<string, string> } = {}) {
@@ -54,10 +103,18 @@ describe('GET /products', () => {
     expect(res.status).toBe(200);
     expect(ids(res.body)).toEqual(['p-a1', 'p-a2', 'p-a3', 'p-b1', 'p-b2']);
     expect(res.body.nextToken).toBeUndefined();
-    expect(res.body.items[0]).toEqual({ productId: 'p-a1', merchantId: 'm-a', name: 'Margherita', description: 'Tomato and mozzarella', tags: ['pizza'], price: { amount: 950, currency: 'EUR' }, available: true });
+    expect(res.body.items[0]).toEqual({
+      productId: 'p-a1',
+      merchantId: 'm-a',
+      name: 'Margherita',
+      description: 'Tomato and mozzarella',
+      tags: ['pizza'],
+      price: { amount: 950, currency: 'EUR' },
+      available: true,
+    });
   });
 
-  it("filters by merchant through byMerchant, sorted by name", async () => {
+  it('filters by merchant through byMerchant, sorted by name', async () => {
     expect(ids((await list({ merchantId: 'm-a' })).body)).toEqual(['p-a3', 'p-a2', 'p-a1']); // Affogato, Diavola, Margherita
     expect(ids((await list({ merchantId: 'm-b' })).body)).toEqual(['p-b1', 'p-b2']);
     expect(ids((await list({ merchantId: 'm-none' })).body)).toEqual([]);

@@ -23,10 +23,16 @@ export const handler = createApiHandler({
     const query = parseInput(ListQuery, req.event.queryStringParameters, 'query');
     const startKey = query.nextToken === undefined ? undefined : decodePageToken(query.nextToken, query.merchantId);
     if (query.nextToken !== undefined && !startKey) {
-      throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [{ field: 'query.nextToken', message: 'not a token this listing issued' }]);
+      throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [
+        { field: 'query.nextToken', message: 'not a token this listing issued' },
+      ]);
     }
     const page = await listProducts({ merchantId: query.merchantId, q: query.q, limit: query.limit, startKey });
-    return { statusCode: 200, headers: cached, body: { items: page.items, nextToken: page.nextKey ? encodePageToken(page.nextKey) : undefined } };
+    return {
+      statusCode: 200,
+      headers: cached,
+      body: { items: page.items, nextToken: page.nextKey ? encodePageToken(page.nextKey) : undefined },
+    };
   },
   'GET /products/{id}': async (req) => {
     const { id } = parseInput(z.strictObject({ id: IdSchema }), req.event.pathParameters, 'path');

@@ -33,10 +33,24 @@ export const productItem = (p: Product) => ({
   ...p,
 });
 /** Merchants share one byMerchant partition (`MERCHANTS`), so one query lists them sorted by name. */
-export const merchantItem = (m: Merchant) => ({ pk: `MERCHANT#${m.merchantId}`, sk: 'PROFILE', gsi1pk: 'MERCHANTS', gsi1sk: `MERCHANT#${m.name}`, ...m });
+export const merchantItem = (m: Merchant) => ({
+  pk: `MERCHANT#${m.merchantId}`,
+  sk: 'PROFILE',
+  gsi1pk: 'MERCHANTS',
+  gsi1sk: `MERCHANT#${m.name}`,
+  ...m,
+});
 
 const catalog = () => requireEnv('CATALOG_TABLE_NAME');
-const productView = ({ productId, merchantId, name, description, tags, price, available }: Product) => ({ productId, merchantId, name, description, tags, price, available });
+const productView = ({ productId, merchantId, name, description, tags, price, available }: Product) => ({
+  productId,
+  merchantId,
+  name,
+  description,
+  tags,
+  price,
+  available,
+});
 export type ProductView = ReturnType<typeof productView>;
 
 export async function getProduct(productId: string): Promise<(ProductView & { stock: number }) | undefined> {
@@ -54,10 +68,18 @@ export async function getProduct(productId: string): Promise<(ProductView & { st
  * of the index this request queries (and, for a merchant, of that merchant's partition): never passed on blindly.
  */
 const ProductSk = z.literal('PRODUCT');
-const ProductPk = z.string().max(80).regex(/^PRODUCT#[A-Za-z0-9_-]{1,64}$/);
+const ProductPk = z
+  .string()
+  .max(80)
+  .regex(/^PRODUCT#[A-Za-z0-9_-]{1,64}$/);
 const entityKey = z.strictObject({ pk: ProductPk, sk: ProductSk, entity: z.literal('PRODUCT') });
 const merchantKey = (merchantId: string) =>
-  z.strictObject({ pk: ProductPk, sk: ProductSk, gsi1pk: z.literal(`MERCHANT#${merchantId}`), gsi1sk: z.string().max(300).startsWith('PRODUCT#') });
+  z.strictObject({
+    pk: ProductPk,
+    sk: ProductSk,
+    gsi1pk: z.literal(`MERCHANT#${merchantId}`),
+    gsi1sk: z.string().max(300).startsWith('PRODUCT#'),
+  });
 
 export const encodePageToken = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 
@@ -87,7 +109,11 @@ export async function listProducts(opts: { merchantId?: string; q?: string; limi
       new QueryCommand({
         TableName: catalog(),
         ...(opts.merchantId
-          ? { IndexName: 'byMerchant', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': `MERCHANT#${opts.merchantId}` } }
+          ? {
+              IndexName: 'byMerchant',
+              KeyConditionExpression: 'gsi1pk = :p',
+              ExpressionAttributeValues: { ':p': `MERCHANT#${opts.merchantId}` },
+            }
           : { IndexName: 'byEntity', KeyConditionExpression: 'entity = :e', ExpressionAttributeValues: { ':e': 'PRODUCT' } }),
         Limit: opts.limit - items.length,
         ExclusiveStartKey: startKey,
@@ -106,7 +132,12 @@ export async function listProducts(opts: { merchantId?: string; q?: string; limi
 /** Every merchant, by name. A handful in this platform; one query page (1 MB) holds thousands. */
 export async function listMerchants(): Promise<Merchant[]> {
   const res = await ddb.send(
-    new QueryCommand({ TableName: catalog(), IndexName: 'byMerchant', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'MERCHANTS' } }),
+    new QueryCommand({
+      TableName: catalog(),
+      IndexName: 'byMerchant',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'MERCHANTS' },
+    }),
   );
   return (res.Items ?? []).map((m) => ({ merchantId: m.merchantId, name: m.name, cuisine: m.cuisine }));
 }

@@ -14,14 +14,20 @@ beforeAll(async () => {
   process.env.POWERTOOLS_SERVICE_NAME = 'customers';
   api = await import('./api');
   await t.doc.send(
-    new PutCommand({ TableName: t.names.customers, Item: api.customerItem({ customerId: 'c-1', name: 'Ada', email: 'ada@example.com', paymentMethod: 'tok_secret_visa' }) }),
+    new PutCommand({
+      TableName: t.names.customers,
+      Item: api.customerItem({ customerId: 'c-1', name: 'Ada', email: 'ada@example.com', paymentMethod: 'tok_secret_visa' }),
+    }),
   );
 });
 
 /** As the customer the path names, unless told otherwise. */
 async function getCustomer(id: string, as = id) {
   const headers = await ssm.bearer(/^[A-Za-z0-9_-]{1,64}$/.test(as) ? as : 'c-1');
-  const res = await api.handler(apiEvent({ method: 'GET', resource: '/customers/{id}', path: `/customers/${id}`, pathParameters: { id }, headers }), lambdaContext('customers-api'));
+  const res = await api.handler(
+    apiEvent({ method: 'GET', resource: '/customers/{id}', path: `/customers/${id}`, pathParameters: { id }, headers }),
+    lambdaContext('customers-api'),
+  );
   return { status: res.statusCode, raw: res.body, body: JSON.parse(res.body) };
 }
 
@@ -45,7 +51,10 @@ describe('GET /customers/{id}', () => {
   it("answers 404 for another customer's profile, and 401 without a token", async () => {
     const other = await getCustomer('c-1', 'c-2');
     expect([other.status, other.body.error.code]).toEqual([404, 'NOT_FOUND']);
-    const anonymous = await api.handler(apiEvent({ method: 'GET', resource: '/customers/{id}', path: '/customers/c-1', pathParameters: { id: 'c-1' } }), lambdaContext('customers-api'));
+    const anonymous = await api.handler(
+      apiEvent({ method: 'GET', resource: '/customers/{id}', path: '/customers/c-1', pathParameters: { id: 'c-1' } }),
+      lambdaContext('customers-api'),
+    );
     expect(anonymous.statusCode).toBe(401);
   });
 });

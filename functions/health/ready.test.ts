@@ -15,7 +15,10 @@ let ssm: Awaited<ReturnType<typeof useParameters>>;
 beforeAll(async () => {
   t = await useTables();
   ssm = await useParameters();
-  const model = { buses: [{ logicalId: 'Bus', name: 'ready-bus', arn: 'arn:aws:events:us-east-1:000000000000:event-bus/ready-bus' }], rules: [] } as unknown as PlatformModel;
+  const model = {
+    buses: [{ logicalId: 'Bus', name: 'ready-bus', arn: 'arn:aws:events:us-east-1:000000000000:event-bus/ready-bus' }],
+    rules: [],
+  } as unknown as PlatformModel;
   bus = new EventBridgeEmulator(model, { toQueue: async () => undefined, toFunction: () => undefined });
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await bus.start();
   process.env.EVENT_BUS_NAME = 'ready-bus';
@@ -33,8 +36,19 @@ describe('GET /ready', () => {
     const res = await get();
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ready', down: [] });
-    expect(Object.keys(res.body.checks).sort()).toEqual(expect.arrayContaining(['bus', 'parameter:ordering', 'issuer-keys', 'table:orders', 'table:catalog', 'table:outbox', 'table:idempotency']));
-    for (const c of Object.values(res.body.checks) as { status: string; latencyMs: number }[]) expect(c).toMatchObject({ status: 'ok', latencyMs: expect.any(Number) });
+    expect(Object.keys(res.body.checks).sort()).toEqual(
+      expect.arrayContaining([
+        'bus',
+        'parameter:ordering',
+        'issuer-keys',
+        'table:orders',
+        'table:catalog',
+        'table:outbox',
+        'table:idempotency',
+      ]),
+    );
+    for (const c of Object.values(res.body.checks) as { status: string; latencyMs: number }[])
+      expect(c).toMatchObject({ status: 'ok', latencyMs: expect.any(Number) });
   });
 
   it('answers 503 degraded naming each dependency that is down, and still reports the others', async () => {

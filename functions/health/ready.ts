@@ -27,7 +27,9 @@ async function check(probe: (signal: AbortSignal) => Promise<void>): Promise<Che
   try {
     await Promise.race([
       probe(signal),
-      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)))),
+      new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`))),
+      ),
     ]);
     return { status: 'ok', latencyMs: Date.now() - started };
   } catch (err) {
@@ -56,7 +58,8 @@ function probes(): Record<string, (signal: AbortSignal) => Promise<void>> {
     };
   }
   const bus = process.env.EVENT_BUS_NAME;
-  if (bus) out['bus'] = async (abortSignal) => void (await eventBridgeClient().send(new DescribeEventBusCommand({ Name: bus }), { abortSignal }));
+  if (bus)
+    out['bus'] = async (abortSignal) => void (await eventBridgeClient().send(new DescribeEventBusCommand({ Name: bus }), { abortSignal }));
   const parameter = process.env.ORDERING_PARAMETER_NAME;
   if (parameter) out['parameter:ordering'] = async () => void (await getParameter(parameter, { forceFetch: true }));
   const jwksUrl = process.env.AUTH_JWKS_URL;

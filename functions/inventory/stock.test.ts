@@ -21,7 +21,9 @@ beforeAll(async () => {
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' as const });
 const setStock = (productId: string, available: number) =>
-  t.doc.send(new PutCommand({ TableName: t.names.inventory, Item: { pk: `PRODUCT#${productId}`, sk: 'STOCK', productId, available, reserved: 0 } }));
+  t.doc.send(
+    new PutCommand({ TableName: t.names.inventory, Item: { pk: `PRODUCT#${productId}`, sk: 'STOCK', productId, available, reserved: 0 } }),
+  );
 
 const created = (orderId: string, lines: [string, number][]) =>
   events.newEvent(
@@ -35,12 +37,25 @@ const created = (orderId: string, lines: [string, number][]) =>
     },
     { correlationId: `corr-${orderId}`, causationId: 'req' },
   );
-const paymentFailed = (orderId: string) => events.newEvent('payment.failed', { orderId, customerId: 'c1', amount: eur(100), reason: 'card declined' }, { correlationId: `corr-${orderId}`, causationId: 'x' });
+const paymentFailed = (orderId: string) =>
+  events.newEvent(
+    'payment.failed',
+    { orderId, customerId: 'c1', amount: eur(100), reason: 'card declined' },
+    { correlationId: `corr-${orderId}`, causationId: 'x' },
+  );
 const restaurantRejected = (orderId: string) =>
-  events.newEvent('restaurant.order-rejected', { orderId, customerId: 'c1', merchantId: 'm1', reason: 'ACK_TIMEOUT' }, { correlationId: `corr-${orderId}`, causationId: 'x' });
-const rerun = <T extends DetailType>(e: DomainEvent<T>): DomainEvent<T> => ({ ...e, detail: { ...e.detail, metadata: { ...e.detail.metadata, eventId: randomUUID() } } });
+  events.newEvent(
+    'restaurant.order-rejected',
+    { orderId, customerId: 'c1', merchantId: 'm1', reason: 'ACK_TIMEOUT' },
+    { correlationId: `corr-${orderId}`, causationId: 'x' },
+  );
+const rerun = <T extends DetailType>(e: DomainEvent<T>): DomainEvent<T> => ({
+  ...e,
+  detail: { ...e.detail, metadata: { ...e.detail.metadata, eventId: randomUUID() } },
+});
 
-const deliver = async (...es: DomainEvent[]) => (await consumer.handler(sqsEventOf(...es), lambdaContext('inventory'))).batchItemFailures.length;
+const deliver = async (...es: DomainEvent[]) =>
+  (await consumer.handler(sqsEventOf(...es), lambdaContext('inventory'))).batchItemFailures.length;
 const emittedFor = (orderId: string) => emitted(t.doc, t.names.outbox, undefined, orderId);
 const sumOf = (moves: { delta: number }[]) => moves.reduce((s, m) => s + m.delta, 0);
 
@@ -68,7 +83,10 @@ describe('reserving stock', () => {
   it('reserves all lines or none: a short second line leaves the first untouched', async () => {
     await setStock('a', 5);
     await setStock('b', 1);
-    const order = created('multi', [['a', 2], ['b', 2]]);
+    const order = created('multi', [
+      ['a', 2],
+      ['b', 2],
+    ]);
     expect(await deliver(order)).toBe(0);
     expect(await stock.getStock('a')).toMatchObject({ available: 5, reserved: 0 });
     expect(await stock.getStock('b')).toMatchObject({ available: 1, reserved: 0 });
@@ -83,7 +101,10 @@ describe('reserving stock', () => {
   it('reserves every line, with one audit row per line and the order data in inventory.reserved', async () => {
     await setStock('x', 4);
     await setStock('y', 3);
-    const order = created('both', [['x', 4], ['y', 1]]);
+    const order = created('both', [
+      ['x', 4],
+      ['y', 1],
+    ]);
     expect(await deliver(order)).toBe(0);
     expect(await stock.getStock('x')).toMatchObject({ available: 0, reserved: 4 });
     expect(await stock.getStock('y')).toMatchObject({ available: 2, reserved: 1 });
@@ -91,17 +112,44 @@ describe('reserving stock', () => {
     expect((await stock.auditTrail('y')).map((m) => [m.orderId, m.kind, m.delta])).toEqual([['both', 'RESERVE', -1]]);
     const out = await emittedFor('both');
     expect(out.map((e) => e.detailType)).toEqual(['inventory.reserved']);
-    expect(out[0].detail.data).toEqual({ orderId: 'both', customerId: 'c1', merchantId: 'm1', items: [{ productId: 'x', quantity: 4 }, { productId: 'y', quantity: 1 }], total: eur(500) });
-    expect(await stock.getReservation('both')).toMatchObject({ status: 'RESERVED', customerId: 'c1', merchantId: 'm1', total: eur(500), items: [{ productId: 'x', quantity: 4 }, { productId: 'y', quantity: 1 }] });
+    expect(out[0].detail.data).toEqual({
+      orderId: 'both',
+      customerId: 'c1',
+      merchantId: 'm1',
+      items: [
+        { productId: 'x', quantity: 4 },
+        { productId: 'y', quantity: 1 },
+      ],
+      total: eur(500),
+    });
+    expect(await stock.getReservation('both')).toMatchObject({
+      status: 'RESERVED',
+      customerId: 'c1',
+      merchantId: 'm1',
+      total: eur(500),
+      items: [
+        { productId: 'x', quantity: 4 },
+        { productId: 'y', quantity: 1 },
+      ],
+    });
   });
 
   it('rejects a product without a stock row as UNKNOWN_PRODUCT, touching nothing', async () => {
     await setStock('known', 3);
-    expect(await deliver(created('ghost', [['known', 1], ['no-such-product', 1]]))).toBe(0);
+    expect(
+      await deliver(
+        created('ghost', [
+          ['known', 1],
+          ['no-such-product', 1],
+        ]),
+      ),
+    ).toBe(0);
     expect(await stock.getStock('known')).toMatchObject({ available: 3, reserved: 0 });
     expect(await stock.getStock('no-such-product')).toBeUndefined(); // ADD did not create it
     const out = await emittedFor('ghost');
-    expect(out.map((e) => [e.detailType, e.detail.data.reason, e.detail.data.productIds])).toEqual([['inventory.rejected', 'UNKNOWN_PRODUCT', ['no-such-product']]]);
+    expect(out.map((e) => [e.detailType, e.detail.data.reason, e.detail.data.productIds])).toEqual([
+      ['inventory.rejected', 'UNKNOWN_PRODUCT', ['no-such-product']],
+    ]);
   });
 
   it('treats a re-run of the same order (new event id, concurrent or later) as done', async () => {
@@ -116,7 +164,14 @@ describe('reserving stock', () => {
 
   it('merges repeated lines of one product into one movement', async () => {
     await setStock('d', 5);
-    expect(await deliver(created('repeat', [['d', 1], ['d', 2]]))).toBe(0);
+    expect(
+      await deliver(
+        created('repeat', [
+          ['d', 1],
+          ['d', 2],
+        ]),
+      ),
+    ).toBe(0);
     expect(await stock.getStock('d')).toMatchObject({ available: 2, reserved: 3 });
     expect((await emittedFor('repeat'))[0].detail.data.items).toEqual([{ productId: 'd', quantity: 3 }]);
   });
@@ -131,10 +186,15 @@ describe('releasing stock', () => {
     expect(await deliver(failed)).toBe(0);
     expect(await stock.getStock('r')).toMatchObject({ available: 10, reserved: 0 });
     const trail = await stock.auditTrail('r');
-    expect(trail.map((m) => [m.kind, m.delta])).toEqual([['RESERVE', -4], ['RELEASE', 4]]);
+    expect(trail.map((m) => [m.kind, m.delta])).toEqual([
+      ['RESERVE', -4],
+      ['RELEASE', 4],
+    ]);
     expect(sumOf(trail)).toBe(0);
     const released = await emitted(t.doc, t.names.outbox, 'inventory.released', 'rel');
-    expect(released.map((e) => e.detail.data)).toEqual([{ orderId: 'rel', items: [{ productId: 'r', quantity: 4 }], reason: 'PAYMENT_FAILED' }]);
+    expect(released.map((e) => e.detail.data)).toEqual([
+      { orderId: 'rel', items: [{ productId: 'r', quantity: 4 }], reason: 'PAYMENT_FAILED' },
+    ]);
     expect(await stock.getReservation('rel')).toMatchObject({ status: 'RELEASED', releaseReason: 'PAYMENT_FAILED' });
   });
 
@@ -143,7 +203,9 @@ describe('releasing stock', () => {
     expect(await deliver(created('timeout', [['s', 2]]))).toBe(0);
     expect(await deliver(restaurantRejected('timeout'))).toBe(0);
     expect(await stock.getStock('s')).toMatchObject({ available: 2, reserved: 0 });
-    expect((await emitted(t.doc, t.names.outbox, 'inventory.released', 'timeout')).map((e) => e.detail.data.reason)).toEqual(['ACK_TIMEOUT']);
+    expect((await emitted(t.doc, t.names.outbox, 'inventory.released', 'timeout')).map((e) => e.detail.data.reason)).toEqual([
+      'ACK_TIMEOUT',
+    ]);
   });
 
   it('does nothing for a rejected reservation', async () => {

@@ -82,7 +82,15 @@ function movement(line: StockLine, orderId: string, kind: Movement['kind'], at: 
     {
       Put: {
         TableName: table(),
-        Item: { pk: `PRODUCT#${line.productId}`, sk: `MOVE#${at}#${orderId}#${kind}`, productId: line.productId, orderId, kind, delta, at } satisfies Movement & { pk: string; sk: string },
+        Item: {
+          pk: `PRODUCT#${line.productId}`,
+          sk: `MOVE#${at}#${orderId}#${kind}`,
+          productId: line.productId,
+          orderId,
+          kind,
+          delta,
+          at,
+        } satisfies Movement & { pk: string; sk: string },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
@@ -100,7 +108,8 @@ export async function reserve(envelope: EventEnvelope<'order.created'>): Promise
   const { orderId, customerId, merchantId, total } = envelope.data;
   const lines = merge(envelope.data.items);
   // More would not fit one transaction; the API never sends it, so this is a bug upstream: fail to the DLQ.
-  if (lines.length > MAX_ORDER_LINES) throw new Error(`order ${orderId} has ${lines.length} lines; at most ${MAX_ORDER_LINES} can be reserved atomically`);
+  if (lines.length > MAX_ORDER_LINES)
+    throw new Error(`order ${orderId} has ${lines.length} lines; at most ${MAX_ORDER_LINES} can be reserved atomically`);
   if (await getReservation(orderId)) return 'ALREADY_DONE';
 
   const at = new Date().toISOString();
@@ -126,7 +135,15 @@ export async function reserve(envelope: EventEnvelope<'order.created'>): Promise
     const reason = unknown.length ? 'UNKNOWN_PRODUCT' : 'OUT_OF_STOCK';
     try {
       await commitWithEvents(
-        [{ Put: { TableName: table(), Item: { ...reservation, status: 'REJECTED', reason, productIds: unknown.length ? unknown : short }, ConditionExpression: 'attribute_not_exists(pk)' } }],
+        [
+          {
+            Put: {
+              TableName: table(),
+              Item: { ...reservation, status: 'REJECTED', reason, productIds: unknown.length ? unknown : short },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
         [newEvent('inventory.rejected', { orderId, customerId, reason, productIds: unknown.length ? unknown : short }, causedBy(envelope))],
       );
     } catch (again) {
@@ -139,7 +156,11 @@ export async function reserve(envelope: EventEnvelope<'order.created'>): Promise
 }
 
 /** Puts an order's reserved stock back, once: the RESERVED → RELEASED condition commits with the stock moves. */
-export async function release(orderId: string, reason: string, cause: { metadata: EventMetadata }): Promise<'RELEASED' | 'NOTHING_TO_RELEASE'> {
+export async function release(
+  orderId: string,
+  reason: string,
+  cause: { metadata: EventMetadata },
+): Promise<'RELEASED' | 'NOTHING_TO_RELEASE'> {
   const reservation = await getReservation(orderId);
   // Releases are caused by payment.failed / restaurant.order-rejected, which only exist after inventory.reserved
   // committed together with this row; so "absent" means our view is behind (a restored table, a replay into

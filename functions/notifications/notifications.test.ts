@@ -30,7 +30,11 @@ function sagaEvents(orderId: string, customerId: string) {
     events.newEvent('restaurant.order-rejected', { orderId, customerId, merchantId: 'm1', reason: 'ACK_TIMEOUT' }, cause),
     events.newEvent('order.shipped', { orderId, customerId, merchantId: 'm1', shipmentId: 's1', courierId: 'k1' }, cause),
     events.newEvent('order.delivered', { orderId, customerId, shipmentId: 's1', deliveredAt: at }, cause),
-    events.newEvent('payment.refunded', { orderId, customerId, paymentId: 'pay1', amount: eur(1250), reason: 'restaurant rejected' }, cause),
+    events.newEvent(
+      'payment.refunded',
+      { orderId, customerId, paymentId: 'pay1', amount: eur(1250), reason: 'restaurant rejected' },
+      cause,
+    ),
     events.newEvent('order.cancelled', { orderId, customerId, reason: 'the restaurant did not confirm the order in time' }, cause),
   ];
 }
@@ -50,7 +54,9 @@ describe('notifications consumer', () => {
     }
     const byType = Object.fromEntries(sent.map((n) => [n.detailType, n]));
     expect(byType['payment.failed'].body).toBe('Your payment of 12.50 EUR for order o-1 was declined. You were not charged.');
-    expect(byType['restaurant.order-rejected'].body).toBe('Order o-1 was not confirmed by the restaurant in time; a full refund is on its way.');
+    expect(byType['restaurant.order-rejected'].body).toBe(
+      'Order o-1 was not confirmed by the restaurant in time; a full refund is on its way.',
+    );
     expect(byType['inventory.rejected'].body).toContain('sold out');
     expect(byType['order.created'].eventId).toBe(all[0].detail.metadata.eventId);
   });
@@ -75,7 +81,9 @@ describe('notifications consumer', () => {
       { correlationId: 'corr-o-3', causationId: 'test' },
     );
     const event = sqsEventOf(tracking);
-    expect(await consumer.handler(event, lambdaContext('notifications'))).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0].messageId }] });
+    expect(await consumer.handler(event, lambdaContext('notifications'))).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[0].messageId }],
+    });
     const rows = (await t.doc.send(new ScanCommand({ TableName: t.names.notifications }))).Items ?? [];
     expect(rows.filter((r) => r.orderId === 'o-3')).toEqual([]);
   });

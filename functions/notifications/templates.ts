@@ -11,13 +11,22 @@ export interface Message {
 type Templates = { [T in (typeof CONSUMER_EVENTS)[number]]: (d: EventData<T>) => Message };
 
 export const TEMPLATES = {
-  'order.created': (d) => ({ subject: 'We got your order', body: `Thanks! Order ${d.orderId} (${format(d.total)}) is placed; we are checking availability.` }),
+  'order.created': (d) => ({
+    subject: 'We got your order',
+    body: `Thanks! Order ${d.orderId} (${format(d.total)}) is placed; we are checking availability.`,
+  }),
   'inventory.rejected': (d) => ({
     subject: 'Sorry, we could not place your order',
     body: `Order ${d.orderId} could not be placed: ${d.reason === 'OUT_OF_STOCK' ? 'some items are sold out' : 'some items are no longer on the menu'}. You were not charged.`,
   }),
-  'payment.failed': (d) => ({ subject: 'Payment declined', body: `Your payment of ${format(d.amount)} for order ${d.orderId} was declined. You were not charged.` }),
-  'order.paid': (d) => ({ subject: 'Payment received', body: `We charged ${format(d.total)} for order ${d.orderId} and sent it to the restaurant.` }),
+  'payment.failed': (d) => ({
+    subject: 'Payment declined',
+    body: `Your payment of ${format(d.amount)} for order ${d.orderId} was declined. You were not charged.`,
+  }),
+  'order.paid': (d) => ({
+    subject: 'Payment received',
+    body: `We charged ${format(d.total)} for order ${d.orderId} and sent it to the restaurant.`,
+  }),
   'restaurant.order-rejected': (d) => ({
     subject: 'The restaurant cannot take your order',
     body: `Order ${d.orderId} ${d.reason === 'ACK_TIMEOUT' ? 'was not confirmed by the restaurant in time' : 'was declined by the restaurant'}; a full refund is on its way.`,

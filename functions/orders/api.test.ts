@@ -17,7 +17,12 @@ beforeAll(async () => {
   process.env.POWERTOOLS_SERVICE_NAME = 'orders';
   api = await import('./api');
   for (const id of ['c1', 'c-list', 'c-other']) {
-    await t.doc.send(new PutCommand({ TableName: t.names.customers, Item: { pk: `CUSTOMER#${id}`, sk: 'PROFILE', customerId: id, paymentMethod: 'tok_visa' } }));
+    await t.doc.send(
+      new PutCommand({
+        TableName: t.names.customers,
+        Item: { pk: `CUSTOMER#${id}`, sk: 'PROFILE', customerId: id, paymentMethod: 'tok_visa' },
+      }),
+    );
   }
   const products = [
     { productId: 'pizza', merchantId: 'm1', name: 'Pizza', price: eur(1250), available: true },
@@ -25,24 +30,38 @@ beforeAll(async () => {
     { productId: 'burger', merchantId: 'm2', name: 'Burger', price: eur(990), available: true },
     { productId: 'soup', merchantId: 'm1', name: 'Soup', price: eur(500), available: false },
   ];
-  for (const p of products) await t.doc.send(new PutCommand({ TableName: t.names.catalog, Item: { pk: `PRODUCT#${p.productId}`, sk: 'PRODUCT', ...p } }));
+  for (const p of products)
+    await t.doc.send(new PutCommand({ TableName: t.names.catalog, Item: { pk: `PRODUCT#${p.productId}`, sk: 'PRODUCT', ...p } }));
 });
 
 async function call(input: Parameters<typeof apiEvent>[0]) {
   const event = apiEvent(input);
   const res = await api.handler(event, lambdaContext('orders-api'));
-  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers ?? {}, requestId: event.requestContext.requestId };
+  return {
+    status: res.statusCode,
+    body: res.body ? JSON.parse(res.body) : undefined,
+    headers: res.headers ?? {},
+    requestId: event.requestContext.requestId,
+  };
 }
 /** Each call is made as a customer (a bearer token from the test issuer), c1 unless told otherwise; null: no token. */
 const auth = async (as: string | null) => (as === null ? {} : await ssm.bearer(as));
 const post = async (body: unknown, headers: Record<string, string> = {}, as: string | null = 'c1') =>
   call({ method: 'POST', resource: '/orders', path: '/orders', body, headers: { ...(await auth(as)), ...headers } });
-const getOne = async (id: string, as: string | null = 'c1') => call({ method: 'GET', resource: '/orders/{id}', path: `/orders/${id}`, pathParameters: { id }, headers: await auth(as) });
-const list = async (query: Record<string, string>, as: string | null = 'c1') => call({ method: 'GET', resource: '/orders', path: '/orders', query, headers: await auth(as) });
+const getOne = async (id: string, as: string | null = 'c1') =>
+  call({ method: 'GET', resource: '/orders/{id}', path: `/orders/${id}`, pathParameters: { id }, headers: await auth(as) });
+const list = async (query: Record<string, string>, as: string | null = 'c1') =>
+  call({ method: 'GET', resource: '/orders', path: '/orders', query, headers: await auth(as) });
 
 const rows = async () => (await t.doc.send(new ScanCommand({ TableName: t.names.orders, ConsistentRead: true }))).Items ?? [];
 const outboxCount = async () => (await emitted(t.doc, t.names.outbox)).length;
-const valid = { merchantId: 'm1', items: [{ productId: 'pizza', quantity: 2 }, { productId: 'cola', quantity: 3 }] };
+const valid = {
+  merchantId: 'm1',
+  items: [
+    { productId: 'pizza', quantity: 2 },
+    { productId: 'cola', quantity: 3 },
+  ],
+};
 
 describe('POST /orders', () => {
   it('prices the order from the catalog and commits the order with exactly one order.created', async () => {
@@ -106,7 +125,10 @@ describe('POST /orders', () => {
     for (const [name, body, headers, status, field, as] of cases) {
       const res = await post(body, headers, as ?? 'c1');
       expect(res.status, name).toBe(status);
-      expect(res.body.error.fields.map((f: { field: string }) => f.field), name).toEqual([field]);
+      expect(
+        res.body.error.fields.map((f: { field: string }) => f.field),
+        name,
+      ).toEqual([field]);
     }
     expect((await rows()).length).toBe(ordersBefore);
     expect(await outboxCount()).toBe(eventsBefore);
@@ -117,7 +139,8 @@ describe('POST /orders', () => {
     const first = await post(valid, key);
     const reordered = await post({ merchantId: 'm1', items: [...valid.items].reverse() }, key);
     const concurrent = await Promise.all(Array.from({ length: 5 }, () => post(valid, key)));
-    for (const res of [first, reordered, ...concurrent]) expect([res.status, res.body]).toEqual([202, { orderId: first.body.orderId, status: 'PLACED' }]);
+    for (const res of [first, reordered, ...concurrent])
+      expect([res.status, res.body]).toEqual([202, { orderId: first.body.orderId, status: 'PLACED' }]);
     expect((await rows()).filter((r) => r.orderId === first.body.orderId)).toHaveLength(1);
     expect(await emitted(t.doc, t.names.outbox, undefined, first.body.orderId)).toHaveLength(1);
     expect(first.body.orderId).toBe(api.orderIdFor('c1', 'retry-me_1')); // derived, so it survives a crash
@@ -225,7 +248,10 @@ describe('the ordering switch', () => {
       const refused = await post(valid);
       expect(refused.status).toBe(503);
       expect(refused.headers['retry-after']).toBe('300');
-      expect(refused.body.error).toMatchObject({ code: 'ORDERING_PAUSED', message: expect.stringMatching(/not taking new orders right now/) });
+      expect(refused.body.error).toMatchObject({
+        code: 'ORDERING_PAUSED',
+        message: expect.stringMatching(/not taking new orders right now/),
+      });
       expect([(await rows()).length, await outboxCount()]).toEqual([rowsBefore, eventsBefore]);
       // A retry of an order placed before the switch finds it; reading orders still works.
       expect(await post(valid, keyed)).toMatchObject({ status: 202, body: { orderId: before.body.orderId } });
@@ -265,7 +291,9 @@ describe('who is calling', () => {
     const [ordersBefore, eventsBefore] = [(await rows()).length, await outboxCount()];
     const good = await ssm.issuer.sign('c1');
     const [header, payload, signature] = good.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'c-other' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'c-other' })).toString(
+      'base64url',
+    );
     const { DevIssuer } = await import('../../tools/dev-issuer');
     const stranger = await DevIssuer.ephemeral(); // right claims, keys nobody trusts
     const tokens: [string, string | undefined][] = [

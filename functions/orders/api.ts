@@ -39,13 +39,18 @@ const PlaceOrderBody = z.strictObject({
 type PlaceOrderBody = z.infer<typeof PlaceOrderBody>;
 
 const RequestHeaders = z.object({
-  'idempotency-key': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _').optional(),
+  'idempotency-key': z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')
+    .optional(),
 });
 
 /** Same order content → same hash, whatever the key order or line order of the JSON. */
 function requestHash(customerId: string, body: PlaceOrderBody): string {
   const items = [...body.items].sort((a, b) => a.productId.localeCompare(b.productId)).map((i) => [i.productId, i.quantity]);
-  return createHash('sha256').update(JSON.stringify([customerId, body.merchantId, items])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([customerId, body.merchantId, items]))
+    .digest('hex');
 }
 
 /** Keyed: a pure function of (customer, key), so every retry targets the same row. Unkeyed: random. */
@@ -66,8 +71,20 @@ async function refuseWhenClosed(merchantId: string, customerId: string, key: str
   metrics.addMetric(paused === 'READ_ONLY' ? 'OrdersRefusedReadOnly' : 'OrdersRefusedMerchantPaused', MetricUnit.Count, 1);
   logger.warn('order refused by the ordering switch', { reason: paused, merchantId });
   throw paused === 'READ_ONLY'
-    ? new HttpError(503, 'ORDERING_PAUSED', 'We are not taking new orders right now. Menus and your current orders are still available; please try again in a few minutes.', undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) })
-    : new HttpError(503, 'MERCHANT_PAUSED', 'This restaurant is not taking orders right now. Its menu is still available; please try again later.', [{ field: 'body.merchantId', message: 'not taking orders right now' }], { 'retry-after': String(RETRY_AFTER_SECONDS) });
+    ? new HttpError(
+        503,
+        'ORDERING_PAUSED',
+        'We are not taking new orders right now. Menus and your current orders are still available; please try again in a few minutes.',
+        undefined,
+        { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      )
+    : new HttpError(
+        503,
+        'MERCHANT_PAUSED',
+        'This restaurant is not taking orders right now. Its menu is still available; please try again later.',
+        [{ field: 'body.merchantId', message: 'not taking orders right now' }],
+        { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      );
 }
 
 export const handler = createApiHandler({
@@ -135,7 +152,10 @@ export const handler = createApiHandler({
       'query',
     );
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && !after) throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [{ field: 'query.cursor', message: 'not a cursor this API returned' }]);
+    if (query.cursor !== undefined && !after)
+      throw new HttpError(400, 'VALIDATION_FAILED', 'invalid query', [
+        { field: 'query.cursor', message: 'not a cursor this API returned' },
+      ]);
     const page = await listOrders(customerId, query.limit, after);
     return { statusCode: 200, body: { items: page.orders.map(toView), nextCursor: page.nextCursor } };
   },

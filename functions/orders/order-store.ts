@@ -57,7 +57,10 @@ export async function getOrder(orderId: string): Promise<Order | undefined> {
 /** Writes a new order with its `order.created` event; 'EXISTS' when the id is taken (an idempotent retry). */
 export async function insertOrder(order: Order, created: DomainEvent<'order.created'>): Promise<'CREATED' | 'EXISTS'> {
   try {
-    await commitWithEvents([{ Put: { TableName: table(), Item: { ...orderKey(order.orderId), ...order }, ConditionExpression: 'attribute_not_exists(pk)' } }], [created]);
+    await commitWithEvents(
+      [{ Put: { TableName: table(), Item: { ...orderKey(order.orderId), ...order }, ConditionExpression: 'attribute_not_exists(pk)' } }],
+      [created],
+    );
     return 'CREATED';
   } catch (err) {
     if (isConditionFailure(err)) return 'EXISTS';
@@ -83,10 +86,15 @@ export function decodeCursor(cursor: string): { createdAt: string; orderId: stri
     return undefined;
   }
 }
-const encodeCursor = (createdAt: string, orderId: string) => Buffer.from(JSON.stringify({ c: createdAt, o: orderId })).toString('base64url');
+const encodeCursor = (createdAt: string, orderId: string) =>
+  Buffer.from(JSON.stringify({ c: createdAt, o: orderId })).toString('base64url');
 
 /** One page of a customer's orders, newest first (GSI byCustomer). */
-export async function listOrders(customerId: string, limit: number, after?: { createdAt: string; orderId: string }): Promise<{ orders: Order[]; nextCursor?: string }> {
+export async function listOrders(
+  customerId: string,
+  limit: number,
+  after?: { createdAt: string; orderId: string },
+): Promise<{ orders: Order[]; nextCursor?: string }> {
   const res = await ddb.send(
     new QueryCommand({
       TableName: table(),
@@ -112,7 +120,11 @@ export function toView(o: Order) {
     items: o.items,
     total: o.total,
     history: Object.entries(o.milestones)
-      .map(([status, at]) => ({ status, at: at as string, ...(status === 'RESTAURANT_REJECTED' && o.rejectionReason ? { reason: o.rejectionReason } : {}) }))
+      .map(([status, at]) => ({
+        status,
+        at: at as string,
+        ...(status === 'RESTAURANT_REJECTED' && o.rejectionReason ? { reason: o.rejectionReason } : {}),
+      }))
       .sort((a, b) => a.at.localeCompare(b.at) || milestoneOrder(a.status) - milestoneOrder(b.status)),
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
@@ -125,7 +137,12 @@ export function toView(o: Order) {
  * both changes). Throws for an unknown order: the row is committed before any event about it exists, so this is a
  * foreign or corrupt event, and it belongs in the DLQ.
  */
-export async function recordMilestone(orderId: string, milestone: Milestone, at: string, fields: Record<string, unknown> = {}): Promise<Order> {
+export async function recordMilestone(
+  orderId: string,
+  milestone: Milestone,
+  at: string,
+  fields: Record<string, unknown> = {},
+): Promise<Order> {
   const names: Record<string, string> = { '#m': 'milestones', '#k': milestone };
   const values: Record<string, unknown> = { ':at': at, ':now': new Date().toISOString() };
   const sets = ['#m.#k = if_not_exists(#m.#k, :at)', 'updatedAt = :now'];
@@ -159,7 +176,13 @@ export async function recordMilestone(orderId: string, milestone: Milestone, at:
  * often or concurrently the cause is delivered. Returns false when the order is already there or past it; then,
  * with `recordLate`, the milestone is still recorded so the history is complete.
  */
-export async function advance(orderId: string, status: OrderStatus, at: string, events: DomainEvent[] = [], opts: { recordLate: boolean } = { recordLate: true }): Promise<boolean> {
+export async function advance(
+  orderId: string,
+  status: OrderStatus,
+  at: string,
+  events: DomainEvent[] = [],
+  opts: { recordLate: boolean } = { recordLate: true },
+): Promise<boolean> {
   const terminals = Object.fromEntries(TERMINAL_STATUSES.map((s, i) => [`:t${i}`, s]));
   try {
     await commitWithEvents(
@@ -194,4 +217,3 @@ export async function advance(orderId: string, status: OrderStatus, at: string, 
     return false;
   }
 }
-

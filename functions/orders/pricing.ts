@@ -29,20 +29,35 @@ async function load(customerId: string, productIds: string[]) {
   const res = await ddb.send(
     new BatchGetCommand({
       RequestItems: {
-        [catalog]: { Keys: productIds.map((id) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' })), ProjectionExpression: 'pk, merchantId, #n, price, available', ExpressionAttributeNames: { '#n': 'name' } },
+        [catalog]: {
+          Keys: productIds.map((id) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' })),
+          ProjectionExpression: 'pk, merchantId, #n, price, available',
+          ExpressionAttributeNames: { '#n': 'name' },
+        },
         [customers]: { Keys: [{ pk: `CUSTOMER#${customerId}`, sk: 'PROFILE' }], ProjectionExpression: 'pk' },
       },
     }),
   );
   // Throttled keys come back unprocessed: answer 503 rather than mistake them for "not found".
-  if (Object.keys(res.UnprocessedKeys ?? {}).length > 0) throw new HttpError(503, 'BUSY', 'please retry', undefined, { 'retry-after': '1' });
+  if (Object.keys(res.UnprocessedKeys ?? {}).length > 0)
+    throw new HttpError(503, 'BUSY', 'please retry', undefined, { 'retry-after': '1' });
   const products = new Map((res.Responses?.[catalog] ?? []).map((p) => [String(p.pk).slice('PRODUCT#'.length), p as CatalogProduct]));
   return { customerExists: (res.Responses?.[customers] ?? []).length > 0, products };
 }
 
-export async function priceOrder(customerId: string, merchantId: string, requested: RequestedLine[]): Promise<{ lines: OrderLine[]; total: Money }> {
-  const { customerExists, products } = await load(customerId, requested.map((l) => l.productId));
-  if (!customerExists) throw new HttpError(404, 'CUSTOMER_NOT_FOUND', `customer ${customerId} not found`, [{ field: 'token.sub', message: 'the token names no known customer' }]);
+export async function priceOrder(
+  customerId: string,
+  merchantId: string,
+  requested: RequestedLine[],
+): Promise<{ lines: OrderLine[]; total: Money }> {
+  const { customerExists, products } = await load(
+    customerId,
+    requested.map((l) => l.productId),
+  );
+  if (!customerExists)
+    throw new HttpError(404, 'CUSTOMER_NOT_FOUND', `customer ${customerId} not found`, [
+      { field: 'token.sub', message: 'the token names no known customer' },
+    ]);
 
   const problems: FieldError[] = requested.flatMap((line, i) => {
     const p = products.get(line.productId);
@@ -61,6 +76,15 @@ export async function priceOrder(customerId: string, merchantId: string, request
   });
   const currency = lines[0].unitPrice.currency;
   const mixed = lines.findIndex((l) => l.unitPrice.currency !== currency);
-  if (mixed >= 0) throw new HttpError(422, 'MIXED_CURRENCIES', 'items are priced in different currencies', [{ field: `body.items.${mixed}.productId`, message: `priced in ${lines[mixed].unitPrice.currency}, not ${currency}` }]);
-  return { lines, total: sum(lines.map((l) => multiply(l.unitPrice, l.quantity)), currency) };
+  if (mixed >= 0)
+    throw new HttpError(422, 'MIXED_CURRENCIES', 'items are priced in different currencies', [
+      { field: `body.items.${mixed}.productId`, message: `priced in ${lines[mixed].unitPrice.currency}, not ${currency}` },
+    ]);
+  return {
+    lines,
+    total: sum(
+      lines.map((l) => multiply(l.unitPrice, l.quantity)),
+      currency,
+    ),
+  };
 }

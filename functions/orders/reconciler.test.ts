@@ -60,23 +60,40 @@ function ev<T extends DetailType>(type: T, data: EventData<T>, occurredAt: strin
   const e = events.newEvent(type, data, { correlationId: `corr-${data.orderId}`, causationId: 'cause' });
   return { ...e, detail: { ...e.detail, metadata: { ...e.detail.metadata, occurredAt } } };
 }
-const deliver = async (...es: DomainEvent[]) => (await saga.handler(sqsEventOf(...es), lambdaContext('orders-saga'))).batchItemFailures.length;
+const deliver = async (...es: DomainEvent[]) =>
+  (await saga.handler(sqsEventOf(...es), lambdaContext('orders-saga'))).batchItemFailures.length;
 const charge = (orderId: string, secondsAgo: number) =>
-  ev('payment.processed', { orderId, customerId: 'c1', paymentId: `pay_${orderId}`, amount: eur(900), providerChargeId: 'ch' }, ago(secondsAgo));
+  ev(
+    'payment.processed',
+    { orderId, customerId: 'c1', paymentId: `pay_${orderId}`, amount: eur(900), providerChargeId: 'ch' },
+    ago(secondsAgo),
+  );
 
 describe('delivery reconciler', () => {
   it('finds exactly the charged orders the restaurant has not received within the deadline', async () => {
     const run = `r${Date.now()}`;
-    const [lost, lostOlder, received, fresh, compensated, neverCharged] = ['lost', 'older', 'received', 'fresh', 'comp', 'never'].map((n) => `${run}-${n}`);
+    const [lost, lostOlder, received, fresh, compensated, neverCharged] = ['lost', 'older', 'received', 'fresh', 'comp', 'never'].map(
+      (n) => `${run}-${n}`,
+    );
     for (const id of [lost, lostOlder, received, fresh, compensated, neverCharged]) await placed(id);
 
-    expect(await deliver(charge(lost, 300), charge(lostOlder, 500), charge(received, 400), charge(fresh, 30), charge(compensated, 400))).toBe(0);
-    expect(await deliver(ev('restaurant.order-received', { orderId: received, merchantId: 'm1', customerId: 'c1', acknowledgedAt: ago(390) }, ago(390)))).toBe(0);
+    expect(
+      await deliver(charge(lost, 300), charge(lostOlder, 500), charge(received, 400), charge(fresh, 30), charge(compensated, 400)),
+    ).toBe(0);
+    expect(
+      await deliver(
+        ev('restaurant.order-received', { orderId: received, merchantId: 'm1', customerId: 'c1', acknowledgedAt: ago(390) }, ago(390)),
+      ),
+    ).toBe(0);
     // Compensation: the restaurant (ack deadline) rejected it, then refund and release → CANCELLED.
     expect(
       await deliver(
         ev('restaurant.order-rejected', { orderId: compensated, merchantId: 'm1', customerId: 'c1', reason: 'ACK_TIMEOUT' }, ago(200)),
-        ev('payment.refunded', { orderId: compensated, customerId: 'c1', paymentId: `pay_${compensated}`, amount: eur(900), reason: 'ACK_TIMEOUT' }, ago(199)),
+        ev(
+          'payment.refunded',
+          { orderId: compensated, customerId: 'c1', paymentId: `pay_${compensated}`, amount: eur(900), reason: 'ACK_TIMEOUT' },
+          ago(199),
+        ),
         ev('inventory.released', { orderId: compensated, items: [{ productId: 'p1', quantity: 1 }], reason: 'ACK_TIMEOUT' }, ago(199)),
       ),
     ).toBe(0);
@@ -100,10 +117,20 @@ describe('delivery reconciler', () => {
     const again = await reconciler.reconcile(new Date(NOW.getTime() + 60_000));
     expect(again.lost.filter((o) => o.orderId.startsWith(run))).toHaveLength(2);
     expect(again.reported).toBe(0);
-    expect((await emitted(t.doc, t.names.outbox, 'order.delivery-overdue')).filter((e) => String(e.detail.data.orderId).startsWith(run))).toHaveLength(2);
+    expect(
+      (await emitted(t.doc, t.names.outbox, 'order.delivery-overdue')).filter((e) => String(e.detail.data.orderId).startsWith(run)),
+    ).toHaveLength(2);
 
     // Received late: it leaves the index and stops being lost (while `fresh`, 150 s old by then, becomes lost).
-    expect(await deliver(ev('restaurant.order-received', { orderId: lost, merchantId: 'm1', customerId: 'c1', acknowledgedAt: NOW.toISOString() }, NOW.toISOString()))).toBe(0);
+    expect(
+      await deliver(
+        ev(
+          'restaurant.order-received',
+          { orderId: lost, merchantId: 'm1', customerId: 'c1', acknowledgedAt: NOW.toISOString() },
+          NOW.toISOString(),
+        ),
+      ),
+    ).toBe(0);
     const after = await reconciler.reconcile(new Date(NOW.getTime() + 120_000));
     expect(after.lost.filter((o) => o.orderId.startsWith(run)).map((o) => o.orderId)).toEqual([lostOlder, fresh]);
     const row = (await t.doc.send(new GetCommand({ TableName: t.names.orders, Key: store.orderKey(lost) }))).Item!;

@@ -40,7 +40,14 @@ async function reportOverdue(order: AwaitingOrder, now: Date): Promise<boolean> 
   const overdueSeconds = Math.floor((now.getTime() - Date.parse(order.chargedAt)) / 1000);
   const event = newEvent(
     'order.delivery-overdue',
-    { orderId: order.orderId, customerId: order.customerId, merchantId: order.merchantId, total: order.total, chargedAt: order.chargedAt, overdueSeconds },
+    {
+      orderId: order.orderId,
+      customerId: order.customerId,
+      merchantId: order.merchantId,
+      total: order.total,
+      chargedAt: order.chargedAt,
+      overdueSeconds,
+    },
     { correlationId: order.correlationId, causationId: `reconciler:${now.toISOString()}` },
   );
   try {
@@ -69,7 +76,11 @@ async function reportOverdue(order: AwaitingOrder, now: Date): Promise<boolean> 
 export async function reconcile(now = new Date()): Promise<ReconcileResult> {
   const deadlineSeconds = Number(requireEnv('DELIVERY_SLI_SECONDS'));
   const index = awaitingIndex();
-  const [lost, [oldest], awaiting] = await Promise.all([queryLostOrders(index, now, deadlineSeconds, MAX_LOST_PER_RUN), queryAwaiting(index, undefined, 1), countAwaiting(index)]);
+  const [lost, [oldest], awaiting] = await Promise.all([
+    queryLostOrders(index, now, deadlineSeconds, MAX_LOST_PER_RUN),
+    queryAwaiting(index, undefined, 1),
+    countAwaiting(index),
+  ]);
 
   let reported = 0;
   for (const order of lost) {

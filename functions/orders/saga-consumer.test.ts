@@ -29,7 +29,20 @@ async function placed(orderId: string, status = 'PLACED', statusRank = 0) {
   await t.doc.send(
     new PutCommand({
       TableName: t.names.orders,
-      Item: { ...store.orderKey(orderId), orderId, customerId: 'c1', merchantId: 'm1', items, total: eur(1400), status, statusRank, milestones: { PLACED: T0 }, createdAt: T0, updatedAt: T0, correlationId: `corr-${orderId}` },
+      Item: {
+        ...store.orderKey(orderId),
+        orderId,
+        customerId: 'c1',
+        merchantId: 'm1',
+        items,
+        total: eur(1400),
+        status,
+        statusRank,
+        milestones: { PLACED: T0 },
+        createdAt: T0,
+        updatedAt: T0,
+        correlationId: `corr-${orderId}`,
+      },
     }),
   );
 }
@@ -40,7 +53,10 @@ function ev<T extends DetailType>(type: T, data: EventData<T>, m: number): Domai
   return { ...e, detail: { ...e.detail, metadata: { ...e.detail.metadata, occurredAt: at(m) } } };
 }
 /** The same event under a new id: what a re-run after a crash between commit and idempotency record looks like. */
-const rerun = <T extends DetailType>(e: DomainEvent<T>): DomainEvent<T> => ({ ...e, detail: { ...e.detail, metadata: { ...e.detail.metadata, eventId: randomUUID() } } });
+const rerun = <T extends DetailType>(e: DomainEvent<T>): DomainEvent<T> => ({
+  ...e,
+  detail: { ...e.detail, metadata: { ...e.detail.metadata, eventId: randomUUID() } },
+});
 
 async function deliver(...es: DomainEvent[]): Promise<number> {
   const res = await saga.handler(sqsEventOf(...es), lambdaContext('orders-saga'));
@@ -48,13 +64,21 @@ async function deliver(...es: DomainEvent[]): Promise<number> {
 }
 
 const saga_ = (orderId: string) => ({
-  reserved: (m: number) => ev('inventory.reserved', { orderId, customerId: 'c1', merchantId: 'm1', items: [{ productId: 'p1', quantity: 2 }], total: eur(1400) }, m),
+  reserved: (m: number) =>
+    ev(
+      'inventory.reserved',
+      { orderId, customerId: 'c1', merchantId: 'm1', items: [{ productId: 'p1', quantity: 2 }], total: eur(1400) },
+      m,
+    ),
   rejected: (m: number) => ev('inventory.rejected', { orderId, customerId: 'c1', reason: 'OUT_OF_STOCK', productIds: ['p1'] }, m),
-  processed: (m: number) => ev('payment.processed', { orderId, customerId: 'c1', paymentId: `pay_${orderId}`, amount: eur(1400), providerChargeId: 'ch_1' }, m),
+  processed: (m: number) =>
+    ev('payment.processed', { orderId, customerId: 'c1', paymentId: `pay_${orderId}`, amount: eur(1400), providerChargeId: 'ch_1' }, m),
   failed: (m: number) => ev('payment.failed', { orderId, customerId: 'c1', amount: eur(1400), reason: 'card declined' }, m),
   received: (m: number) => ev('restaurant.order-received', { orderId, merchantId: 'm1', customerId: 'c1', acknowledgedAt: at(m) }, m),
-  restaurantRejected: (m: number) => ev('restaurant.order-rejected', { orderId, merchantId: 'm1', customerId: 'c1', reason: 'ACK_TIMEOUT' }, m),
-  refunded: (m: number) => ev('payment.refunded', { orderId, customerId: 'c1', paymentId: `pay_${orderId}`, amount: eur(1400), reason: 'ACK_TIMEOUT' }, m),
+  restaurantRejected: (m: number) =>
+    ev('restaurant.order-rejected', { orderId, merchantId: 'm1', customerId: 'c1', reason: 'ACK_TIMEOUT' }, m),
+  refunded: (m: number) =>
+    ev('payment.refunded', { orderId, customerId: 'c1', paymentId: `pay_${orderId}`, amount: eur(1400), reason: 'ACK_TIMEOUT' }, m),
   released: (m: number) => ev('inventory.released', { orderId, items: [{ productId: 'p1', quantity: 2 }], reason: 'ACK_TIMEOUT' }, m),
   shipped: (m: number) => ev('order.shipped', { orderId, customerId: 'c1', merchantId: 'm1', shipmentId: 's1', courierId: 'k1' }, m),
   delivered: (m: number) => ev('order.delivered', { orderId, customerId: 'c1', shipmentId: 's1', deliveredAt: at(m) }, m),
@@ -72,7 +96,10 @@ describe('orders saga', () => {
     const order = await view('happy');
     expect(order.status).toBe('DELIVERED');
     expect(order.history).toEqual(
-      ['PLACED', 'RESERVED', 'CHARGED', 'RECEIVED_BY_RESTAURANT', 'OUT_FOR_DELIVERY', 'DELIVERED'].map((status, m) => ({ status, at: m ? at(m) : T0 })),
+      ['PLACED', 'RESERVED', 'CHARGED', 'RECEIVED_BY_RESTAURANT', 'OUT_FOR_DELIVERY', 'DELIVERED'].map((status, m) => ({
+        status,
+        at: m ? at(m) : T0,
+      })),
     );
     const out = await emittedFor('happy');
     expect(out.map((e) => e.detailType)).toEqual(['order.paid']);
@@ -97,7 +124,12 @@ describe('orders saga', () => {
     const order = await view('ooo');
     expect(order.status).toBe('DELIVERED');
     expect(order.history.map((h) => [h.status, h.at])).toEqual([
-      ['PLACED', T0], ['RESERVED', at(1)], ['CHARGED', at(2)], ['RECEIVED_BY_RESTAURANT', at(3)], ['OUT_FOR_DELIVERY', at(4)], ['DELIVERED', at(5)],
+      ['PLACED', T0],
+      ['RESERVED', at(1)],
+      ['CHARGED', at(2)],
+      ['RECEIVED_BY_RESTAURANT', at(3)],
+      ['OUT_FOR_DELIVERY', at(4)],
+      ['DELIVERED', at(5)],
     ]);
     expect((await emittedFor('ooo')).map((e) => e.detailType)).toEqual(['order.paid']);
   });
@@ -159,7 +191,10 @@ describe('orders saga', () => {
     );
     for (const id of ids) {
       expect((await view(id)).status, id).toBe('CANCELLED');
-      expect((await emittedFor(id)).map((e) => e.detailType), id).toEqual(['order.cancelled']);
+      expect(
+        (await emittedFor(id)).map((e) => e.detailType),
+        id,
+      ).toEqual(['order.cancelled']);
     }
   });
 

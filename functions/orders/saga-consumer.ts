@@ -32,7 +32,12 @@ const LATENCY: Partial<Record<OrderStatus, [metric: string, from: (o: Order) => 
   DELIVERED: ['PlacedToDeliveredMs', (o) => o.createdAt],
 };
 
-async function move(envelope: AnyEnvelope, status: OrderStatus, events: Parameters<typeof advance>[3] = [], recordLate = true): Promise<void> {
+async function move(
+  envelope: AnyEnvelope,
+  status: OrderStatus,
+  events: Parameters<typeof advance>[3] = [],
+  recordLate = true,
+): Promise<void> {
   const at = envelope.metadata.occurredAt;
   const moved = await advance(envelope.data.orderId, status, at, events, { recordLate });
   if (!moved) return;
@@ -53,7 +58,10 @@ async function move(envelope: AnyEnvelope, status: OrderStatus, events: Paramete
  */
 async function cancelIfCompensated(order: Order, envelope: AnyEnvelope): Promise<void> {
   if (!(order.restaurantRejected && order.refunded && order.released)) return;
-  const reason = order.rejectionReason === 'ACK_TIMEOUT' ? 'the restaurant did not confirm the order in time' : 'the restaurant could not accept the order';
+  const reason =
+    order.rejectionReason === 'ACK_TIMEOUT'
+      ? 'the restaurant did not confirm the order in time'
+      : 'the restaurant could not accept the order';
   const cancelled = newEvent('order.cancelled', { orderId: order.orderId, customerId: order.customerId, reason }, causedBy(envelope));
   // No late milestone: CANCELLED in the history must mean the order really was cancelled.
   await move(envelope, 'CANCELLED', [cancelled], false);
@@ -74,7 +82,10 @@ export const handler = createEventConsumer(SAGA_EVENTS, {
 
   'restaurant.order-rejected': async ({ envelope }) => {
     const at = envelope.metadata.occurredAt;
-    const order = await recordMilestone(envelope.data.orderId, 'RESTAURANT_REJECTED', at, { restaurantRejected: true, rejectionReason: envelope.data.reason });
+    const order = await recordMilestone(envelope.data.orderId, 'RESTAURANT_REJECTED', at, {
+      restaurantRejected: true,
+      rejectionReason: envelope.data.reason,
+    });
     await cancelIfCompensated(order, envelope);
   },
   'payment.refunded': async ({ envelope }) => {

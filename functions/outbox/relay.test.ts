@@ -3,7 +3,13 @@
  * stand-in (AWS JSON 1.1 PutEvents on 127.0.0.1), reached through AWS_ENDPOINT_URL_EVENTBRIDGE like any endpoint.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createServer, type Server } from 'node:http';
@@ -49,7 +55,11 @@ beforeAll(async () => {
       if (target !== 'AWSEvents.PutEvents') return reply(400, { __type: 'UnknownOperationException', message: target });
       const { Entries } = JSON.parse(body) as { Entries: Received['entries'] };
       received.push({ target, contentType: String(req.headers['content-type']), entries: Entries });
-      const results = Entries.map((e) => (refuse.has(e.DetailType) ? { ErrorCode: 'InternalFailure', ErrorMessage: 'stand-in refused it' } : { EventId: `eb-${e.DetailType}` }));
+      const results = Entries.map((e) =>
+        refuse.has(e.DetailType)
+          ? { ErrorCode: 'InternalFailure', ErrorMessage: 'stand-in refused it' }
+          : { EventId: `eb-${e.DetailType}` },
+      );
       return reply(200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results });
     });
   });
@@ -61,7 +71,11 @@ beforeAll(async () => {
   outbox = await import('../shared/outbox');
   relay = await import('./relay');
 
-  streams = new DynamoDBStreamsClient({ endpoint: t.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  streams = new DynamoDBStreamsClient({
+    endpoint: t.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const { Table } = await t.client.send(new DescribeTableCommand({ TableName: t.names.outbox }));
   streamArn = Table!.LatestStreamArn!;
 });
@@ -83,7 +97,11 @@ async function nextStreamRecords(n: number): Promise<DynamoDBRecord[]> {
       const fresh: _Record[] = [];
       const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
       for (const shard of StreamDescription?.Shards ?? []) {
-        let iterator = (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+        let iterator = (
+          await streams.send(
+            new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+          )
+        ).ShardIterator;
         for (let page = 0; iterator && page < 20; page++) {
           const res = await streams.send(new GetRecordsCommand({ ShardIterator: iterator })).catch((err: Error) => {
             if (err.name === 'TrimmedDataAccessException') return { Records: [], NextShardIterator: undefined }; // next poll
@@ -108,7 +126,10 @@ async function nextStreamRecords(n: number): Promise<DynamoDBRecord[]> {
     eventSource: 'aws:dynamodb',
     awsRegion: 'us-east-1',
     eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/Outbox/stream/1',
-    dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: Math.floor((r.dynamodb!.ApproximateCreationDateTime as Date).getTime() / 1000) } as DynamoDBRecord['dynamodb'],
+    dynamodb: {
+      ...r.dynamodb,
+      ApproximateCreationDateTime: Math.floor((r.dynamodb!.ApproximateCreationDateTime as Date).getTime() / 1000),
+    } as DynamoDBRecord['dynamodb'],
   }));
 }
 
@@ -116,11 +137,19 @@ const cause = { correlationId: 'corr-relay', causationId: 'test' };
 const paid = (orderId: string) =>
   events.newEvent(
     'order.paid',
-    { orderId, customerId: 'c1', merchantId: 'm1', items: [{ productId: 'p1', name: 'Pizza', quantity: 1, unitPrice: { amount: 900, currency: 'EUR' } }], total: { amount: 900, currency: 'EUR' } },
+    {
+      orderId,
+      customerId: 'c1',
+      merchantId: 'm1',
+      items: [{ productId: 'p1', name: 'Pizza', quantity: 1, unitPrice: { amount: 900, currency: 'EUR' } }],
+      total: { amount: 900, currency: 'EUR' },
+    },
     cause,
   );
-const cancelled = (orderId: string) => events.newEvent('order.cancelled', { orderId, customerId: 'c1', reason: 'restaurant rejected' }, cause);
-const rowOf = async (e: DomainEvent) => (await t.doc.send(new GetCommand({ TableName: t.names.outbox, Key: { pk: `EVENT#${e.detail.metadata.eventId}` } }))).Item!;
+const cancelled = (orderId: string) =>
+  events.newEvent('order.cancelled', { orderId, customerId: 'c1', reason: 'restaurant rejected' }, cause);
+const rowOf = async (e: DomainEvent) =>
+  (await t.doc.send(new GetCommand({ TableName: t.names.outbox, Key: { pk: `EVENT#${e.detail.metadata.eventId}` } }))).Item!;
 const invoke = (records: DynamoDBRecord[]) => relay.handler({ Records: records } as DynamoDBStreamEvent, lambdaContext('outbox-relay'));
 
 describe('outbox relay', () => {
@@ -137,7 +166,13 @@ describe('outbox relay', () => {
     const expected = await Promise.all(
       [second, first].map(async (e) => {
         const row = await rowOf(e);
-        return { EventBusName: 'ShopWave-test', Source: row.source, DetailType: row.detailType, Detail: row.detail, Time: Date.parse(row.createdAt) / 1000 };
+        return {
+          EventBusName: 'ShopWave-test',
+          Source: row.source,
+          DetailType: row.detailType,
+          Detail: row.detail,
+          Time: Date.parse(row.createdAt) / 1000,
+        };
       }),
     );
     expect(sent).toEqual(expected);
@@ -148,7 +183,14 @@ describe('outbox relay', () => {
     const e = paid('o-3');
     await outbox.commitWithEvents([], [e]);
     const key = { pk: `EVENT#${e.detail.metadata.eventId}` };
-    await t.doc.send(new UpdateCommand({ TableName: t.names.outbox, Key: key, UpdateExpression: 'SET expiresAt = :now', ExpressionAttributeValues: { ':now': 1 } }));
+    await t.doc.send(
+      new UpdateCommand({
+        TableName: t.names.outbox,
+        Key: key,
+        UpdateExpression: 'SET expiresAt = :now',
+        ExpressionAttributeValues: { ':now': 1 },
+      }),
+    );
     await t.doc.send(new DeleteCommand({ TableName: t.names.outbox, Key: key }));
     const [insert, modify, remove] = await nextStreamRecords(3);
     expect([insert.eventName, modify.eventName, remove.eventName]).toEqual(['INSERT', 'MODIFY', 'REMOVE']);

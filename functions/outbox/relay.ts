@@ -21,7 +21,18 @@ const busName = requireEnv('EVENT_BUS_NAME');
 
 async function publish(row: OutboxRow): Promise<void> {
   const res = await eventBridgeClient().send(
-    new PutEventsCommand({ Entries: [{ EventBusName: busName, Source: row.source, DetailType: row.detailType, Detail: row.detail, Time: new Date(row.createdAt), TraceHeader: row.traceHeader }] }),
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: busName,
+          Source: row.source,
+          DetailType: row.detailType,
+          Detail: row.detail,
+          Time: new Date(row.createdAt),
+          TraceHeader: row.traceHeader,
+        },
+      ],
+    }),
   );
   if (res.FailedEntryCount) {
     const entry = res.Entries?.[0];
@@ -36,13 +47,19 @@ async function relay(record: DynamoDBRecord): Promise<void> {
     return;
   }
   // An INSERT without its image means the stream view type is wrong: fail loudly rather than lose the event.
-  if (!record.dynamodb?.NewImage) throw new Error(`stream record ${record.dynamodb?.SequenceNumber} has no NewImage (stream must be NEW_IMAGE)`);
+  if (!record.dynamodb?.NewImage)
+    throw new Error(`stream record ${record.dynamodb?.SequenceNumber} has no NewImage (stream must be NEW_IMAGE)`);
   const row = unmarshall(record.dynamodb.NewImage as never) as OutboxRow;
   try {
     await publish(row);
   } catch (err) {
     metrics.addMetric('RelayFailures', MetricUnit.Count, 1);
-    logger.error('could not publish outbox row; the stream will retry it', { eventId: row.eventId, detailType: row.detailType, correlationId: row.correlationId, error: err as Error });
+    logger.error('could not publish outbox row; the stream will retry it', {
+      eventId: row.eventId,
+      detailType: row.detailType,
+      correlationId: row.correlationId,
+      error: err as Error,
+    });
     throw err;
   }
   metrics.addMetric('EventsRelayed', MetricUnit.Count, 1);

@@ -25,8 +25,14 @@ beforeAll(async () => {
   provider = await import('./provider');
   consumer = await import('./consumer');
   events = await import('../shared/contracts/events');
-  for (const [id, token] of [['c-ok', 'tok_visa'], ['c-no', 'tok_declined'], ['c-none', undefined]]) {
-    await t.doc.send(new PutCommand({ TableName: t.names.customers, Item: { pk: `CUSTOMER#${id}`, sk: 'PROFILE', customerId: id, paymentMethod: token } }));
+  for (const [id, token] of [
+    ['c-ok', 'tok_visa'],
+    ['c-no', 'tok_declined'],
+    ['c-none', undefined],
+  ]) {
+    await t.doc.send(
+      new PutCommand({ TableName: t.names.customers, Item: { pk: `CUSTOMER#${id}`, sk: 'PROFILE', customerId: id, paymentMethod: token } }),
+    );
   }
 });
 afterEach(() => {
@@ -49,12 +55,24 @@ async function listen(handler: (req: IncomingMessage, body: string, res: import(
 const eur = (amount: number) => ({ amount, currency: 'EUR' as const });
 const cause = (orderId: string) => ({ correlationId: `corr-${orderId}`, causationId: 'x' });
 const reserved = (orderId: string, customerId = 'c-ok') =>
-  events.newEvent('inventory.reserved', { orderId, customerId, merchantId: 'm1', items: [{ productId: 'p', quantity: 1 }], total: eur(1234) }, cause(orderId));
-const rejected = (orderId: string) => events.newEvent('restaurant.order-rejected', { orderId, customerId: 'c-ok', merchantId: 'm1', reason: 'ACK_TIMEOUT' }, cause(orderId));
-const rerun = <T extends DetailType>(e: DomainEvent<T>): DomainEvent<T> => ({ ...e, detail: { ...e.detail, metadata: { ...e.detail.metadata, eventId: randomUUID() } } });
+  events.newEvent(
+    'inventory.reserved',
+    { orderId, customerId, merchantId: 'm1', items: [{ productId: 'p', quantity: 1 }], total: eur(1234) },
+    cause(orderId),
+  );
+const rejected = (orderId: string) =>
+  events.newEvent('restaurant.order-rejected', { orderId, customerId: 'c-ok', merchantId: 'm1', reason: 'ACK_TIMEOUT' }, cause(orderId));
+const rerun = <T extends DetailType>(e: DomainEvent<T>): DomainEvent<T> => ({
+  ...e,
+  detail: { ...e.detail, metadata: { ...e.detail.metadata, eventId: randomUUID() } },
+});
 
-const deliver = async (...es: DomainEvent[]) => (await consumer.handler(sqsEventOf(...es), lambdaContext('payments'))).batchItemFailures.length;
-const ledger = async (key: string) => ((await t.doc.send(new ScanCommand({ TableName: t.names.providerLedger, ConsistentRead: true }))).Items ?? []).filter((i) => i.pk === key);
+const deliver = async (...es: DomainEvent[]) =>
+  (await consumer.handler(sqsEventOf(...es), lambdaContext('payments'))).batchItemFailures.length;
+const ledger = async (key: string) =>
+  ((await t.doc.send(new ScanCommand({ TableName: t.names.providerLedger, ConsistentRead: true }))).Items ?? []).filter(
+    (i) => i.pk === key,
+  );
 const emittedFor = (orderId: string) => emitted(t.doc, t.names.outbox, undefined, orderId);
 
 describe('charging', () => {
@@ -66,10 +84,23 @@ describe('charging', () => {
     const [entry] = await ledger('charge-dup');
     expect((await ledger('charge-dup')).length).toBe(1);
     const chargeId = entry.result.chargeId;
-    expect(await payments.getPayment('dup')).toMatchObject({ orderId: 'dup', paymentId: 'pay_dup', customerId: 'c-ok', amount: eur(1234), status: 'CHARGED', providerChargeId: chargeId });
+    expect(await payments.getPayment('dup')).toMatchObject({
+      orderId: 'dup',
+      paymentId: 'pay_dup',
+      customerId: 'c-ok',
+      amount: eur(1234),
+      status: 'CHARGED',
+      providerChargeId: chargeId,
+    });
     const out = await emittedFor('dup');
     expect(out.map((e) => e.detailType)).toEqual(['payment.processed']);
-    expect(out[0].detail.data).toEqual({ orderId: 'dup', customerId: 'c-ok', paymentId: 'pay_dup', amount: eur(1234), providerChargeId: chargeId });
+    expect(out[0].detail.data).toEqual({
+      orderId: 'dup',
+      customerId: 'c-ok',
+      paymentId: 'pay_dup',
+      amount: eur(1234),
+      providerChargeId: chargeId,
+    });
     // Caused by whichever copy won the race, and by nothing else.
     expect(out[0].detail.metadata.correlationId).toBe('corr-dup');
     expect(copies.map((e) => e.detail.metadata.eventId)).toContain(out[0].detail.metadata.causationId);
@@ -78,15 +109,33 @@ describe('charging', () => {
   it('charges once when a run died between the provider call and the commit', async () => {
     // What the dead run left behind: the PENDING row, and a charge the provider made under our key.
     const at = new Date().toISOString();
-    await t.doc.send(new PutCommand({ TableName: t.names.payments, Item: { pk: 'ORDER#crash', sk: 'PAYMENT', orderId: 'crash', paymentId: 'pay_crash', customerId: 'c-ok', amount: eur(1234), status: 'PENDING', createdAt: at } }));
-    const first = await provider.createPaymentProvider().charge({ idempotencyKey: 'charge-crash', amount: eur(1234), customerId: 'c-ok', paymentMethod: 'tok_visa' });
+    await t.doc.send(
+      new PutCommand({
+        TableName: t.names.payments,
+        Item: {
+          pk: 'ORDER#crash',
+          sk: 'PAYMENT',
+          orderId: 'crash',
+          paymentId: 'pay_crash',
+          customerId: 'c-ok',
+          amount: eur(1234),
+          status: 'PENDING',
+          createdAt: at,
+        },
+      }),
+    );
+    const first = await provider
+      .createPaymentProvider()
+      .charge({ idempotencyKey: 'charge-crash', amount: eur(1234), customerId: 'c-ok', paymentMethod: 'tok_visa' });
     expect(first.outcome).toBe('CHARGED');
 
     expect(await deliver(reserved('crash'))).toBe(0); // the redelivery
     expect(await ledger('charge-crash')).toHaveLength(1);
     const chargeId = (first as { chargeId: string }).chargeId;
     expect(await payments.getPayment('crash')).toMatchObject({ status: 'CHARGED', providerChargeId: chargeId });
-    expect((await emittedFor('crash')).map((e) => [e.detailType, e.detail.data.providerChargeId])).toEqual([['payment.processed', chargeId]]);
+    expect((await emittedFor('crash')).map((e) => [e.detailType, e.detail.data.providerChargeId])).toEqual([
+      ['payment.processed', chargeId],
+    ]);
   });
 
   it('fails the record on transient provider errors, and the retry charges once', async () => {
@@ -140,7 +189,9 @@ describe('the HTTP provider', () => {
     process.env.PAYMENT_PROVIDER_URL = await listen((req, body, res) => {
       seen.push({ path: req.url, key: req.headers['idempotency-key'], body: JSON.parse(body) });
       const declined = JSON.parse(body).paymentMethod === 'tok_declined';
-      res.writeHead(declined ? 402 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(declined ? { reason: 'insufficient funds' } : { chargeId: 'ch_http_1' }));
+      res
+        .writeHead(declined ? 402 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(declined ? { reason: 'insufficient funds' } : { chargeId: 'ch_http_1' }));
     });
     expect(await deliver(reserved('via-http'))).toBe(0);
     expect(await deliver(reserved('via-http-declined', 'c-no'))).toBe(0);
@@ -166,9 +217,14 @@ describe('refunds', () => {
     const rejection = rejected('refund-me');
     expect(await Promise.all([deliver(rejection), deliver(rerun(rejection)), deliver(rerun(rejection))])).toEqual([0, 0, 0]);
     expect(await ledger('refund-refund-me')).toHaveLength(1);
-    expect(await payments.getPayment('refund-me')).toMatchObject({ status: 'REFUNDED', refundId: (await ledger('refund-refund-me'))[0].result.refundId });
+    expect(await payments.getPayment('refund-me')).toMatchObject({
+      status: 'REFUNDED',
+      refundId: (await ledger('refund-refund-me'))[0].result.refundId,
+    });
     const refunds = await emitted(t.doc, t.names.outbox, 'payment.refunded', 'refund-me');
-    expect(refunds.map((e) => e.detail.data)).toEqual([{ orderId: 'refund-me', customerId: 'c-ok', paymentId: 'pay_refund-me', amount: eur(1234), reason: 'ACK_TIMEOUT' }]);
+    expect(refunds.map((e) => e.detail.data)).toEqual([
+      { orderId: 'refund-me', customerId: 'c-ok', paymentId: 'pay_refund-me', amount: eur(1234), reason: 'ACK_TIMEOUT' },
+    ]);
   });
 
   it('does nothing for an order that was never charged (no payment, or FAILED)', async () => {
@@ -182,7 +238,21 @@ describe('refunds', () => {
   });
 
   it('retries a refund while the charge is still PENDING', async () => {
-    await t.doc.send(new PutCommand({ TableName: t.names.payments, Item: { pk: 'ORDER#pending', sk: 'PAYMENT', orderId: 'pending', paymentId: 'pay_pending', customerId: 'c-ok', amount: eur(1), status: 'PENDING', createdAt: new Date().toISOString() } }));
+    await t.doc.send(
+      new PutCommand({
+        TableName: t.names.payments,
+        Item: {
+          pk: 'ORDER#pending',
+          sk: 'PAYMENT',
+          orderId: 'pending',
+          paymentId: 'pay_pending',
+          customerId: 'c-ok',
+          amount: eur(1),
+          status: 'PENDING',
+          createdAt: new Date().toISOString(),
+        },
+      }),
+    );
     expect(await deliver(rejected('pending'))).toBe(1);
     expect(await payments.getPayment('pending')).toMatchObject({ status: 'PENDING' });
   });

@@ -30,11 +30,19 @@ const table = () => requireEnv('PAYMENTS_TABLE_NAME');
 const paymentKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PAYMENT' });
 
 export async function getPayment(orderId: string): Promise<Payment | undefined> {
-  return (await ddb.send(new GetCommand({ TableName: table(), Key: paymentKey(orderId), ConsistentRead: true }))).Item as Payment | undefined;
+  return (await ddb.send(new GetCommand({ TableName: table(), Key: paymentKey(orderId), ConsistentRead: true }))).Item as
+    | Payment
+    | undefined;
 }
 
 async function paymentMethodOf(customerId: string): Promise<string | undefined> {
-  const res = await ddb.send(new GetCommand({ TableName: requireEnv('CUSTOMERS_TABLE_NAME'), Key: { pk: `CUSTOMER#${customerId}`, sk: 'PROFILE' }, ProjectionExpression: 'paymentMethod' }));
+  const res = await ddb.send(
+    new GetCommand({
+      TableName: requireEnv('CUSTOMERS_TABLE_NAME'),
+      Key: { pk: `CUSTOMER#${customerId}`, sk: 'PROFILE' },
+      ProjectionExpression: 'paymentMethod',
+    }),
+  );
   return res.Item?.paymentMethod as string | undefined;
 }
 
@@ -51,7 +59,9 @@ async function provider<T>(call: (p: ReturnType<typeof createPaymentProvider>) =
 /** Creates the PENDING row; returns the existing status when a previous run already created it. */
 async function startPayment(p: Payment): Promise<PaymentStatus | 'NEW'> {
   try {
-    await ddb.send(new PutCommand({ TableName: table(), Item: { ...paymentKey(p.orderId), ...p }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await ddb.send(
+      new PutCommand({ TableName: table(), Item: { ...paymentKey(p.orderId), ...p }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
     return 'NEW';
   } catch (err) {
     if (!isConditionFailure(err)) throw err;
@@ -62,7 +72,14 @@ async function startPayment(p: Payment): Promise<PaymentStatus | 'NEW'> {
 export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Promise<'CHARGED' | 'DECLINED' | 'ALREADY_SETTLED'> {
   const { orderId, customerId, total } = envelope.data;
   const paymentId = `pay_${orderId}`;
-  const started = await startPayment({ orderId, paymentId, customerId, amount: total, status: 'PENDING', createdAt: new Date().toISOString() });
+  const started = await startPayment({
+    orderId,
+    paymentId,
+    customerId,
+    amount: total,
+    status: 'PENDING',
+    createdAt: new Date().toISOString(),
+  });
   // PENDING: an earlier run died mid-way (or is running now); carrying on with the same key is safe.
   if (started !== 'NEW' && started !== 'PENDING') return 'ALREADY_SETTLED';
 
@@ -78,7 +95,13 @@ export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Pro
     if (result.outcome === 'CHARGED') {
       await commitWithEvents(
         [statusChange(table(), key, 'PENDING', 'CHARGED', { providerChargeId: result.chargeId, chargedAt: at })],
-        [newEvent('payment.processed', { orderId, customerId, paymentId, amount: total, providerChargeId: result.chargeId }, causedBy(envelope))],
+        [
+          newEvent(
+            'payment.processed',
+            { orderId, customerId, paymentId, amount: total, providerChargeId: result.chargeId },
+            causedBy(envelope),
+          ),
+        ],
       );
       metrics.addMetric('PaymentsCharged', MetricUnit.Count, 1);
       metrics.addMetric('ChargedAmount', MetricUnit.NoUnit, total.amount); // minor units
@@ -104,11 +127,25 @@ export async function refund(envelope: EventEnvelope<'restaurant.order-rejected'
     if (payment?.status === 'PENDING') throw new Error(`payment of order ${orderId} is still PENDING; retrying the refund later`);
     return 'NOTHING_TO_REFUND'; // never charged (absent, FAILED) or already REFUNDED
   }
-  const result = await provider((p) => p.refund({ idempotencyKey: `refund-${orderId}`, chargeId: payment.providerChargeId!, amount: payment.amount }));
+  const result = await provider((p) =>
+    p.refund({ idempotencyKey: `refund-${orderId}`, chargeId: payment.providerChargeId!, amount: payment.amount }),
+  );
   try {
     await commitWithEvents(
-      [statusChange(table(), paymentKey(orderId), 'CHARGED', 'REFUNDED', { refundId: result.refundId, refundedAt: new Date().toISOString(), refundReason: reason })],
-      [newEvent('payment.refunded', { orderId, customerId, paymentId: payment.paymentId, amount: payment.amount, reason }, causedBy(envelope))],
+      [
+        statusChange(table(), paymentKey(orderId), 'CHARGED', 'REFUNDED', {
+          refundId: result.refundId,
+          refundedAt: new Date().toISOString(),
+          refundReason: reason,
+        }),
+      ],
+      [
+        newEvent(
+          'payment.refunded',
+          { orderId, customerId, paymentId: payment.paymentId, amount: payment.amount, reason },
+          causedBy(envelope),
+        ),
+      ],
     );
   } catch (err) {
     if (isConditionFailure(err)) return 'NOTHING_TO_REFUND'; // a concurrent run refunded first (same refund id)

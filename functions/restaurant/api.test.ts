@@ -9,7 +9,7 @@ let t: TestTables;
 let tablet: typeof import('./tablet');
 let keys: typeof import('./merchant-keys');
 let events: typeof import('../shared/contracts/events');
-let api: (typeof import('./api'))['handler'];
+let api: typeof import('./api')['handler'];
 let pizzaKey: string;
 let sushiKey: string;
 
@@ -26,16 +26,25 @@ beforeAll(async () => {
 
 const items = [{ productId: 'p-1', name: 'Pizza', quantity: 1, unitPrice: { amount: 950, currency: 'EUR' as const } }];
 const paid = (orderId: string, merchantId: string): DomainEvent<'order.paid'> =>
-  events.newEvent('order.paid', { orderId, customerId: 'c1', merchantId, items, total: { amount: 950, currency: 'EUR' } }, { correlationId: `corr-${orderId}`, causationId: 'x' });
+  events.newEvent(
+    'order.paid',
+    { orderId, customerId: 'c1', merchantId, items, total: { amount: 950, currency: 'EUR' } },
+    { correlationId: `corr-${orderId}`, causationId: 'x' },
+  );
 
 async function call(method: string, resource: string, pathParameters: Record<string, string>, key?: string, body?: unknown) {
   const path = resource.replace(/\{(\w+)\}/g, (_, k: string) => pathParameters[k]);
-  const res = await api(apiEvent({ method, resource, path, pathParameters, body, headers: key ? { 'x-api-key': key } : {} }), lambdaContext('merchant-api'));
+  const res = await api(
+    apiEvent({ method, resource, path, pathParameters, body, headers: key ? { 'x-api-key': key } : {} }),
+    lambdaContext('merchant-api'),
+  );
   return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
 }
 const list = (merchant: string, key?: string) => call('GET', '/merchants/{id}/orders', { id: merchant }, key);
-const ack = (merchant: string, orderId: string, key?: string) => call('POST', '/merchants/{id}/orders/{orderId}/acknowledge', { id: merchant, orderId }, key);
-const reject = (merchant: string, orderId: string, key?: string, body: unknown = {}) => call('POST', '/merchants/{id}/orders/{orderId}/reject', { id: merchant, orderId }, key, body);
+const ack = (merchant: string, orderId: string, key?: string) =>
+  call('POST', '/merchants/{id}/orders/{orderId}/acknowledge', { id: merchant, orderId }, key);
+const reject = (merchant: string, orderId: string, key?: string, body: unknown = {}) =>
+  call('POST', '/merchants/{id}/orders/{orderId}/reject', { id: merchant, orderId }, key, body);
 
 describe('merchant API keys', () => {
   it('are stored as a hash only, never in clear', async () => {
@@ -99,7 +108,7 @@ describe('merchant tablet routes', () => {
 });
 
 describe('revoking a merchant key', () => {
-  it('refuses the key from its next request, leaves the merchant\'s other keys working, and says when there was none', async () => {
+  it("refuses the key from its next request, leaves the merchant's other keys working, and says when there was none", async () => {
     const spare = await keys.createMerchantKey(t.doc, t.names.restaurant, 'm-pizza');
     const doomed = await keys.createMerchantKey(t.doc, t.names.restaurant, 'm-pizza');
     expect((await list('m-pizza', doomed)).status).toBe(200);

@@ -25,16 +25,23 @@ function authorize(req: ApiRequest, merchantId: string): void {
   }
 }
 
-async function decideFor(req: ApiRequest, decide: (orderId: string, merchantId: string, correlation: { correlationId: string; causationId: string }) => Promise<Decision>) {
+async function decideFor(
+  req: ApiRequest,
+  decide: (orderId: string, merchantId: string, correlation: { correlationId: string; causationId: string }) => Promise<Decision>,
+) {
   const { id, orderId } = parseInput(OrderPath, req.event.pathParameters, 'path');
   authorize(req, id);
   const row = await getTabletOrder(orderId);
   // Another merchant's order is "not found" for this one.
   if (!row || row.merchantId !== id) throw notFound(`order ${orderId}`);
-  const correlation = { correlationId: row.correlationId ?? req.correlationId, causationId: req.event.requestContext?.requestId ?? req.context.awsRequestId };
+  const correlation = {
+    correlationId: row.correlationId ?? req.correlationId,
+    causationId: req.event.requestContext?.requestId ?? req.context.awsRequestId,
+  };
   const decision = await decide(orderId, id, correlation);
   if (decision === 'NOT_FOUND' || decision === 'WRONG_MERCHANT') throw notFound(`order ${orderId}`);
-  if (decision === 'ALREADY_DECIDED') throw new HttpError(409, 'ALREADY_DECIDED', `order ${orderId} was already acknowledged, rejected or timed out`);
+  if (decision === 'ALREADY_DECIDED')
+    throw new HttpError(409, 'ALREADY_DECIDED', `order ${orderId} was already acknowledged, rejected or timed out`);
   return { statusCode: 200, body: { orderId, status: (await getTabletOrder(orderId))?.status } };
 }
 
@@ -43,9 +50,13 @@ export const handler = createApiHandler({
     const { id } = parseInput(MerchantPath, req.event.pathParameters, 'path');
     authorize(req, id);
     const rows = await listTabletOrders(id);
-    return { statusCode: 200, body: { items: rows.map(({ orderId, items, status, sentAt, ackDeadline }) => ({ orderId, items, status, sentAt, ackDeadline })) } };
+    return {
+      statusCode: 200,
+      body: { items: rows.map(({ orderId, items, status, sentAt, ackDeadline }) => ({ orderId, items, status, sentAt, ackDeadline })) },
+    };
   },
-  'POST /merchants/{id}/orders/{orderId}/acknowledge': (req) => decideFor(req, (orderId, merchantId, correlation) => acknowledgeOrder({ orderId, merchantId, correlation })),
+  'POST /merchants/{id}/orders/{orderId}/acknowledge': (req) =>
+    decideFor(req, (orderId, merchantId, correlation) => acknowledgeOrder({ orderId, merchantId, correlation })),
   'POST /merchants/{id}/orders/{orderId}/reject': (req) => {
     const { reason } = parseInput(RejectBody, req.json(), 'body');
     return decideFor(req, (orderId, merchantId, correlation) => rejectOrder({ orderId, merchantId, reason, correlation }));

@@ -14,7 +14,9 @@ export function merchantKeyAuth(): ApiMiddleware {
     before: async ({ context }) => {
       const merchantId = await merchantOfKey(ddb, requireEnv('RESTAURANT_TABLE_NAME'), context.api?.headers['x-api-key']);
       if (!merchantId) {
-        throw new HttpError(401, 'UNAUTHORIZED', 'a valid merchant API key is required (x-api-key)', undefined, { 'www-authenticate': 'ApiKey realm="shopwave-merchants"' });
+        throw new HttpError(401, 'UNAUTHORIZED', 'a valid merchant API key is required (x-api-key)', undefined, {
+          'www-authenticate': 'ApiKey realm="shopwave-merchants"',
+        });
       }
       context.merchantId = merchantId;
       // Which key made each call, for audit and before a revocation (the id is the key's public part).

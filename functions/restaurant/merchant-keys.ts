@@ -25,13 +25,23 @@ export interface MerchantKeyRow {
 export async function createMerchantKey(doc: DynamoDBDocumentClient, tableName: string, merchantId: string): Promise<string> {
   const keyId = randomBytes(10).toString('hex').slice(0, 16);
   const secret = randomBytes(32).toString('base64url');
-  const row: MerchantKeyRow = { ...keyOf(keyId), keyId, merchantId, secretSha256: sha256(secret).toString('hex'), createdAt: new Date().toISOString() };
+  const row: MerchantKeyRow = {
+    ...keyOf(keyId),
+    keyId,
+    merchantId,
+    secretSha256: sha256(secret).toString('hex'),
+    createdAt: new Date().toISOString(),
+  };
   await doc.send(new PutCommand({ TableName: tableName, Item: row, ConditionExpression: 'attribute_not_exists(pk)' }));
   return `mk_${keyId}_${secret}`;
 }
 
 /** The merchant a key acts for, or undefined for a malformed, unknown or wrong key. */
-export async function merchantOfKey(doc: DynamoDBDocumentClient, tableName: string, apiKey: string | undefined): Promise<string | undefined> {
+export async function merchantOfKey(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  apiKey: string | undefined,
+): Promise<string | undefined> {
   const m = KEY_FORMAT.exec(apiKey ?? '');
   if (!m) return undefined;
   const row = (await doc.send(new GetCommand({ TableName: tableName, Key: keyOf(m[1]) }))).Item as MerchantKeyRow | undefined;

@@ -8,8 +8,8 @@ import type { DomainEvent } from '../shared/contracts/events';
 let t: TestTables;
 let tablet: typeof import('./tablet');
 let events: typeof import('../shared/contracts/events');
-let consumer: (typeof import('./consumer'))['handler'];
-let ackTimeout: (typeof import('./ack-timeout'))['handler'];
+let consumer: typeof import('./consumer')['handler'];
+let ackTimeout: typeof import('./ack-timeout')['handler'];
 
 beforeAll(async () => {
   t = await useTables();
@@ -29,7 +29,11 @@ beforeEach(() => {
 const items = [{ productId: 'p-1', name: 'Pizza', quantity: 2, unitPrice: { amount: 950, currency: 'EUR' as const } }];
 /** order.paid, published `secondsAgo` seconds ago (the ack-timeout queue delivers it after the deadline). */
 function paid(orderId: string, merchantId = 'm1', secondsAgo = 0): DomainEvent<'order.paid'> {
-  const e = events.newEvent('order.paid', { orderId, customerId: 'c1', merchantId, items, total: { amount: 1900, currency: 'EUR' } }, { correlationId: `corr-${orderId}`, causationId: 'x' });
+  const e = events.newEvent(
+    'order.paid',
+    { orderId, customerId: 'c1', merchantId, items, total: { amount: 1900, currency: 'EUR' } },
+    { correlationId: `corr-${orderId}`, causationId: 'x' },
+  );
   e.detail.metadata.occurredAt = new Date(Date.now() - secondsAgo * 1000).toISOString();
   return e;
 }
@@ -37,7 +41,9 @@ const correlation = { correlationId: 'corr', causationId: 'cause' };
 const run = (handler: typeof consumer, e: DomainEvent) => handler(sqsEventOf(e), lambdaContext()) as Promise<SQSBatchResponse>;
 /** Every event emitted for the order, as [detailType, data], sorted by detailType (a scan has no order). */
 const emittedFor = async (orderId: string) =>
-  (await emitted(t.doc, t.names.outbox, undefined, orderId)).map((e) => [e.detailType, e.detail.data]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  (await emitted(t.doc, t.names.outbox, undefined, orderId))
+    .map((e) => [e.detailType, e.detail.data])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 
 describe('restaurant consumer (order.paid)', () => {
   it('puts the order on the tablet with its deadline and emits restaurant.order-sent-to-tablet, once', async () => {
@@ -83,10 +89,16 @@ describe('tablet decisions', () => {
   it('reject: REJECTED with the merchant reason, restaurant.order-rejected REJECTED_BY_RESTAURANT; a late ack is refused', async () => {
     await run(consumer, paid('o-rej'));
     expect(await tablet.rejectOrder({ orderId: 'o-rej', merchantId: 'm1', reason: 'out of basil', correlation })).toBe('OK');
-    expect(await tablet.getTabletOrder('o-rej')).toMatchObject({ status: 'REJECTED', reason: 'out of basil', rejectedAt: expect.any(String) });
+    expect(await tablet.getTabletOrder('o-rej')).toMatchObject({
+      status: 'REJECTED',
+      reason: 'out of basil',
+      rejectedAt: expect.any(String),
+    });
     expect(await tablet.acknowledgeOrder({ orderId: 'o-rej', merchantId: 'm1', correlation })).toBe('ALREADY_DECIDED');
     const rejected = await emitted(t.doc, t.names.outbox, 'restaurant.order-rejected', 'o-rej');
-    expect(rejected.map((e) => e.detail.data)).toEqual([{ orderId: 'o-rej', merchantId: 'm1', customerId: 'c1', reason: 'REJECTED_BY_RESTAURANT' }]);
+    expect(rejected.map((e) => e.detail.data)).toEqual([
+      { orderId: 'o-rej', merchantId: 'm1', customerId: 'c1', reason: 'REJECTED_BY_RESTAURANT' },
+    ]);
     expect(await emitted(t.doc, t.names.outbox, 'restaurant.order-received', 'o-rej')).toEqual([]);
   });
 
@@ -125,21 +137,34 @@ describe('ack deadline (order.paid through the delayed queue)', () => {
   });
 
   it('does nothing for an order the tablet already acknowledged or rejected', async () => {
-    for (const [id, decide] of [['o-acked', tablet.acknowledgeOrder], ['o-rejected', tablet.rejectOrder]] as const) {
+    for (const [id, decide] of [
+      ['o-acked', tablet.acknowledgeOrder],
+      ['o-rejected', tablet.rejectOrder],
+    ] as const) {
       await run(consumer, paid(id));
       await decide({ orderId: id, merchantId: 'm1', correlation });
       const before = await tablet.getTabletOrder(id);
       expect((await run(ackTimeout, paid(id, 'm1', 121))).batchItemFailures).toEqual([]);
       expect(await tablet.getTabletOrder(id)).toEqual(before);
       expect(await emitted(t.doc, t.names.outbox, 'restaurant.order-rejected', id)).toHaveLength(id === 'o-rejected' ? 1 : 0);
-      expect((await emitted(t.doc, t.names.outbox, 'restaurant.order-rejected', id)).map((e) => e.detail.data.reason)).not.toContain('ACK_TIMEOUT');
+      expect((await emitted(t.doc, t.names.outbox, 'restaurant.order-rejected', id)).map((e) => e.detail.data.reason)).not.toContain(
+        'ACK_TIMEOUT',
+      );
     }
   });
 
   it('rejects (so refunds) an order the restaurant consumer never saw — seed 001 — and the late order.paid does not revive it', async () => {
     expect((await run(ackTimeout, paid('o-lost', 'm1', 121))).batchItemFailures).toEqual([]);
-    expect(await tablet.getTabletOrder('o-lost')).toMatchObject({ status: 'TIMED_OUT', reason: 'ACK_TIMEOUT', neverSent: true, merchantId: 'm1', customerId: 'c1' });
-    expect(await emittedFor('o-lost')).toEqual([['restaurant.order-rejected', { orderId: 'o-lost', merchantId: 'm1', customerId: 'c1', reason: 'ACK_TIMEOUT' }]]);
+    expect(await tablet.getTabletOrder('o-lost')).toMatchObject({
+      status: 'TIMED_OUT',
+      reason: 'ACK_TIMEOUT',
+      neverSent: true,
+      merchantId: 'm1',
+      customerId: 'c1',
+    });
+    expect(await emittedFor('o-lost')).toEqual([
+      ['restaurant.order-rejected', { orderId: 'o-lost', merchantId: 'm1', customerId: 'c1', reason: 'ACK_TIMEOUT' }],
+    ]);
     expect((await run(consumer, paid('o-lost'))).batchItemFailures).toEqual([]);
     expect((await tablet.getTabletOrder('o-lost'))?.status).toBe('TIMED_OUT');
     expect(await emittedFor('o-lost')).toHaveLength(1);

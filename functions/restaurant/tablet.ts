@@ -151,12 +151,26 @@ export async function expireIfUnacknowledged(envelope: EventEnvelope<'order.paid
     : {
         Put: {
           TableName: table(),
-          Item: { ...tabletKey(orderId), orderId, merchantId, customerId, items, status: 'TIMED_OUT', sentAt: at, ackDeadline: new Date(deadline).toISOString(), ...timedOut, neverSent: true },
+          Item: {
+            ...tabletKey(orderId),
+            orderId,
+            merchantId,
+            customerId,
+            items,
+            status: 'TIMED_OUT',
+            sentAt: at,
+            ackDeadline: new Date(deadline).toISOString(),
+            ...timedOut,
+            neverSent: true,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       };
   try {
-    await commitWithEvents([change], [newEvent('restaurant.order-rejected', { orderId, merchantId, customerId, reason: 'ACK_TIMEOUT' }, causedBy(envelope))]);
+    await commitWithEvents(
+      [change],
+      [newEvent('restaurant.order-rejected', { orderId, merchantId, customerId, reason: 'ACK_TIMEOUT' }, causedBy(envelope))],
+    );
   } catch (err) {
     if (!isConditionFailure(err)) throw err;
     // The row was missing and has appeared meanwhile (the restaurant consumer or another run): decide again on it,

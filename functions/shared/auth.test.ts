@@ -72,11 +72,31 @@ describe('Cognito ID tokens (aws target)', () => {
     // Cognito's access tokens have no aud, so the audience check already refuses them ...
     ['an access token', { token_use: 'access', client_id: CLIENT_ID, 'custom:customerId': 'c-alice' }, {}, 'the token is not valid'],
     // ... and token_use is checked as well, should one ever carry the client id as its audience.
-    ['an access token with an aud', { token_use: 'access', 'custom:customerId': 'c-alice' }, { audience: CLIENT_ID }, 'the token\'s token_use must be "id"'],
-    ['an ID token for another app client', { token_use: 'id', 'custom:customerId': 'c-alice' }, { audience: 'another-client' }, 'the token is not valid'],
+    [
+      'an access token with an aud',
+      { token_use: 'access', 'custom:customerId': 'c-alice' },
+      { audience: CLIENT_ID },
+      'the token\'s token_use must be "id"',
+    ],
+    [
+      'an ID token for another app client',
+      { token_use: 'id', 'custom:customerId': 'c-alice' },
+      { audience: 'another-client' },
+      'the token is not valid',
+    ],
     ['a user with no customer id', { token_use: 'id' }, { audience: CLIENT_ID }, 'the token names no customer'],
-    ['a customer id that is not an id', { token_use: 'id', 'custom:customerId': 'c-1; DROP TABLE' }, { audience: CLIENT_ID }, 'the token names no customer'],
-    ['an expired ID token', { token_use: 'id', 'custom:customerId': 'c-alice' }, { audience: CLIENT_ID, expiresIn: Math.floor(Date.now() / 1000) - 60 }, 'the token has expired'],
+    [
+      'a customer id that is not an id',
+      { token_use: 'id', 'custom:customerId': 'c-1; DROP TABLE' },
+      { audience: CLIENT_ID },
+      'the token names no customer',
+    ],
+    [
+      'an expired ID token',
+      { token_use: 'id', 'custom:customerId': 'c-alice' },
+      { audience: CLIENT_ID, expiresIn: Math.floor(Date.now() / 1000) - 60 },
+      'the token has expired',
+    ],
   ])('refuses %s with 401', async (_name, claims, opts, message) => {
     const err = await auth.authenticateCustomer(await bearer(cognitoToken(claims, opts))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(http.HttpError);
@@ -85,8 +105,7 @@ describe('Cognito ID tokens (aws target)', () => {
 });
 
 describe('customerAuth() middleware', () => {
-  const whoAmI = () =>
-    http.createApiHandler({ 'GET /me': async (req) => ({ statusCode: 200, body: req.customer() }) });
+  const whoAmI = () => http.createApiHandler({ 'GET /me': async (req) => ({ statusCode: 200, body: req.customer() }) });
 
   async function call(handler: ReturnType<typeof whoAmI>, headers: Record<string, string>) {
     const res = await handler(apiEvent({ method: 'GET', resource: '/me', path: '/me', headers }), lambdaContext('auth-test'));
@@ -95,7 +114,10 @@ describe('customerAuth() middleware', () => {
 
   it('gives the route the caller, and answers 401 as JSON with the correlation id before any route runs', async () => {
     const handler = whoAmI().use(auth.customerAuth());
-    const ok = await call(handler, await bearer(cognitoToken({ token_use: 'id', 'custom:customerId': 'c-alice' }, { audience: CLIENT_ID })));
+    const ok = await call(
+      handler,
+      await bearer(cognitoToken({ token_use: 'id', 'custom:customerId': 'c-alice' }, { audience: CLIENT_ID })),
+    );
     expect([ok.status, ok.body]).toEqual([200, { customerId: 'c-alice' }]);
     const refused = await call(handler, { 'x-correlation-id': 'corr-401' });
     expect([refused.status, refused.body.error.code, refused.headers['x-correlation-id']]).toEqual([401, 'UNAUTHORIZED', 'corr-401']);
@@ -103,7 +125,10 @@ describe('customerAuth() middleware', () => {
   });
 
   it('fails closed: a route that asks for the caller on a handler without the middleware is a 500, not anonymous', async () => {
-    const res = await call(whoAmI(), await bearer(cognitoToken({ token_use: 'id', 'custom:customerId': 'c-alice' }, { audience: CLIENT_ID })));
+    const res = await call(
+      whoAmI(),
+      await bearer(cognitoToken({ token_use: 'id', 'custom:customerId': 'c-alice' }, { audience: CLIENT_ID })),
+    );
     expect([res.status, res.body.error.code]).toEqual([500, 'INTERNAL']);
   });
 });

@@ -24,7 +24,9 @@ describe('createEventConsumer', () => {
     const missing = { 'order.created': noop } as unknown as EventHandlers<(typeof EVENTS)[number]>;
     expect(() => createEventConsumer(EVENTS, missing)).toThrow(ContractError);
     expect(() => createEventConsumer(EVENTS, missing)).toThrow(/missing \["order.paid"\]/);
-    const extra = { 'order.created': noop, 'order.paid': noop, 'payment.failed': noop } as unknown as EventHandlers<(typeof EVENTS)[number]>;
+    const extra = { 'order.created': noop, 'order.paid': noop, 'payment.failed': noop } as unknown as EventHandlers<
+      (typeof EVENTS)[number]
+    >;
     expect(() => createEventConsumer(EVENTS, extra)).toThrow(/not subscribed \["payment.failed"\]/);
   });
 });

@@ -80,7 +80,9 @@ export function createEventConsumer<E extends DetailType>(subscriptions: readonl
   const handleOnce = makeIdempotent(
     async (busEvent: BusEvent): Promise<true> => {
       const parsed = parseEvent(busEvent);
-      const handler = (handlers as Partial<Record<DetailType, (e: ConsumedEvent<DetailType>, c: Context) => Promise<void>>>)[parsed.detailType];
+      const handler = (handlers as Partial<Record<DetailType, (e: ConsumedEvent<DetailType>, c: Context) => Promise<void>>>)[
+        parsed.detailType
+      ];
       // A rule that routes an event this consumer does not handle is a wiring bug: fail, do not drop.
       if (!handler) throw new ContractError(`no handler for '${parsed.detailType}' in ${currentContext.functionName}`);
       await handler(

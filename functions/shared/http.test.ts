@@ -11,7 +11,11 @@ const SECURE = { 'x-content-type-options': 'nosniff', 'strict-transport-security
 const handler = createApiHandler({
   'GET /private': async () => ({ statusCode: 200, body: { secret: 1 } }),
   'GET /public': async () => ({ statusCode: 200, headers: { 'cache-control': PUBLIC_CATALOG_CACHE }, body: { menu: 1 } }),
-  'GET /sniff': async () => ({ statusCode: 200, headers: { 'x-content-type-options': 'sniff', 'strict-transport-security': 'max-age=0' }, body: {} }),
+  'GET /sniff': async () => ({
+    statusCode: 200,
+    headers: { 'x-content-type-options': 'sniff', 'strict-transport-security': 'max-age=0' },
+    body: {},
+  }),
   'GET /missing': async () => ({ statusCode: 404, headers: { 'cache-control': PUBLIC_CATALOG_CACHE }, body: {} }),
   'GET /paused': async () => {
     throw new HttpError(503, 'PAUSED', 'paused', undefined, { 'retry-after': '300', 'cache-control': 'public, max-age=600' });
@@ -21,9 +25,12 @@ const handler = createApiHandler({
   },
 });
 const asCustomer: ApiMiddleware = { before: ({ context }) => void (context.customer = { customerId: 'c-alice' }) };
-const authenticated = createApiHandler({ 'GET /public': async () => ({ statusCode: 200, headers: { 'cache-control': PUBLIC_CATALOG_CACHE }, body: {} }) }).use(asCustomer);
+const authenticated = createApiHandler({
+  'GET /public': async () => ({ statusCode: 200, headers: { 'cache-control': PUBLIC_CATALOG_CACHE }, body: {} }),
+}).use(asCustomer);
 
-const call = async (h: typeof handler, resource: string) => (await h(apiEvent({ method: 'GET', resource, path: resource }), lambdaContext('http-test'))).headers ?? {};
+const call = async (h: typeof handler, resource: string) =>
+  (await h(apiEvent({ method: 'GET', resource, path: resource }), lambdaContext('http-test'))).headers ?? {};
 
 describe('security headers', () => {
   it('are the documented set', () => {

@@ -93,9 +93,11 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function readBody(event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES)
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `body is larger than ${MAX_BODY_BYTES} bytes`);
   const contentType = headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(contentType)) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
+  if (!/^application\/json\b/i.test(contentType))
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json');
   try {
     return JSON.parse(raw);
   } catch {
@@ -122,7 +124,12 @@ export const NO_STORE = 'no-store';
  */
 export const PUBLIC_CATALOG_CACHE = 'public, max-age=30';
 
-const jsonHeaders = (correlationId: string) => ({ 'content-type': 'application/json', 'x-correlation-id': correlationId, 'cache-control': NO_STORE, ...SECURITY_HEADERS });
+const jsonHeaders = (correlationId: string) => ({
+  'content-type': 'application/json',
+  'x-correlation-id': correlationId,
+  'cache-control': NO_STORE,
+  ...SECURITY_HEADERS,
+});
 
 function errorResponse(err: unknown, context: ApiContext): APIGatewayProxyResult {
   const headers = jsonHeaders(context.api?.correlationId ?? randomUUID());
@@ -137,7 +144,11 @@ function errorResponse(err: unknown, context: ApiContext): APIGatewayProxyResult
     };
   }
   logger.error('unhandled error', err as Error);
-  return { statusCode: 500, headers, body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId: context.awsRequestId } }) };
+  return {
+    statusCode: 500,
+    headers,
+    body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId: context.awsRequestId } }),
+  };
 }
 
 /**
@@ -188,7 +199,12 @@ export function createApiHandler(routes: Routes) {
     const authenticated = context.customer !== undefined || context.merchantId !== undefined;
     return {
       statusCode: res.statusCode,
-      headers: { ...jsonHeaders(correlationId), ...res.headers, ...(authenticated || res.statusCode >= 400 ? { 'cache-control': NO_STORE } : {}), ...SECURITY_HEADERS },
+      headers: {
+        ...jsonHeaders(correlationId),
+        ...res.headers,
+        ...(authenticated || res.statusCode >= 400 ? { 'cache-control': NO_STORE } : {}),
+        ...SECURITY_HEADERS,
+      },
       body: res.body === undefined ? '' : JSON.stringify(res.body),
     };
   })
@@ -199,4 +215,8 @@ export function createApiHandler(routes: Routes) {
 }
 
 /** Identifiers in paths: letters, digits, '-' and '_' only, so they are safe in keys and logs. */
-export const IdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be 1-64 letters, digits, - or _');
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be 1-64 letters, digits, - or _');

@@ -6,7 +6,10 @@ import { z } from 'zod';
 
 export const OrderingStateSchema = z.strictObject({
   acceptingOrders: z.boolean(),
-  pausedMerchants: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(500).default([]),
+  pausedMerchants: z
+    .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+    .max(500)
+    .default([]),
 });
 export type OrderingState = z.infer<typeof OrderingStateSchema>;
 

@@ -28,7 +28,10 @@ const orderCreated = () =>
 describe('commitWithEvents', () => {
   it('writes the state change and the outbox row together', async () => {
     const event = orderCreated();
-    await outbox.commitWithEvents([{ Put: { TableName: t.names.orders, Item: { pk: 'ORDER#o1', sk: 'ORDER', status: 'PLACED' } } }], [event]);
+    await outbox.commitWithEvents(
+      [{ Put: { TableName: t.names.orders, Item: { pk: 'ORDER#o1', sk: 'ORDER', status: 'PLACED' } } }],
+      [event],
+    );
     const row = await t.doc.send(new GetCommand({ TableName: t.names.outbox, Key: { pk: `EVENT#${event.detail.metadata.eventId}` } }));
     expect(row.Item).toMatchObject({ source: 'shopwave.orders', detailType: 'order.created', correlationId: 'corr-1' });
     expect(JSON.parse(row.Item!.detail)).toEqual(event.detail);
@@ -51,15 +54,15 @@ describe('commitWithEvents', () => {
 
 describe('event contract', () => {
   it('rejects an event whose data breaks the contract', () => {
-    expect(() =>
-      events.newEvent('order.created', { orderId: 'o1' } as never, { correlationId: 'c', causationId: 'c' }),
-    ).toThrow();
+    expect(() => events.newEvent('order.created', { orderId: 'o1' } as never, { correlationId: 'c', causationId: 'c' })).toThrow();
   });
 
   it('parses an event from the bus and refuses a wrong source', () => {
     const e = orderCreated();
     expect(events.parseEvent({ source: e.source, 'detail-type': e.detailType, detail: e.detail }).detail).toEqual(e.detail);
-    expect(() => events.parseEvent({ source: 'shopwave.payments', 'detail-type': e.detailType, detail: e.detail })).toThrow(/must come from/);
+    expect(() => events.parseEvent({ source: 'shopwave.payments', 'detail-type': e.detailType, detail: e.detail })).toThrow(
+      /must come from/,
+    );
     expect(() => events.parseEvent({ source: e.source, 'detail-type': 'order.exploded', detail: e.detail })).toThrow(/unknown detail-type/);
   });
 });

@@ -83,7 +83,13 @@ export function failedConditionIndexes(err: unknown): number[] {
  * The transaction item that moves a row's `status` from `from` to `to` (setting `fields` too), only if it is
  * still `from`. Committed with the event it implies, this makes every state machine step happen once.
  */
-export function statusChange(tableName: string, key: Record<string, string>, from: string, to: string, fields: Record<string, unknown> = {}): TransactItem {
+export function statusChange(
+  tableName: string,
+  key: Record<string, string>,
+  from: string,
+  to: string,
+  fields: Record<string, unknown> = {},
+): TransactItem {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = { ':from': from, ':to': to };
   const sets = ['#status = :to'];

@@ -10,8 +10,8 @@ import type { DomainEvent } from '../shared/contracts/events';
 let t: TestTables;
 let shipments: typeof import('./shipments');
 let events: typeof import('../shared/contracts/events');
-let consumer: (typeof import('./consumer'))['handler'];
-let api: (typeof import('./api'))['handler'];
+let consumer: typeof import('./consumer')['handler'];
+let api: typeof import('./api')['handler'];
 let ssm: Awaited<ReturnType<typeof useParameters>>;
 
 beforeAll(async () => {
@@ -26,17 +26,36 @@ beforeAll(async () => {
 });
 
 const received = (orderId: string): DomainEvent<'restaurant.order-received'> =>
-  events.newEvent('restaurant.order-received', { orderId, merchantId: 'm1', customerId: 'c1', acknowledgedAt: new Date().toISOString() }, { correlationId: `corr-${orderId}`, causationId: 'x' });
+  events.newEvent(
+    'restaurant.order-received',
+    { orderId, merchantId: 'm1', customerId: 'c1', acknowledgedAt: new Date().toISOString() },
+    { correlationId: `corr-${orderId}`, causationId: 'x' },
+  );
 const correlation = { correlationId: 'corr', causationId: 'cause' };
 const here = { lat: 52.52, lng: 13.405 };
 const track = (orderId: string, status: 'PICKED_UP' | 'EN_ROUTE' | 'NEARBY' | 'DELIVERED', location = here) =>
   shipments.recordTrackingUpdate({ orderId, status, location, correlation });
 const rows = async (orderId: string) =>
-  (await t.doc.send(new QueryCommand({ TableName: t.names.shipping, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `ORDER#${orderId}` }, ConsistentRead: true }))).Items ?? [];
+  (
+    await t.doc.send(
+      new QueryCommand({
+        TableName: t.names.shipping,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ORDER#${orderId}` },
+        ConsistentRead: true,
+      }),
+    )
+  ).Items ?? [];
 const types = async (orderId: string) => (await emitted(t.doc, t.names.outbox, undefined, orderId)).map((e) => e.detailType).sort();
 /** As customer c1 (the customer of every order here) unless told otherwise. */
 const getTracking = async (id: string, as = 'c1') => {
-  const event = apiEvent({ method: 'GET', resource: '/orders/{id}/tracking', path: `/orders/${id}/tracking`, pathParameters: { id }, headers: await ssm.bearer(as) });
+  const event = apiEvent({
+    method: 'GET',
+    resource: '/orders/{id}/tracking',
+    path: `/orders/${id}/tracking`,
+    pathParameters: { id },
+    headers: await ssm.bearer(as),
+  });
   const res = (await api(event, lambdaContext())) as APIGatewayProxyResult;
   return { status: res.statusCode, body: JSON.parse(res.body) };
 };
@@ -46,10 +65,19 @@ describe('shipping consumer (restaurant.order-received)', () => {
     const event = received('o-ship');
     expect((await consumer(sqsEventOf(event), lambdaContext()))?.batchItemFailures).toEqual([]);
     const shipment = await shipments.getShipment('o-ship');
-    expect(shipment).toMatchObject({ orderId: 'o-ship', shipmentId: 'shp_o-ship', customerId: 'c1', merchantId: 'm1', status: 'ASSIGNED', statusRank: 0 });
+    expect(shipment).toMatchObject({
+      orderId: 'o-ship',
+      shipmentId: 'shp_o-ship',
+      customerId: 'c1',
+      merchantId: 'm1',
+      status: 'ASSIGNED',
+      statusRank: 0,
+    });
     expect(shipment!.courierId).toBe(shipments.courierFor('o-ship'));
     const shipped = await emitted(t.doc, t.names.outbox, 'order.shipped', 'o-ship');
-    expect(shipped.map((e) => e.detail.data)).toEqual([{ orderId: 'o-ship', customerId: 'c1', merchantId: 'm1', shipmentId: 'shp_o-ship', courierId: shipment!.courierId }]);
+    expect(shipped.map((e) => e.detail.data)).toEqual([
+      { orderId: 'o-ship', customerId: 'c1', merchantId: 'm1', shipmentId: 'shp_o-ship', courierId: shipment!.courierId },
+    ]);
     expect(shipped[0].detail.metadata).toMatchObject({ correlationId: 'corr-o-ship', causationId: event.detail.metadata.eventId });
   });
 
@@ -57,7 +85,10 @@ describe('shipping consumer (restaurant.order-received)', () => {
     const event = received('o-dup');
     await Promise.all([consumer(sqsEventOf(event), lambdaContext()), consumer(sqsEventOf(event), lambdaContext())]);
     await consumer(sqsEventOf(event), lambdaContext());
-    expect(await Promise.all([shipments.createShipment(event.detail), shipments.createShipment(received('o-dup').detail)])).toEqual([false, false]);
+    expect(await Promise.all([shipments.createShipment(event.detail), shipments.createShipment(received('o-dup').detail)])).toEqual([
+      false,
+      false,
+    ]);
     expect(await rows('o-dup')).toHaveLength(1);
     expect(await types('o-dup')).toEqual(['order.shipped']);
   });
@@ -76,15 +107,30 @@ describe('tracking updates', () => {
     const shipment = await shipments.getShipment('o-trip');
     expect(shipment).toMatchObject({ status: 'DELIVERED', statusRank: 4 });
     const delivered = await emitted(t.doc, t.names.outbox, 'order.delivered', 'o-trip');
-    expect(delivered.map((e) => e.detail.data)).toEqual([{ orderId: 'o-trip', customerId: 'c1', shipmentId: 'shp_o-trip', deliveredAt: shipment!.deliveredAt }]);
+    expect(delivered.map((e) => e.detail.data)).toEqual([
+      { orderId: 'o-trip', customerId: 'c1', shipmentId: 'shp_o-trip', deliveredAt: shipment!.deliveredAt },
+    ]);
     const updates = (await emitted(t.doc, t.names.outbox, 'tracking.updated', 'o-trip')).map((e) => e.detail.data);
-    expect(updates).toContainEqual({ orderId: 'o-trip', shipmentId: 'shp_o-trip', status: 'DELIVERED', location: here, at: shipment!.deliveredAt });
+    expect(updates).toContainEqual({
+      orderId: 'o-trip',
+      shipmentId: 'shp_o-trip',
+      status: 'DELIVERED',
+      location: here,
+      at: shipment!.deliveredAt,
+    });
 
     // A repeated DELIVERED, or any step after it, writes and emits nothing.
     expect(await track('o-trip', 'DELIVERED')).toBe('ALREADY_DELIVERED');
     expect(await track('o-trip', 'NEARBY')).toBe('ALREADY_DELIVERED');
     expect((await rows('o-trip')).filter((r) => String(r.sk).startsWith('TRACK#'))).toHaveLength(4);
-    expect(await types('o-trip')).toEqual(['order.delivered', 'order.shipped', 'tracking.updated', 'tracking.updated', 'tracking.updated', 'tracking.updated']);
+    expect(await types('o-trip')).toEqual([
+      'order.delivered',
+      'order.shipped',
+      'tracking.updated',
+      'tracking.updated',
+      'tracking.updated',
+      'tracking.updated',
+    ]);
   });
 
   it('refuses a step the shipment is already past, writing nothing', async () => {
@@ -97,7 +143,9 @@ describe('tracking updates', () => {
 
   it('emits exactly one order.delivered when DELIVERED is recorded concurrently', async () => {
     await shipments.createShipment(received('o-race').detail);
-    const outcomes = await Promise.all([track('o-race', 'DELIVERED'), track('o-race', 'DELIVERED'), track('o-race', 'DELIVERED')].map((p) => p.catch((e: Error) => e.name)));
+    const outcomes = await Promise.all(
+      [track('o-race', 'DELIVERED'), track('o-race', 'DELIVERED'), track('o-race', 'DELIVERED')].map((p) => p.catch((e: Error) => e.name)),
+    );
     expect(outcomes.filter((o) => o === 'RECORDED')).toHaveLength(1);
     expect(await emitted(t.doc, t.names.outbox, 'order.delivered', 'o-race')).toHaveLength(1);
     expect(await emitted(t.doc, t.names.outbox, 'tracking.updated', 'o-race')).toHaveLength(1);

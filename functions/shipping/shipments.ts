@@ -41,7 +41,9 @@ export interface TrackingPoint {
 }
 
 export async function getShipment(orderId: string): Promise<Shipment | undefined> {
-  return (await ddb.send(new GetCommand({ TableName: table(), Key: shipmentKey(orderId), ConsistentRead: true }))).Item as Shipment | undefined;
+  return (await ddb.send(new GetCommand({ TableName: table(), Key: shipmentKey(orderId), ConsistentRead: true }))).Item as
+    | Shipment
+    | undefined;
 }
 
 /** Oldest first: the sort key starts with the ISO time. */
@@ -87,7 +89,13 @@ export async function createShipment(envelope: EventEnvelope<'restaurant.order-r
   try {
     await commitWithEvents(
       [{ Put: { TableName: table(), Item: { ...shipmentKey(orderId), ...shipment }, ConditionExpression: 'attribute_not_exists(pk)' } }],
-      [newEvent('order.shipped', { orderId, customerId, merchantId, shipmentId: shipment.shipmentId, courierId: shipment.courierId }, causedBy(envelope))],
+      [
+        newEvent(
+          'order.shipped',
+          { orderId, customerId, merchantId, shipmentId: shipment.shipmentId, courierId: shipment.courierId },
+          causedBy(envelope),
+        ),
+      ],
     );
   } catch (err) {
     if (isConditionFailure(err)) return false;
@@ -116,7 +124,9 @@ export async function recordTrackingUpdate(p: {
   const at = new Date().toISOString();
   const delivered = p.status === 'DELIVERED';
   const { shipmentId, customerId } = shipment;
-  const events: DomainEvent[] = [newEvent('tracking.updated', { orderId: p.orderId, shipmentId, status: p.status, location: p.location, at }, p.correlation)];
+  const events: DomainEvent[] = [
+    newEvent('tracking.updated', { orderId: p.orderId, shipmentId, status: p.status, location: p.location, at }, p.correlation),
+  ];
   if (delivered) events.push(newEvent('order.delivered', { orderId: p.orderId, customerId, shipmentId, deliveredAt: at }, p.correlation));
   try {
     await commitWithEvents(

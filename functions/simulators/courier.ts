@@ -39,7 +39,10 @@ export function routeFor(merchantId: string, customerId: string): { status: Trac
   const round = (n: number) => Math.round(n * 1e5) / 1e5;
   return TRACKING_STATUSES.map((status) => ({
     status,
-    location: { lat: round(from.lat + (to.lat - from.lat) * FRACTION[status]), lng: round(from.lng + (to.lng - from.lng) * FRACTION[status]) },
+    location: {
+      lat: round(from.lat + (to.lat - from.lat) * FRACTION[status]),
+      lng: round(from.lng + (to.lng - from.lng) * FRACTION[status]),
+    },
   }));
 }
 

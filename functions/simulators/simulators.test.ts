@@ -4,7 +4,7 @@ import { lambdaContext, sqsEventOf } from '../../test/support/lambda';
 import { useTables, type TestTables } from '../../test/support/tables';
 import type { DetailType, DomainEvent } from '../shared/contracts/events';
 
-type Handler = (typeof import('./tablet'))['handler'];
+type Handler = typeof import('./tablet')['handler'];
 let t: TestTables;
 let events: typeof import('../shared/contracts/events');
 let tabletSim: typeof import('./tablet');
@@ -37,8 +37,13 @@ beforeAll(async () => {
 
 const items = [{ productId: 'p-1', name: 'Pizza', quantity: 1, unitPrice: { amount: 950, currency: 'EUR' as const } }];
 const paid = (orderId: string, merchantId: string) =>
-  events.newEvent('order.paid', { orderId, customerId: 'c1', merchantId, items, total: { amount: 950, currency: 'EUR' } }, { correlationId: orderId, causationId: 'x' });
-const run = async (handler: Handler, e: DomainEvent) => expect((await handler(sqsEventOf(e), lambdaContext()))?.batchItemFailures).toEqual([]);
+  events.newEvent(
+    'order.paid',
+    { orderId, customerId: 'c1', merchantId, items, total: { amount: 950, currency: 'EUR' } },
+    { correlationId: orderId, causationId: 'x' },
+  );
+const run = async (handler: Handler, e: DomainEvent) =>
+  expect((await handler(sqsEventOf(e), lambdaContext()))?.batchItemFailures).toEqual([]);
 /** The one event of this type the order emitted, as the bus would deliver it on. */
 async function only<T extends DetailType>(detailType: T, orderId: string): Promise<DomainEvent<T>> {
   const found = await emitted(t.doc, t.names.outbox, detailType, orderId);
@@ -56,7 +61,9 @@ describe('the fulfilment half of the saga, played by the simulators', () => {
     const shipped = await only('order.shipped', 'o-flow');
     await run(h.courier, shipped);
 
-    const updates = (await emitted(t.doc, t.names.outbox, 'tracking.updated', 'o-flow')).map((e) => e.detail.data).sort((a, b) => a.at.localeCompare(b.at));
+    const updates = (await emitted(t.doc, t.names.outbox, 'tracking.updated', 'o-flow'))
+      .map((e) => e.detail.data)
+      .sort((a, b) => a.at.localeCompare(b.at));
     expect(updates.map((u) => u.status)).toEqual(['PICKED_UP', 'EN_ROUTE', 'NEARBY', 'DELIVERED']);
     expect(updates.map((u) => u.location)).toEqual(courierSim.routeFor('m-pizza', 'c1').map((s) => s.location));
     await only('order.delivered', 'o-flow');
@@ -67,20 +74,33 @@ describe('the fulfilment half of the saga, played by the simulators', () => {
     await run(h.courier, rerun);
     await run(h.courier, shipped); // and the same message redelivered
     expect(await types('o-flow')).toEqual([
-      'order.delivered', 'order.shipped', 'restaurant.order-received', 'restaurant.order-sent-to-tablet',
-      'tracking.updated', 'tracking.updated', 'tracking.updated', 'tracking.updated',
+      'order.delivered',
+      'order.shipped',
+      'restaurant.order-received',
+      'restaurant.order-sent-to-tablet',
+      'tracking.updated',
+      'tracking.updated',
+      'tracking.updated',
+      'tracking.updated',
     ]);
   });
 
   it('a courier re-run after a crash resumes after the last recorded step', async () => {
-    const received = events.newEvent('restaurant.order-received', { orderId: 'o-resume', merchantId: 'm-pizza', customerId: 'c1', acknowledgedAt: new Date().toISOString() }, { correlationId: 'o-resume', causationId: 'x' });
+    const received = events.newEvent(
+      'restaurant.order-received',
+      { orderId: 'o-resume', merchantId: 'm-pizza', customerId: 'c1', acknowledgedAt: new Date().toISOString() },
+      { correlationId: 'o-resume', causationId: 'x' },
+    );
     await run(h.shipping, received);
     const correlation = { correlationId: 'o-resume', causationId: 'x' };
     const [pickedUp, enRoute] = courierSim.routeFor('m-pizza', 'c1');
     await shipments.recordTrackingUpdate({ orderId: 'o-resume', ...pickedUp, correlation });
     await shipments.recordTrackingUpdate({ orderId: 'o-resume', ...enRoute, correlation });
     await run(h.courier, await only('order.shipped', 'o-resume'));
-    const statuses = (await emitted(t.doc, t.names.outbox, 'tracking.updated', 'o-resume')).map((e) => e.detail.data).sort((a, b) => a.at.localeCompare(b.at)).map((u) => u.status);
+    const statuses = (await emitted(t.doc, t.names.outbox, 'tracking.updated', 'o-resume'))
+      .map((e) => e.detail.data)
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .map((u) => u.status);
     expect(statuses).toEqual(['PICKED_UP', 'EN_ROUTE', 'NEARBY', 'DELIVERED']);
     await only('order.delivered', 'o-resume');
   });
@@ -123,7 +143,14 @@ describe('TABLET_SIMULATOR_CONFIG', () => {
 
   it('decides by the rates otherwise: silent, then reject, then ack', () => {
     const c = tabletSim.parseTabletConfig({ silentRate: 0.1, rejectRate: 0.2 });
-    expect([0, 0.09, 0.1, 0.29, 0.31, 0.99].map((roll) => tabletSim.behaviourFor(c, 'm', roll))).toEqual(['silent', 'silent', 'reject', 'reject', 'ack', 'ack']);
+    expect([0, 0.09, 0.1, 0.29, 0.31, 0.99].map((roll) => tabletSim.behaviourFor(c, 'm', roll))).toEqual([
+      'silent',
+      'silent',
+      'reject',
+      'reject',
+      'ack',
+      'ack',
+    ]);
   });
 
   it.each([

@@ -65,7 +65,8 @@ export const handler = createEventConsumer(TABLET_EVENTS, {
         ? await acknowledgeOrder({ orderId, merchantId, correlation })
         : await rejectOrder({ orderId, merchantId, reason: 'kitchen cannot take the order (simulated tablet)', correlation });
     // The event only exists once the row does, for this merchant: anything else is a wiring bug worth a retry/DLQ.
-    if (outcome === 'NOT_FOUND' || outcome === 'WRONG_MERCHANT') throw new Error(`tablet could not ${behaviour} order ${orderId}: ${outcome}`);
+    if (outcome === 'NOT_FOUND' || outcome === 'WRONG_MERCHANT')
+      throw new Error(`tablet could not ${behaviour} order ${orderId}: ${outcome}`);
     // ALREADY_DECIDED: the deadline won, or this is a re-run. Either way the order's fate is settled.
     logger.info('tablet answered', { orderId, merchantId, behaviour, outcome });
   },

@@ -11,7 +11,13 @@ export const DELIVERY_SLO = 0.995;
  * One metric a handler emits with Powertools. Powertools adds one dimension, `service` (the function's
  * POWERTOOLS_SERVICE_NAME), so the service named here must be the one whose handler calls addMetric.
  */
-export function shopwaveMetric(service: string, metricName: string, statistic = 'Sum', label?: string, period = Duration.minutes(1)): Metric {
+export function shopwaveMetric(
+  service: string,
+  metricName: string,
+  statistic = 'Sum',
+  label?: string,
+  period = Duration.minutes(1),
+): Metric {
   return new Metric({ namespace: NAMESPACE, metricName, dimensionsMap: { service }, statistic, period, label: label ?? metricName });
 }
 
@@ -22,7 +28,8 @@ export const flow = {
   outOfStock: () => shopwaveMetric('orders', 'OrdersRejected', 'Sum', 'out of stock'),
   charged: (period?: Duration) => shopwaveMetric('payments', 'PaymentsCharged', 'Sum', 'charged', period),
   paymentFailed: () => shopwaveMetric('orders', 'OrdersPaymentFailed', 'Sum', 'payment failed'),
-  receivedByRestaurant: (period?: Duration) => shopwaveMetric('orders', 'OrdersReceivedByRestaurant', 'Sum', 'received by restaurant', period),
+  receivedByRestaurant: (period?: Duration) =>
+    shopwaveMetric('orders', 'OrdersReceivedByRestaurant', 'Sum', 'received by restaurant', period),
   delivered: () => shopwaveMetric('orders', 'OrdersDelivered', 'Sum', 'delivered'),
   cancelled: () => shopwaveMetric('orders', 'OrdersCancelled', 'Sum', 'cancelled'),
   refunded: () => shopwaveMetric('payments', 'PaymentsRefunded', 'Sum', 'refunded'),

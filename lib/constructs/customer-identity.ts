@@ -39,7 +39,14 @@ export class CustomerIdentity extends Construct {
         selfSignUpEnabled: false,
         signInAliases: { username: true, email: true },
         customAttributes: { [CUSTOMER_ID_ATTRIBUTE]: new StringAttribute({ minLen: 1, maxLen: 64, mutable: false }) },
-        passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+        passwordPolicy: {
+          minLength: 12,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireDigits: true,
+          requireSymbols: true,
+          tempPasswordValidity: Duration.days(3),
+        },
         mfa: Mfa.OPTIONAL,
         mfaSecondFactor: { otp: true, sms: false },
         accountRecovery: AccountRecovery.EMAIL_ONLY,
@@ -55,7 +62,9 @@ export class CustomerIdentity extends Construct {
         idTokenValidity: Duration.hours(1),
         accessTokenValidity: Duration.hours(1),
         refreshTokenValidity: Duration.days(30),
-        readAttributes: new ClientAttributes().withStandardAttributes({ email: true, emailVerified: true }).withCustomAttributes(CUSTOMER_ID_ATTRIBUTE),
+        readAttributes: new ClientAttributes()
+          .withStandardAttributes({ email: true, emailVerified: true })
+          .withCustomAttributes(CUSTOMER_ID_ATTRIBUTE),
         // The customer id is not writable by the user: it decides whose orders a token reads.
         writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
       });
@@ -69,8 +78,16 @@ export class CustomerIdentity extends Construct {
         AUTH_CUSTOMER_CLAIM: `custom:${CUSTOMER_ID_ATTRIBUTE}`,
       };
       Validations.of(this.userPool).acknowledge(
-        { id: 'AwsSolutions-COG2', reason: 'Customers of a food-ordering app are offered TOTP MFA but not forced into it; accounts are created by an administrator for existing customers, and tokens only reach their own orders.' },
-        { id: 'AwsSolutions-COG8', reason: 'Sandbox platform: the Essentials plan keeps the pool free of per-user charges; threat protection (Plus) is a production decision noted in docs/security.md.' },
+        {
+          id: 'AwsSolutions-COG2',
+          reason:
+            'Customers of a food-ordering app are offered TOTP MFA but not forced into it; accounts are created by an administrator for existing customers, and tokens only reach their own orders.',
+        },
+        {
+          id: 'AwsSolutions-COG8',
+          reason:
+            'Sandbox platform: the Essentials plan keeps the pool free of per-user charges; threat protection (Plus) is a production decision noted in docs/security.md.',
+        },
       );
       new CfnOutput(stack, 'UserPoolId', { value: this.userPool.userPoolId });
       new CfnOutput(stack, 'UserPoolClientId', { value: this.appClient.userPoolClientId });

@@ -124,7 +124,8 @@ export class OperationalAlarms extends Construct {
       comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
-      summary: 'Orders are being charged but not received by restaurants (charged − received ≥ 3 a minute in 2 of 3 minutes). Metric math: not evaluated on LocalStack.',
+      summary:
+        'Orders are being charged but not received by restaurants (charged − received ≥ 3 a minute in 2 of 3 minutes). Metric math: not evaluated on LocalStack.',
       runbook: 'flowGap',
     });
     // The plain-threshold companion of FlowGap (LocalStack community evaluates no metric math).

@@ -43,25 +43,41 @@ export class OperationsDashboard extends Construct {
     super(scope, id);
     const fns = Object.entries(props.functions);
     const perFunction = (metric: (fn: IFunction) => Metric) => fns.map(([name, fn]) => metric(fn).with({ label: name }));
-    const perQueue = (queues: Record<string, Queue>, metric: (q: Queue) => Metric) => Object.entries(queues).map(([name, q]) => metric(q).with({ label: name }));
+    const perQueue = (queues: Record<string, Queue>, metric: (q: Queue) => Metric) =>
+      Object.entries(queues).map(([name, q]) => metric(q).with({ label: name }));
 
     const customer: IWidget[] = [
       heading('# Customer experience\nIs ordering working for customers right now: success, speed, and why orders fail.'),
-      graph('Order success rate (%)', [
-        new MathExpression({
-          expression: '100 * FILL(delivered, 0) / (FILL(delivered, 0) + FILL(cancelled, 0) + FILL(outOfStock, 0) + FILL(paymentFailed, 0))',
-          usingMetrics: { delivered: flow.delivered(), cancelled: flow.cancelled(), outOfStock: flow.outOfStock(), paymentFailed: flow.paymentFailed() },
-          label: 'orders delivered / orders finished',
-          period: MINUTE,
-        }),
-      ], { leftYAxis: { min: 0, max: 100 } }),
-      graph('API latency (ms)', ['p50', 'p90', 'p99'].map((stat) => props.api.metricLatency({ statistic: stat, period: MINUTE, label: stat }))),
+      graph(
+        'Order success rate (%)',
+        [
+          new MathExpression({
+            expression:
+              '100 * FILL(delivered, 0) / (FILL(delivered, 0) + FILL(cancelled, 0) + FILL(outOfStock, 0) + FILL(paymentFailed, 0))',
+            usingMetrics: {
+              delivered: flow.delivered(),
+              cancelled: flow.cancelled(),
+              outOfStock: flow.outOfStock(),
+              paymentFailed: flow.paymentFailed(),
+            },
+            label: 'orders delivered / orders finished',
+            period: MINUTE,
+          }),
+        ],
+        { leftYAxis: { min: 0, max: 100 } },
+      ),
+      graph(
+        'API latency (ms)',
+        ['p50', 'p90', 'p99'].map((stat) => props.api.metricLatency({ statistic: stat, period: MINUTE, label: stat })),
+      ),
       graph('Time to restaurant and to delivery (ms, p90)', [flow.placedToCharged(), flow.chargedToReceived(), flow.placedToDelivered()]),
       graph('Failed orders by reason', [flow.outOfStock(), flow.paymentFailed(), flow.cancelled()], { stacked: true }),
     ];
 
     const business: IWidget[] = [
-      heading('# Business\nOrders and revenue per minute, what was given back, and what is at risk now (seed 001: charged, never received).'),
+      heading(
+        '# Business\nOrders and revenue per minute, what was given back, and what is at risk now (seed 001: charged, never received).',
+      ),
       graph('Orders per minute', [flow.placed(), flow.charged(), flow.receivedByRestaurant(), flow.delivered()]),
       graph('Revenue per minute (minor units)', [flow.revenue(), flow.orderValue(), flow.refundedAmount()]),
       graph('Cancellations and refunds', [flow.cancelled(), flow.refunded()]),
@@ -75,12 +91,30 @@ export class OperationsDashboard extends Construct {
 
     const technical: IWidget[] = [
       heading('# Technical\nPer function, queue and table: errors, throttles, latency, backlog, dead letters, outbox lag, alarm status.'),
-      graph('Lambda errors', perFunction((fn) => fn.metricErrors({ period: MINUTE, statistic: 'Sum' }))),
-      graph('Lambda throttles', perFunction((fn) => fn.metricThrottles({ period: MINUTE, statistic: 'Sum' }))),
-      graph('Lambda duration p99 (ms)', perFunction((fn) => fn.metricDuration({ period: MINUTE, statistic: 'p99' }))),
-      graph('Queue depth (visible messages)', perQueue(props.queues, (q) => q.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: 'Maximum' }))),
-      graph('Dead-letter queues (messages)', perQueue(props.deadLetterQueues, (q) => q.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: 'Maximum' }))),
-      graph('Age of oldest message (s)', perQueue(props.queues, (q) => q.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: 'Maximum' }))),
+      graph(
+        'Lambda errors',
+        perFunction((fn) => fn.metricErrors({ period: MINUTE, statistic: 'Sum' })),
+      ),
+      graph(
+        'Lambda throttles',
+        perFunction((fn) => fn.metricThrottles({ period: MINUTE, statistic: 'Sum' })),
+      ),
+      graph(
+        'Lambda duration p99 (ms)',
+        perFunction((fn) => fn.metricDuration({ period: MINUTE, statistic: 'p99' })),
+      ),
+      graph(
+        'Queue depth (visible messages)',
+        perQueue(props.queues, (q) => q.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: 'Maximum' })),
+      ),
+      graph(
+        'Dead-letter queues (messages)',
+        perQueue(props.deadLetterQueues, (q) => q.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: 'Maximum' })),
+      ),
+      graph(
+        'Age of oldest message (s)',
+        perQueue(props.queues, (q) => q.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: 'Maximum' })),
+      ),
       graph(
         'DynamoDB throttled requests',
         Object.entries(props.tables).flatMap(([name, t]) => [
@@ -88,8 +122,15 @@ export class OperationsDashboard extends Construct {
           t.metric('WriteThrottleEvents', { period: MINUTE, statistic: 'Sum', label: `${name} write` }),
         ]),
       ),
-      graph('Outbox relay lag (ms) and failures', [flow.outboxLagMs('Maximum'), flow.outboxLagMs('p99')], { right: [flow.relayFailures()] }),
-      new AlarmStatusWidget({ title: 'Alarm status', alarms: props.alarms, width: 24, height: Math.min(12, 2 + Math.ceil(props.alarms.length / 4)) }),
+      graph('Outbox relay lag (ms) and failures', [flow.outboxLagMs('Maximum'), flow.outboxLagMs('p99')], {
+        right: [flow.relayFailures()],
+      }),
+      new AlarmStatusWidget({
+        title: 'Alarm status',
+        alarms: props.alarms,
+        width: 24,
+        height: Math.min(12, 2 + Math.ceil(props.alarms.length / 4)),
+      }),
     ];
 
     this.dashboard = new Dashboard(this, 'Dashboard', {

@@ -54,7 +54,8 @@ export class OutboxRelay extends Construct {
 
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'dynamodb:ListStreams (added by the stream event source) supports no resource-level permissions; every other action is scoped.',
+      reason:
+        'dynamodb:ListStreams (added by the stream event source) supports no resource-level permissions; every other action is scoped.',
     });
 
     this.dlqAlarm = new Alarm(this, 'DeadLetterAlarm', {

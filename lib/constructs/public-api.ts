@@ -45,7 +45,12 @@ export class PublicApi extends Construct {
         throttlingBurstLimit: 100,
         // Method settings are keyed '<resource path>/<METHOD>'.
         methodOptions: Object.fromEntries(
-          props.routes.filter((r) => r.throttle).map((r) => [`${r.path}/${r.method}`, { throttlingRateLimit: r.throttle!.rateLimit, throttlingBurstLimit: r.throttle!.burstLimit }]),
+          props.routes
+            .filter((r) => r.throttle)
+            .map((r) => [
+              `${r.path}/${r.method}`,
+              { throttlingRateLimit: r.throttle!.rateLimit, throttlingBurstLimit: r.throttle!.burstLimit },
+            ]),
         ),
         tracingEnabled: props.config.awsOnly,
         // Execution logs need the account-level CloudWatch role, which only the aws target creates.
@@ -69,7 +74,11 @@ export class PublicApi extends Construct {
     }
 
     // API Gateway checks what it can (required parameters); each handler validates the body against its schema.
-    const validator = new RequestValidator(this, 'Validator', { restApi: this.api, validateRequestParameters: true, validateRequestBody: true });
+    const validator = new RequestValidator(this, 'Validator', {
+      restApi: this.api,
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
 
     const integrations = new Map<IFunction, LambdaIntegration>();
     for (const route of props.routes) {
@@ -83,9 +92,21 @@ export class PublicApi extends Construct {
     }
 
     Validations.of(this.api).acknowledge(
-      { id: 'AwsSolutions-APIG4', reason: 'Customer routes verify bearer JWTs and merchant routes API keys inside the handlers (middy middlewares, functions/shared/auth.ts and functions/restaurant/merchant-auth.ts) on every target: LocalStack community runs no authorizers. Catalog, health and readiness are public by design.' },
-      { id: 'AwsSolutions-COG4', reason: 'No Cognito authorizer: on the aws target the handlers verify the user pool\'s ID tokens themselves (lib/constructs/customer-identity.ts), with the same middleware that runs on LocalStack and offline, so the tested path is the deployed one.' },
-      { id: 'AwsSolutions-APIG3', reason: 'WAF is AWS-only and billed per web ACL in a sandbox; stage and per-route throttling bound abuse. Listed as not built in docs/security.md.' },
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Customer routes verify bearer JWTs and merchant routes API keys inside the handlers (middy middlewares, functions/shared/auth.ts and functions/restaurant/merchant-auth.ts) on every target: LocalStack community runs no authorizers. Catalog, health and readiness are public by design.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          "No Cognito authorizer: on the aws target the handlers verify the user pool's ID tokens themselves (lib/constructs/customer-identity.ts), with the same middleware that runs on LocalStack and offline, so the tested path is the deployed one.",
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'WAF is AWS-only and billed per web ACL in a sandbox; stage and per-route throttling bound abuse. Listed as not built in docs/security.md.',
+      },
     );
     if (props.config.awsOnly) {
       Validations.of(this.api).acknowledge({
@@ -95,7 +116,8 @@ export class PublicApi extends Construct {
     } else {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-APIG6',
-        reason: 'Execution logging needs the account-level API Gateway CloudWatch role, created only for the aws target; access logs are on.',
+        reason:
+          'Execution logging needs the account-level API Gateway CloudWatch role, created only for the aws target; access logs are on.',
       });
     }
   }

@@ -87,11 +87,12 @@ export class ServiceFunction extends NodejsFunction {
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-L1',
-        reason: 'nodejs22.x is the chosen runtime: bundles target node20 so the same file runs offline on Node 20; move to 24 with the toolchain.',
+        reason:
+          'nodejs22.x is the chosen runtime: bundles target node20 so the same file runs offline on Node 20; move to 24 with the toolchain.',
       },
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The basic execution role only allows writing this function\'s logs (CreateLogStream/PutLogEvents).',
+        reason: "The basic execution role only allows writing this function's logs (CreateLogStream/PutLogEvents).",
       },
     );
     if (config.awsOnly) {

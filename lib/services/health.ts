@@ -11,7 +11,9 @@ export function addHealth(ctx: ServiceContext) {
   const ready = apiFunction(ctx, 'ReadyApi', 'health', 'ready');
   // DescribeTable on the table ARNs only (Table.grant would add each table's index/* wildcard).
   const tableKeys = Object.keys(TABLE_ENV) as TableKey[];
-  ready.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: tableKeys.map((key) => tables[key].tableArn) }));
+  ready.addToRolePolicy(
+    new PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: tableKeys.map((key) => tables[key].tableArn) }),
+  );
   for (const key of tableKeys) ready.addEnvironment(TABLE_ENV[key], tables[key].tableName);
   ready.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
   ready.addToRolePolicy(new PolicyStatement({ actions: ['events:DescribeEventBus'], resources: [bus.eventBusArn] }));

@@ -16,6 +16,11 @@ export function addPayments(ctx: ServiceContext) {
       PAYMENT_SIMULATOR_CONFIG: JSON.stringify(ctx.config.paymentSimulator),
     },
   });
-  paymentsConsumer.fn.bindTables(ctx.tables, { write: ['payments', 'providerLedger'], read: ['customers'], outbox: true, idempotency: true });
+  paymentsConsumer.fn.bindTables(ctx.tables, {
+    write: ['payments', 'providerLedger'],
+    read: ['customers'],
+    outbox: true,
+    idempotency: true,
+  });
   return { consumer: paymentsConsumer };
 }

@@ -4,7 +4,9 @@ import type { PlatformConfig } from '../config';
 import { apiFunction, consumer, type ServiceContext } from './context';
 
 /** How long a merchant has to acknowledge an order; the tablet simulator (lib/services/simulators.ts) reads it too. */
-export const ackDeadlineEnvironment = (config: PlatformConfig) => ({ RESTAURANT_ACK_DEADLINE_SECONDS: String(config.restaurantAckDeadlineSeconds) });
+export const ackDeadlineEnvironment = (config: PlatformConfig) => ({
+  RESTAURANT_ACK_DEADLINE_SECONDS: String(config.restaurantAckDeadlineSeconds),
+});
 
 /**
  * Restaurant (functions/restaurant/): puts paid orders on the merchant's tablet, cancels what is not acknowledged
@@ -13,7 +15,12 @@ export const ackDeadlineEnvironment = (config: PlatformConfig) => ({ RESTAURANT_
 export function addRestaurant(ctx: ServiceContext) {
   const { tables, config } = ctx;
   const environment = ackDeadlineEnvironment(config);
-  const restaurantConsumer = consumer(ctx, 'RestaurantConsumer', { service: 'restaurant', entry: 'consumer', events: CONSUMER_EVENTS, environment });
+  const restaurantConsumer = consumer(ctx, 'RestaurantConsumer', {
+    service: 'restaurant',
+    entry: 'consumer',
+    events: CONSUMER_EVENTS,
+    environment,
+  });
   restaurantConsumer.fn.bindTables(tables, { write: ['restaurant'], outbox: true, idempotency: true });
 
   // The ack deadline is a delayed copy of order.paid: when it becomes visible, an unacknowledged order is cancelled.

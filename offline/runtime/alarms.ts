@@ -22,7 +22,14 @@ export interface AlarmModel {
   /** A single-metric alarm. */
   metric?: AlarmMetricStat;
   /** A metric-math alarm: the entry with returnData (or the only expression) is the alarm's series. */
-  metrics?: { id: string; expression?: string; metricStat?: AlarmMetricStat; periodSeconds?: number; returnData: boolean; label?: string }[];
+  metrics?: {
+    id: string;
+    expression?: string;
+    metricStat?: AlarmMetricStat;
+    periodSeconds?: number;
+    returnData: boolean;
+    label?: string;
+  }[];
   evaluationPeriods: number;
   datapointsToAlarm: number;
   threshold: number;
@@ -70,10 +77,15 @@ export function parseExpression(source: string): Node {
   const peek = () => list[i];
   const take = (expected?: string) => {
     const t = list[i++];
-    if (expected !== undefined && t !== expected) throw new Error(`expected '${expected}' at token ${i} of '${source}', got '${t ?? 'end'}'`);
+    if (expected !== undefined && t !== expected)
+      throw new Error(`expected '${expected}' at token ${i} of '${source}', got '${t ?? 'end'}'`);
     return t;
   };
-  const LEVELS = [['<', '<=', '>', '>=', '==', '!='], ['+', '-'], ['*', '/']];
+  const LEVELS = [
+    ['<', '<=', '>', '>=', '==', '!='],
+    ['+', '-'],
+    ['*', '/'],
+  ];
   const binary = (level: number): Node => {
     if (level === LEVELS.length) return unary();
     let left = binary(level + 1);
@@ -159,16 +171,26 @@ export function evaluateNode(node: Node, value: (id: string) => number | undefin
       const r = evaluateNode(node.right, value);
       if (l === undefined || r === undefined) return undefined;
       switch (node.op) {
-        case '+': return l + r;
-        case '-': return l - r;
-        case '*': return l * r;
-        case '/': return r === 0 ? undefined : l / r;
-        case '<': return Number(l < r);
-        case '<=': return Number(l <= r);
-        case '>': return Number(l > r);
-        case '>=': return Number(l >= r);
-        case '==': return Number(l === r);
-        default: return Number(l !== r);
+        case '+':
+          return l + r;
+        case '-':
+          return l - r;
+        case '*':
+          return l * r;
+        case '/':
+          return r === 0 ? undefined : l / r;
+        case '<':
+          return Number(l < r);
+        case '<=':
+          return Number(l <= r);
+        case '>':
+          return Number(l > r);
+        case '>=':
+          return Number(l >= r);
+        case '==':
+          return Number(l === r);
+        default:
+          return Number(l !== r);
       }
     }
   }
@@ -200,11 +222,17 @@ function compile(alarm: AlarmModel, store: MetricStore): Compiled {
   const query = (m: AlarmMetricStat) => () =>
     store.series({ namespace: m.namespace, name: m.metricName, dimensions: m.dimensions }, m.stat, m.periodSeconds, n).map((p) => p.value);
   if (alarm.metric) {
-    store.series({ namespace: alarm.metric.namespace, name: alarm.metric.metricName, dimensions: alarm.metric.dimensions }, alarm.metric.stat, 60, 1); // validates the statistic
+    store.series(
+      { namespace: alarm.metric.namespace, name: alarm.metric.metricName, dimensions: alarm.metric.dimensions },
+      alarm.metric.stat,
+      60,
+      1,
+    ); // validates the statistic
     return { model: alarm, datapoints: query(alarm.metric) };
   }
   const entries = alarm.metrics ?? [];
-  const output = entries.find((e) => e.returnData) ?? (entries.filter((e) => e.expression).length === 1 ? entries.find((e) => e.expression) : undefined);
+  const output =
+    entries.find((e) => e.returnData) ?? (entries.filter((e) => e.expression).length === 1 ? entries.find((e) => e.expression) : undefined);
   if (!output) throw new Error(`${where}: no metric or expression returns data`);
   const stats = new Map(entries.filter((e) => e.metricStat).map((e) => [e.id, query(e.metricStat!)]));
   const trees = new Map<string, Node>();
@@ -222,10 +250,12 @@ function compile(alarm: AlarmModel, store: MetricStore): Compiled {
     model: alarm,
     datapoints: () => {
       const inputs = new Map([...stats].map(([id, q]) => [id, q()]));
-      const valueAt = (i: number) => (id: string): number | undefined => {
-        const tree = trees.get(id);
-        return tree ? evaluateNode(tree, valueAt(i)) : inputs.get(id)?.[i];
-      };
+      const valueAt =
+        (i: number) =>
+        (id: string): number | undefined => {
+          const tree = trees.get(id);
+          return tree ? evaluateNode(tree, valueAt(i)) : inputs.get(id)?.[i];
+        };
       return Array.from({ length: n }, (_, i) => valueAt(i)(output.id));
     },
   };
@@ -245,7 +275,15 @@ export class AlarmEvaluator {
     this.compiled = alarms.map((a) => compile(a, store));
     const at = this.now();
     for (const a of alarms) {
-      this.current.set(a.alarmName, { alarmName: a.alarmName, logicalId: a.logicalId, state: 'INSUFFICIENT_DATA', reason: 'not evaluated yet', since: at, description: a.description, lastValues: [] });
+      this.current.set(a.alarmName, {
+        alarmName: a.alarmName,
+        logicalId: a.logicalId,
+        state: 'INSUFFICIENT_DATA',
+        reason: 'not evaluated yet',
+        since: at,
+        description: a.description,
+        lastValues: [],
+      });
     }
   }
 
@@ -269,7 +307,13 @@ export class AlarmEvaluator {
         const shown = values.map((v) => (v === undefined ? '–' : +v.toPrecision(4))).join(', ');
         reason = `${bad} of the last ${values.length} datapoint(s) [${shown}] breach ${model.comparisonOperator} ${model.threshold} (needs ${model.datapointsToAlarm})`;
       }
-      this.current.set(model.alarmName, { ...previous, state: next, reason, lastValues: values, since: next === previous.state ? previous.since : at });
+      this.current.set(model.alarmName, {
+        ...previous,
+        state: next,
+        reason,
+        lastValues: values,
+        since: next === previous.state ? previous.since : at,
+      });
       if (next !== previous.state) changes.push({ alarmName: model.alarmName, from: previous.state, to: next, at, reason });
     }
     this.transitions.push(...changes);
@@ -286,9 +330,12 @@ export class AlarmEvaluator {
 
   start(onTransition?: (t: AlarmTransition) => void, everyMetricSeconds = 60): void {
     this.stop();
-    this.timer = setInterval(() => {
-      for (const t of this.evaluate()) onTransition?.(t);
-    }, Math.max(20, everyMetricSeconds * this.msPerMetricSecond));
+    this.timer = setInterval(
+      () => {
+        for (const t of this.evaluate()) onTransition?.(t);
+      },
+      Math.max(20, everyMetricSeconds * this.msPerMetricSecond),
+    );
     this.timer.unref?.();
   }
 

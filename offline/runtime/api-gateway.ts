@@ -63,15 +63,24 @@ function requestPath(url: string | undefined): string | undefined {
 /** An answer written straight to the socket, for requests Node's parser refused (there is no response object). */
 function rawAnswer(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ message });
-  const headers = Object.entries({ ...GATEWAY_HEADERS, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`);
+  const headers = Object.entries({ ...GATEWAY_HEADERS, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(
+    ([k, v]) => `${k}: ${v}\r\n`,
+  );
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers.join('')}\r\n${body}`);
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 /** API Gateway's precedence: literal segments beat `{param}`, which beats `{proxy+}`; an exact method beats ANY. */
-export function matchRoute(routes: ApiRouteModel[], method: string, path: string): { route: ApiRouteModel; params: Record<string, string> } | undefined {
+export function matchRoute(
+  routes: ApiRouteModel[],
+  method: string,
+  path: string,
+): { route: ApiRouteModel; params: Record<string, string> } | undefined {
   // Never throws: a segment that does not decode is compared as sent (the server answers 400 before matching).
-  const segments = path.split('/').filter(Boolean).map((s) => decodeSegment(s) ?? s);
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeSegment(s) ?? s);
   let best: { route: ApiRouteModel; params: Record<string, string>; score: number } | undefined;
   for (const route of routes) {
     if (route.method !== method && route.method !== 'ANY') continue;
@@ -275,7 +284,9 @@ export class ApiGatewayEmulator {
     let result: any;
     try {
       const event = await this.buildEvent(req, match.route, match.params, body);
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('integration timeout')), INTEGRATION_TIMEOUT_MS).unref());
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('integration timeout')), INTEGRATION_TIMEOUT_MS).unref(),
+      );
       result = await Promise.race([this.runtime.invoke<any>(match.route.functionLogicalId, event), timeout]);
     } catch (err) {
       const timedOut = (err as Error).message === 'integration timeout';
@@ -320,7 +331,10 @@ export class ApiGatewayEmulator {
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
       if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) return void socket.destroy();
-      const status = ({ HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413 } as Record<string, number>)[err.code ?? ''] ?? 400;
+      const status =
+        ({ HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413 } as Record<string, number>)[
+          err.code ?? ''
+        ] ?? 400;
       rawAnswer(socket, status, STATUS_CODES[status]!);
     });
     // CONNECT (a proxy tunnel): no resource of the API; without a listener Node would drop the socket unanswered.

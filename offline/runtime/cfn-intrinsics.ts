@@ -107,7 +107,8 @@ export class CfnResolver {
     const name = value.startsWith('arn:') ? /:event-bus\/(.+)$/.exec(value)?.[1] : value;
     if (!name) fail(`${ruleId}.Properties.EventBusName`, `not an event bus ARN: ${value}`);
     // A literal name of a bus declared in this template means that bus, whatever prefix it gets offline.
-    const declared = typeof raw === 'string' && this.resources('AWS::Events::EventBus').find(([busId]) => this.declaredName(busId) === name);
+    const declared =
+      typeof raw === 'string' && this.resources('AWS::Events::EventBus').find(([busId]) => this.declaredName(busId) === name);
     return declared ? this.physicalName(declared[0]) : name;
   }
 
@@ -156,7 +157,8 @@ export class CfnResolver {
       case 'Ref':
         return typeof arg === 'string' ? this.refOf(arg, at) : fail(at, 'expects a name');
       case 'Fn::GetAtt': {
-        if (typeof arg === 'string' && arg.includes('.')) return this.attribute(arg.slice(0, arg.indexOf('.')), arg.slice(arg.indexOf('.') + 1), at);
+        if (typeof arg === 'string' && arg.includes('.'))
+          return this.attribute(arg.slice(0, arg.indexOf('.')), arg.slice(arg.indexOf('.') + 1), at);
         const [id, attribute] = list(arg, 2);
         if (typeof id !== 'string') fail(at, 'expects [logicalId, attribute]');
         return this.attribute(id, this.string(attribute, at), at);
@@ -201,7 +203,11 @@ export class CfnResolver {
   /** `${Name}`, `${Resource.Attribute}`, `${AWS::Region}`, variables of the [string, vars] form; `${!Literal}` stays literal. */
   private sub(arg: unknown, at: string): string {
     const [text, variables] =
-      typeof arg === 'string' ? [arg, {}] : Array.isArray(arg) && typeof arg[0] === 'string' && isObject(arg[1] ?? {}) ? [arg[0], arg[1] ?? {}] : [];
+      typeof arg === 'string'
+        ? [arg, {}]
+        : Array.isArray(arg) && typeof arg[0] === 'string' && isObject(arg[1] ?? {})
+          ? [arg[0], arg[1] ?? {}]
+          : [];
     if (text === undefined) fail(at, 'expects a string or [string, { variables }]');
     return text.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
       if (name.startsWith('!')) return `\${${name.slice(1)}}`;
@@ -215,13 +221,20 @@ export class CfnResolver {
   private refOf(name: string, at: string): unknown {
     const { region, accountId } = this.context.naming;
     switch (name) {
-      case 'AWS::Region': return region;
-      case 'AWS::AccountId': return accountId;
-      case 'AWS::Partition': return 'aws';
-      case 'AWS::URLSuffix': return 'amazonaws.com';
-      case 'AWS::StackName': return this.context.stackName;
-      case 'AWS::StackId': return `arn:aws:cloudformation:${region}:${accountId}:stack/${this.context.stackName}/offline`;
-      case 'AWS::NoValue': return NO_VALUE;
+      case 'AWS::Region':
+        return region;
+      case 'AWS::AccountId':
+        return accountId;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return this.context.stackName;
+      case 'AWS::StackId':
+        return `arn:aws:cloudformation:${region}:${accountId}:stack/${this.context.stackName}/offline`;
+      case 'AWS::NoValue':
+        return NO_VALUE;
     }
     const parameter = this.template.Parameters?.[name];
     if (parameter) {
@@ -233,7 +246,8 @@ export class CfnResolver {
   }
 
   private evaluateCondition(expression: unknown, path: string): boolean {
-    if (!isObject(expression) || Object.keys(expression).length !== 1) fail(path, 'a condition must be one Fn::Equals/Not/And/Or or Condition');
+    if (!isObject(expression) || Object.keys(expression).length !== 1)
+      fail(path, 'a condition must be one Fn::Equals/Not/And/Or or Condition');
     const [name] = Object.keys(expression);
     const arg = expression[name];
     const at = `${path}.${name}`;
@@ -244,7 +258,9 @@ export class CfnResolver {
       case 'Fn::Equals': {
         if (!Array.isArray(arg) || arg.length !== 2) fail(at, 'expects two values');
         // CloudFormation compares the values as strings.
-        const [a, b] = arg.map((v) => JSON.stringify(this.resolve(v, at), (_, x) => (typeof x === 'number' || typeof x === 'boolean' ? String(x) : x)));
+        const [a, b] = arg.map((v) =>
+          JSON.stringify(this.resolve(v, at), (_, x) => (typeof x === 'number' || typeof x === 'boolean' ? String(x) : x)),
+        );
         return a === b;
       }
       case 'Fn::Not':
@@ -288,7 +304,9 @@ export class CfnResolver {
       case 'AWS::DynamoDB::GlobalTable': {
         const tableArn = () => arn('dynamodb', `table/${name()}`);
         const streamArn = () =>
-          resource.Properties?.StreamSpecification ? `${tableArn()}/stream/offline` : fail(`${id}.StreamArn`, 'the table has no stream (StreamSpecification)');
+          resource.Properties?.StreamSpecification
+            ? `${tableArn()}/stream/offline`
+            : fail(`${id}.StreamArn`, 'the table has no stream (StreamSpecification)');
         return { Ref: name, Arn: tableArn, StreamArn: streamArn };
       }
       case 'AWS::SQS::Queue': {

@@ -26,7 +26,15 @@ const countsEvent = (detail: Record<string, unknown>) => ({
   time: '2017-10-02T16:24:49Z',
   region: 'us-east-1',
   resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000'],
-  detail: { 'c-count': 5, 'd-count': 3, 'x-limit': 301.8, 'source-ip': '10.0.0.33', 'instance-id': 'i-000000aaaaaa00000', state: 'running', ...detail },
+  detail: {
+    'c-count': 5,
+    'd-count': 3,
+    'x-limit': 301.8,
+    'source-ip': '10.0.0.33',
+    'instance-id': 'i-000000aaaaaa00000',
+    state: 'running',
+    ...detail,
+  },
 });
 
 describe('exact values, nesting and arrays', () => {
@@ -55,7 +63,11 @@ describe('exact values, nesting and arrays', () => {
 
   it('matches the documented Macie pattern on numbers at two levels', () => {
     const pattern = { source: ['aws.macie'], 'detail-type': ['Macie Alert'], detail: { 'risk-score': [80], trigger: { risk: [8] } } };
-    const event = { source: 'aws.macie', 'detail-type': 'Macie Alert', detail: { 'risk-score': 80, tags: ['Custom_Alert', 'Insider'], trigger: { 'alert-type': 'basic', risk: 8 } } };
+    const event = {
+      source: 'aws.macie',
+      'detail-type': 'Macie Alert',
+      detail: { 'risk-score': 80, tags: ['Custom_Alert', 'Insider'], trigger: { 'alert-type': 'basic', risk: 8 } },
+    };
     expect(matches(pattern, event)).toBe(true);
     expect(matches(pattern, { ...event, detail: { ...event.detail, trigger: { risk: 9 } } })).toBe(false);
   });
@@ -92,7 +104,13 @@ describe('exact values, nesting and arrays', () => {
   });
 
   it('applies a nested pattern to each element of an array of objects, within one element', () => {
-    const event = { employees: [{ firstName: 'John', lastName: 'Doe' }, { firstName: 'Anna', lastName: 'Smith' }, { firstName: 'Peter', lastName: 'Jones' }] };
+    const event = {
+      employees: [
+        { firstName: 'John', lastName: 'Doe' },
+        { firstName: 'Anna', lastName: 'Smith' },
+        { firstName: 'Peter', lastName: 'Jones' },
+      ],
+    };
     expect(matches({ employees: { firstName: ['Anna'] } }, event)).toBe(true);
     expect(matches({ employees: { firstName: ['Anna'], lastName: ['Smith'] } }, event)).toBe(true);
     expect(matches({ employees: { firstName: ['Anna'], lastName: ['Jones'] } }, event)).toBe(false);
@@ -100,7 +118,12 @@ describe('exact values, nesting and arrays', () => {
 });
 
 describe('null values and empty strings', () => {
-  const event = { source: 'aws.autoscaling', 'detail-type': 'EC2 Instance Launch Successful', resources: [], detail: { eventVersion: '', responseElements: null } };
+  const event = {
+    source: 'aws.autoscaling',
+    'detail-type': 'EC2 Instance Launch Successful',
+    resources: [],
+    detail: { eventVersion: '', responseElements: null },
+  };
 
   it('matches null and "" separately, as documented', () => {
     expect(matches({ detail: { eventVersion: [''] } }, event)).toBe(true);
@@ -136,8 +159,12 @@ describe('prefix, suffix, equals-ignore-case, wildcard', () => {
   it('suffix: FileName ending with .png, and its ignore-case form', () => {
     expect(matches({ FileName: [{ suffix: '.png' }] }, { FileName: 'cat.png' })).toBe(true);
     expect(matches({ FileName: [{ suffix: '.png' }] }, { FileName: 'cat.PNG' })).toBe(false);
-    expect(matches({ detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, { detail: { FileName: 'cat.PNG' } })).toBe(true);
-    expect(matches({ detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, { detail: { FileName: 'cat.jpg' } })).toBe(false);
+    expect(matches({ detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, { detail: { FileName: 'cat.PNG' } })).toBe(
+      true,
+    );
+    expect(matches({ detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, { detail: { FileName: 'cat.jpg' } })).toBe(
+      false,
+    );
   });
 
   it('equals-ignore-case: Name is "Alice" in any case, strings only', () => {
@@ -213,7 +240,9 @@ describe('anything-but', () => {
 });
 
 describe('numeric', () => {
-  const pattern = { detail: { 'c-count': [{ numeric: ['>', 0, '<=', 5] }], 'd-count': [{ numeric: ['<', 10] }], 'x-limit': [{ numeric: ['=', 3.018e2] }] } };
+  const pattern = {
+    detail: { 'c-count': [{ numeric: ['>', 0, '<=', 5] }], 'd-count': [{ numeric: ['<', 10] }], 'x-limit': [{ numeric: ['=', 3.018e2] }] },
+  };
 
   it('matches the documented ranges only when all hold', () => {
     expect(matches(pattern, countsEvent({}))).toBe(true);
@@ -276,7 +305,10 @@ describe('exists', () => {
 
 describe('$or', () => {
   it('"source" && ("metricName" || "namespace")', () => {
-    const pattern = { source: ['aws.cloudwatch'], $or: [{ metricName: ['CPUUtilization', 'ReadLatency'] }, { namespace: ['AWS/EC2', 'AWS/ES'] }] };
+    const pattern = {
+      source: ['aws.cloudwatch'],
+      $or: [{ metricName: ['CPUUtilization', 'ReadLatency'] }, { namespace: ['AWS/EC2', 'AWS/ES'] }],
+    };
     expect(matches(pattern, { source: 'aws.cloudwatch', metricName: 'ReadLatency' })).toBe(true);
     expect(matches(pattern, { source: 'aws.cloudwatch', namespace: 'AWS/ES' })).toBe(true);
     expect(matches(pattern, { source: 'aws.cloudwatch', metricName: 'Other', namespace: 'AWS/S3' })).toBe(false);
@@ -365,15 +397,36 @@ describe('validation (fails closed, like PutRule)', () => {
   });
 
   it('names where the problem is', () => {
-    expect(() => validateEventPattern({ detail: { state: [{ prefx: 'a' }] } })).toThrow('Invalid event pattern at "detail.state[0]": unknown operator "prefx"');
+    expect(() => validateEventPattern({ detail: { state: [{ prefx: 'a' }] } })).toThrow(
+      'Invalid event pattern at "detail.state[0]": unknown operator "prefx"',
+    );
   });
 
   it('accepts every documented form', () => {
     expect(() =>
       validateEventPattern({
-        a: ['x', 1, true, null, { prefix: 'p' }, { prefix: { 'equals-ignore-case': 'p' } }, { suffix: 's' }, { suffix: { 'equals-ignore-case': 's' } }],
-        b: [{ 'equals-ignore-case': 'x' }, { wildcard: 'a*b' }, { 'anything-but': 'x' }, { 'anything-but': [1, 2] }, { 'anything-but': { prefix: 'p' } }],
-        c: [{ 'anything-but': { suffix: 's' } }, { 'anything-but': { 'equals-ignore-case': ['x', 'y'] } }, { 'anything-but': { wildcard: '*x*' } }],
+        a: [
+          'x',
+          1,
+          true,
+          null,
+          { prefix: 'p' },
+          { prefix: { 'equals-ignore-case': 'p' } },
+          { suffix: 's' },
+          { suffix: { 'equals-ignore-case': 's' } },
+        ],
+        b: [
+          { 'equals-ignore-case': 'x' },
+          { wildcard: 'a*b' },
+          { 'anything-but': 'x' },
+          { 'anything-but': [1, 2] },
+          { 'anything-but': { prefix: 'p' } },
+        ],
+        c: [
+          { 'anything-but': { suffix: 's' } },
+          { 'anything-but': { 'equals-ignore-case': ['x', 'y'] } },
+          { 'anything-but': { wildcard: '*x*' } },
+        ],
         d: [{ numeric: ['=', 1] }, { numeric: ['>=', 0, '<', 1] }, { cidr: '10.0.0.0/8' }, { exists: true }, { exists: false }],
         $or: [{ e: ['x'] }, { f: { g: ['y'] } }],
       }),

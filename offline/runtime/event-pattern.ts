@@ -210,12 +210,18 @@ function compileNumeric(arg: unknown, at: string): LeafTest {
   if (typeof n1 !== 'number' || (arg.length === 4 && typeof n2 !== 'number')) invalid(at, `${shape}: bounds must be numbers`);
   const compare = (op: unknown, bound: number): ((v: number) => boolean) => {
     switch (op) {
-      case '=': return (v) => v === bound;
-      case '<': return (v) => v < bound;
-      case '<=': return (v) => v <= bound;
-      case '>': return (v) => v > bound;
-      case '>=': return (v) => v >= bound;
-      default: return invalid(at, `unknown numeric operator ${JSON.stringify(op)}`);
+      case '=':
+        return (v) => v === bound;
+      case '<':
+        return (v) => v < bound;
+      case '<=':
+        return (v) => v <= bound;
+      case '>':
+        return (v) => v > bound;
+      case '>=':
+        return (v) => v >= bound;
+      default:
+        return invalid(at, `unknown numeric operator ${JSON.stringify(op)}`);
     }
   };
   const first = compare(op1, n1);

@@ -7,7 +7,13 @@
  *   MaximumRetryAttempts, then the batch's coordinates go to the on-failure destination (as AWS sends them).
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { matchesEventPattern } from './event-pattern';
@@ -79,7 +85,9 @@ export class EventSourcePollers {
       let failed = new Set<string>(); // itemIdentifiers to keep in the queue
       if (kept.length > 0) {
         try {
-          const result = await this.runtime.invoke<{ batchItemFailures?: { itemIdentifier: string }[] } | null>(mapping.functionLogicalId, { Records: kept });
+          const result = await this.runtime.invoke<{ batchItemFailures?: { itemIdentifier: string }[] } | null>(mapping.functionLogicalId, {
+            Records: kept,
+          });
           if (mapping.reportBatchItemFailures && result?.batchItemFailures) {
             const ids = result.batchItemFailures.map((f) => f.itemIdentifier);
             // An identifier that is not in the batch makes the whole response invalid: the batch failed.
@@ -92,7 +100,12 @@ export class EventSourcePollers {
       }
       const done = Messages.filter((m) => !failed.has(m.MessageId!)); // includes filtered-out messages, as AWS drops them
       if (done.length > 0) {
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.url,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
       }
     }
   }
@@ -115,7 +128,11 @@ export class EventSourcePollers {
         for (const shard of StreamDescription?.Shards ?? []) {
           if (iterators.has(shard.ShardId!)) continue;
           const { ShardIterator } = await streams.send(
-            new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: mapping.startingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON' }),
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shard.ShardId!,
+              ShardIteratorType: mapping.startingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+            }),
           );
           iterators.set(shard.ShardId!, ShardIterator);
           pending.set(shard.ShardId!, []);
@@ -132,11 +149,16 @@ export class EventSourcePollers {
         if (buffer.length === 0) continue;
         idle = false;
         const batch = buffer.slice(0, mapping.batchSize);
-        const records = batch.map((r) => streamRecord(r, mapping.sourceArn, this.model.naming.region)).filter((r) => this.matches(mapping, r));
+        const records = batch
+          .map((r) => streamRecord(r, mapping.sourceArn, this.model.naming.region))
+          .filter((r) => this.matches(mapping, r));
         let firstFailed = -1;
         if (records.length > 0) {
           try {
-            const result = await this.runtime.invoke<{ batchItemFailures?: { itemIdentifier: string }[] } | null>(mapping.functionLogicalId, { Records: records });
+            const result = await this.runtime.invoke<{ batchItemFailures?: { itemIdentifier: string }[] } | null>(
+              mapping.functionLogicalId,
+              { Records: records },
+            );
             if (mapping.reportBatchItemFailures && result?.batchItemFailures?.length) {
               const seqs = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
               firstFailed = batch.findIndex((r) => seqs.has(r.dynamodb!.SequenceNumber!));
@@ -172,7 +194,11 @@ export class EventSourcePollers {
     this.log(`${mapping.functionLogicalId}: ${records.length} stream records exhausted their retries`);
     if (!queue || records.length === 0) return;
     const body = {
-      requestContext: { condition: 'RetryAttemptsExhausted', functionArn: this.runtime.find(mapping.functionLogicalId).arn, approximateInvokeCount: (mapping.maximumRetryAttempts ?? 0) + 1 },
+      requestContext: {
+        condition: 'RetryAttemptsExhausted',
+        functionArn: this.runtime.find(mapping.functionLogicalId).arn,
+        approximateInvokeCount: (mapping.maximumRetryAttempts ?? 0) + 1,
+      },
       DDBStreamBatchInfo: {
         shardId,
         startSequenceNumber: records[0].dynamodb!.SequenceNumber,
@@ -197,7 +223,10 @@ function tryJson(s: string): unknown {
 
 function sqsRecord(m: Message, queueArn: string, region: string) {
   const messageAttributes = Object.fromEntries(
-    Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, binaryValue: v.BinaryValue, stringListValues: [], binaryListValues: [], dataType: v.DataType }]),
+    Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+      k,
+      { stringValue: v.StringValue, binaryValue: v.BinaryValue, stringListValues: [], binaryListValues: [], dataType: v.DataType },
+    ]),
   );
   return {
     messageId: m.MessageId!,
@@ -205,7 +234,11 @@ function sqsRecord(m: Message, queueArn: string, region: string) {
     body: m.Body ?? '',
     attributes: m.Attributes ?? {},
     messageAttributes,
-    md5OfBody: m.MD5OfBody ?? createHash('md5').update(m.Body ?? '').digest('hex'),
+    md5OfBody:
+      m.MD5OfBody ??
+      createHash('md5')
+        .update(m.Body ?? '')
+        .digest('hex'),
     eventSource: 'aws:sqs',
     eventSourceARN: queueArn,
     awsRegion: region,

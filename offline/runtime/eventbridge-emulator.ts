@@ -57,7 +57,9 @@ export class EventBridgeEmulator {
     return nameOrArn.startsWith('arn:') ? nameOrArn.split('/').at(-1)! : nameOrArn;
   }
 
-  async putEvents(entries: PutEventsEntry[]): Promise<{ FailedEntryCount: number; Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[] }> {
+  async putEvents(
+    entries: PutEventsEntry[],
+  ): Promise<{ FailedEntryCount: number; Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[] }> {
     const results = [];
     for (const entry of entries) {
       const invalid = this.validate(entry);
@@ -72,13 +74,16 @@ export class EventBridgeEmulator {
         'detail-type': entry.DetailType!,
         source: entry.Source!,
         account: this.model.naming.accountId,
-        time: new Date(entry.Time === undefined ? Date.now() : typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        time: new Date(entry.Time === undefined ? Date.now() : typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
         region: this.model.naming.region,
         resources: entry.Resources ?? [],
         detail: JSON.parse(entry.Detail!),
       };
       const matched = this.model.rules.filter(
-        (r) => r.eventBusName === bus && r.state === 'ENABLED' && r.eventPattern !== undefined && matchesEventPattern(r.eventPattern, event),
+        (r) =>
+          r.eventBusName === bus && r.state === 'ENABLED' && r.eventPattern !== undefined && matchesEventPattern(r.eventPattern, event),
       );
       for (const rule of matched) {
         for (const target of rule.targets) {
@@ -87,7 +92,11 @@ export class EventBridgeEmulator {
           else if (target.kind === 'lambda') this.delivery.toFunction(target.arn, JSON.parse(payload));
         }
       }
-      for (const l of this.listeners) l(event, matched.map((r) => r.name));
+      for (const l of this.listeners)
+        l(
+          event,
+          matched.map((r) => r.name),
+        );
       results.push({ EventId: event.id });
     }
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
@@ -109,28 +118,34 @@ export class EventBridgeEmulator {
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c) => chunks.push(c)).on('end', async () => {
-        const target = String(req.headers['x-amz-target'] ?? '');
-        const reply = (status: number, body: unknown) => {
-          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
-        };
-        try {
-          const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-          if (target === 'AWSEvents.PutEvents') {
-            if (!Array.isArray(input.Entries) || input.Entries.length < 1 || input.Entries.length > 10) {
-              return reply(400, { __type: 'ValidationException', message: 'Entries must hold 1 to 10 entries' });
+      req
+        .on('data', (c) => chunks.push(c))
+        .on('end', async () => {
+          const target = String(req.headers['x-amz-target'] ?? '');
+          const reply = (status: number, body: unknown) => {
+            res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
+          };
+          try {
+            const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+            if (target === 'AWSEvents.PutEvents') {
+              if (!Array.isArray(input.Entries) || input.Entries.length < 1 || input.Entries.length > 10) {
+                return reply(400, { __type: 'ValidationException', message: 'Entries must hold 1 to 10 entries' });
+              }
+              return reply(200, await this.putEvents(input.Entries));
             }
-            return reply(200, await this.putEvents(input.Entries));
+            if (target === 'AWSEvents.DescribeEventBus') {
+              const bus =
+                this.model.buses.find((b) => b.name === this.busName(input.Name)) ??
+                (input.Name ? undefined : { name: 'default', arn: '' });
+              return bus
+                ? reply(200, { Name: bus.name, Arn: bus.arn })
+                : reply(400, { __type: 'ResourceNotFoundException', message: `bus ${input.Name} not found` });
+            }
+            reply(400, { __type: 'UnknownOperationException', message: `${target} is not emulated offline` });
+          } catch (err) {
+            reply(500, { __type: 'InternalException', message: (err as Error).message });
           }
-          if (target === 'AWSEvents.DescribeEventBus') {
-            const bus = this.model.buses.find((b) => b.name === this.busName(input.Name)) ?? (input.Name ? undefined : { name: 'default', arn: '' });
-            return bus ? reply(200, { Name: bus.name, Arn: bus.arn }) : reply(400, { __type: 'ResourceNotFoundException', message: `bus ${input.Name} not found` });
-          }
-          reply(400, { __type: 'UnknownOperationException', message: `${target} is not emulated offline` });
-        } catch (err) {
-          reply(500, { __type: 'InternalException', message: (err as Error).message });
-        }
-      });
+        });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

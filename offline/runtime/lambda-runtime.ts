@@ -85,7 +85,14 @@ export class LambdaRuntime {
     if (!file) throw new Error(`no bundle for ${fn.logicalId} in ${fn.codeDirectory} (run cdk synth)`);
     const { naming } = this.options;
     const worker = new Worker(WORKER_FILE, {
-      workerData: { file, exportName, functionName: fn.functionName, functionArn: fn.arn, memoryMb: fn.memorySize, logGroupName: `/aws/lambda/${fn.functionName}` },
+      workerData: {
+        file,
+        exportName,
+        functionName: fn.functionName,
+        functionArn: fn.arn,
+        memoryMb: fn.memorySize,
+        logGroupName: `/aws/lambda/${fn.functionName}`,
+      },
       env: {
         PATH: process.env.PATH ?? '',
         TZ: 'UTC',
@@ -199,19 +206,29 @@ export class LambdaRuntime {
           clearTimeout(timer);
           env.worker.off('message', onMessage);
           if (msg.ok) resolve(msg.result as T);
-          else reject(new InvocationError(fn.functionName, msg.error?.errorType ?? 'Runtime.Unknown', msg.error?.errorMessage ?? 'no error message'));
+          else
+            reject(
+              new InvocationError(
+                fn.functionName,
+                msg.error?.errorType ?? 'Runtime.Unknown',
+                msg.error?.errorMessage ?? 'no error message',
+              ),
+            );
         };
         env.worker.on('message', onMessage);
         if (env.dead) return env.fail(new InvocationError(fn.functionName, 'Runtime.ExitError', 'Runtime exited before the invocation'));
         try {
           env.worker.postMessage({ id, event, requestId: randomUUID(), deadline: Date.now() + timeoutMs });
         } catch (err) {
-          env.fail(new InvocationError(fn.functionName, 'Runtime.Unknown', `event could not be passed to the runtime: ${(err as Error).message}`));
+          env.fail(
+            new InvocationError(fn.functionName, 'Runtime.Unknown', `event could not be passed to the runtime: ${(err as Error).message}`),
+          );
         }
       });
     } catch (err) {
       if (!(err instanceof InvocationError)) discard = true; // failed to start
-      const failure = err instanceof InvocationError ? err : new InvocationError(fn.functionName, 'Runtime.InitError', (err as Error).message);
+      const failure =
+        err instanceof InvocationError ? err : new InvocationError(fn.functionName, 'Runtime.InitError', (err as Error).message);
       error = failure.errorType;
       throw failure;
     } finally {

@@ -14,10 +14,15 @@ try {
   initError = err;
 }
 
-const serializeError = (err) => ({ errorType: err?.name ?? 'Error', errorMessage: err?.message ?? String(err), stack: String(err?.stack ?? '').split('\n') });
+const serializeError = (err) => ({
+  errorType: err?.name ?? 'Error',
+  errorMessage: err?.message ?? String(err),
+  stack: String(err?.stack ?? '').split('\n'),
+});
 
 parentPort.on('message', async ({ id, event, requestId, deadline }) => {
-  if (initError) return parentPort.postMessage({ id, ok: false, error: { ...serializeError(initError), errorType: 'Runtime.ImportModuleError' } });
+  if (initError)
+    return parentPort.postMessage({ id, ok: false, error: { ...serializeError(initError), errorType: 'Runtime.ImportModuleError' } });
   const context = {
     awsRequestId: requestId,
     functionName,

@@ -14,7 +14,9 @@ function powertoolsLines(service: string, add: (m: Metrics) => void): string[] {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   const metrics = new Metrics({ namespace: 'ShopWave', serviceName: service });
   vi.unstubAllEnvs();
-  vi.spyOn((metrics as unknown as { console: Console }).console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+  vi.spyOn((metrics as unknown as { console: Console }).console, 'log').mockImplementation(
+    (line: unknown) => void lines.push(String(line)),
+  );
   add(metrics);
   metrics.publishStoredMetrics();
   return lines;
@@ -86,7 +88,15 @@ describe('AlarmEvaluator', () => {
   }
 
   it('goes to ALARM on M of N breaching datapoints and back to OK', () => {
-    const { minute, state } = setup({ alarmName: 'lost', metric, evaluationPeriods: 3, datapointsToAlarm: 2, threshold: 0, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching' });
+    const { minute, state } = setup({
+      alarmName: 'lost',
+      metric,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
     expect(state().state).toBe('INSUFFICIENT_DATA');
     expect(minute(0)[0]).toMatchObject({ from: 'INSUFFICIENT_DATA', to: 'OK' });
     expect(minute(2)).toEqual([]); // 1 of 3
@@ -98,7 +108,15 @@ describe('AlarmEvaluator', () => {
 
   it('treats missing data as the alarm says', () => {
     const make = (treatMissingData: AlarmModel['treatMissingData']) =>
-      setup({ alarmName: treatMissingData, metric, evaluationPeriods: 1, datapointsToAlarm: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold', treatMissingData });
+      setup({
+        alarmName: treatMissingData,
+        metric,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData,
+      });
     const notBreaching = make('notBreaching');
     notBreaching.minute();
     expect(notBreaching.state().state).toBe('OK');
@@ -144,7 +162,21 @@ describe('AlarmEvaluator', () => {
     expect(
       () =>
         new AlarmEvaluator(
-          [{ ...base, alarmName: 'odd', metrics: [{ id: 'e', expression: 'ANOMALY_DETECTION_BAND(m)', returnData: true }, { id: 'm', metricStat: metric, returnData: false }], evaluationPeriods: 1, datapointsToAlarm: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'missing' }],
+          [
+            {
+              ...base,
+              alarmName: 'odd',
+              metrics: [
+                { id: 'e', expression: 'ANOMALY_DETECTION_BAND(m)', returnData: true },
+                { id: 'm', metricStat: metric, returnData: false },
+              ],
+              evaluationPeriods: 1,
+              datapointsToAlarm: 1,
+              threshold: 0,
+              comparisonOperator: 'GreaterThanThreshold',
+              treatMissingData: 'missing',
+            },
+          ],
           store,
         ),
     ).toThrow(/alarm odd .*cannot be evaluated offline/);

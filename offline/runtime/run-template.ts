@@ -100,26 +100,36 @@ export interface TemplateRuntime extends RuntimeServices {
   stop(): Promise<void>;
 }
 
-
 function byPrefix<T extends { logicalId: string }>(items: T[], prefix: string, what: string): T {
   const found = items.filter((i) => i.logicalId.startsWith(prefix));
-  if (found.length !== 1) throw new Error(`${found.length} ${what}s match '${prefix}': ${found.map((f) => f.logicalId).join(', ') || 'none'}`);
+  if (found.length !== 1)
+    throw new Error(`${found.length} ${what}s match '${prefix}': ${found.map((f) => f.logicalId).join(', ') || 'none'}`);
   return found[0];
 }
 
 async function createTable(client: DynamoDBClient, t: TableModel): Promise<void> {
   const attributes = new Map<string, string>();
-  for (const k of [t.partitionKey, t.sortKey, ...t.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])]) if (k) attributes.set(k.name, k.type);
+  for (const k of [t.partitionKey, t.sortKey, ...t.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])])
+    if (k) attributes.set(k.name, k.type);
   await client.send(
     new CreateTableCommand({
       TableName: t.tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType: AttributeType as 'S' })),
-      KeySchema: [{ AttributeName: t.partitionKey.name, KeyType: 'HASH' }, ...(t.sortKey ? [{ AttributeName: t.sortKey.name, KeyType: 'RANGE' as const }] : [])],
+      AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+        AttributeName,
+        AttributeType: AttributeType as 'S',
+      })),
+      KeySchema: [
+        { AttributeName: t.partitionKey.name, KeyType: 'HASH' },
+        ...(t.sortKey ? [{ AttributeName: t.sortKey.name, KeyType: 'RANGE' as const }] : []),
+      ],
       GlobalSecondaryIndexes: t.globalSecondaryIndexes.length
         ? t.globalSecondaryIndexes.map((g) => ({
             IndexName: g.indexName,
-            KeySchema: [{ AttributeName: g.partitionKey.name, KeyType: 'HASH' as const }, ...(g.sortKey ? [{ AttributeName: g.sortKey.name, KeyType: 'RANGE' as const }] : [])],
+            KeySchema: [
+              { AttributeName: g.partitionKey.name, KeyType: 'HASH' as const },
+              ...(g.sortKey ? [{ AttributeName: g.sortKey.name, KeyType: 'RANGE' as const }] : []),
+            ],
             Projection: { ProjectionType: g.projectionType, NonKeyAttributes: g.nonKeyAttributes },
           }))
         : undefined,
@@ -127,7 +137,12 @@ async function createTable(client: DynamoDBClient, t: TableModel): Promise<void>
     }),
   );
   if (t.timeToLiveAttribute) {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: t.tableName, TimeToLiveSpecification: { AttributeName: t.timeToLiveAttribute, Enabled: true } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: t.tableName,
+        TimeToLiveSpecification: { AttributeName: t.timeToLiveAttribute, Enabled: true },
+      }),
+    );
   }
 }
 
@@ -166,13 +181,19 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       stackName,
       assetRoot: path.dirname(templatePath),
       // fauxqs names queues http://sqs.<region>.<host>:<port>/<account>/<name>; the model uses the same URLs.
-      naming: { region: 'us-east-1', accountId: '000000000000', sqsEndpoint: `http://sqs.us-east-1.127.0.0.1:${fauxqs.port}`, resourcePrefix: opts.resourcePrefix ?? '' },
+      naming: {
+        region: 'us-east-1',
+        accountId: '000000000000',
+        sqsEndpoint: `http://sqs.us-east-1.127.0.0.1:${fauxqs.port}`,
+        resourcePrefix: opts.resourcePrefix ?? '',
+      },
     });
 
     const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
     const streams = new DynamoDBStreamsClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
     // fauxqs's queue URLs carry a host that does not resolve: send to the endpoint, not to the URL's host.
-    const sqsClient = () => new SQSClient({ endpoint: sqsEndpoint, region: model.naming.region, credentials: CREDENTIALS, useQueueUrlAsEndpoint: false });
+    const sqsClient = () =>
+      new SQSClient({ endpoint: sqsEndpoint, region: model.naming.region, credentials: CREDENTIALS, useQueueUrlAsEndpoint: false });
     const sqs = sqsClient();
 
     for (const table of model.tables) await createTable(dynamodb, table);
@@ -187,7 +208,14 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
           DelaySeconds: String(q.delaySeconds),
           ReceiveMessageWaitTimeSeconds: String(q.receiveWaitTimeSeconds),
           ...(q.fifo ? { FifoQueue: 'true' } : {}),
-          ...(q.deadLetter ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: q.deadLetter.targetArn, maxReceiveCount: q.deadLetter.maxReceiveCount }) } : {}),
+          ...(q.deadLetter
+            ? {
+                RedrivePolicy: JSON.stringify({
+                  deadLetterTargetArn: q.deadLetter.targetArn,
+                  maxReceiveCount: q.deadLetter.maxReceiveCount,
+                }),
+              }
+            : {}),
         },
       });
       if (created.queueUrl !== q.url) throw new Error(`fauxqs named queue ${q.queueName} ${created.queueUrl}, the model expected ${q.url}`);
@@ -200,7 +228,8 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         if (!queue) throw new Error(`rule target ${arn} is not a queue of this template`);
         await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
       },
-      toFunction: (arn, event) => void runtime.invoke(arn, event).catch((err) => log('eventbridge', 'stderr', `async invoke of ${arn} failed: ${err.message}`)),
+      toFunction: (arn, event) =>
+        void runtime.invoke(arn, event).catch((err) => log('eventbridge', 'stderr', `async invoke of ${arn} failed: ${err.message}`)),
     });
     const eventbridge = await bus.start();
     stoppers.push(() => bus.stop());
@@ -208,7 +237,10 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
     const ssm = new SsmEmulator(model.parameters, model.naming);
     const ssmEndpoint = await ssm.start();
     stoppers.push(() => ssm.stop());
-    const parameters: RuntimeServices['parameters'] = { get: (name) => ssm.get(name), put: (name, value, type, overwrite) => ssm.put(name, value, type, overwrite) };
+    const parameters: RuntimeServices['parameters'] = {
+      get: (name) => ssm.get(name),
+      put: (name, value, type, overwrite) => ssm.put(name, value, type, overwrite),
+    };
     await opts.beforeFunctions?.({ model, parameters });
 
     runtime = new LambdaRuntime(model.functions, {
@@ -243,12 +275,25 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         continue;
       }
       const unitMs = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[m[2].replace(/s$/, '') as 'minute'];
-      const timer = setInterval(() => {
-        const event = { version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: model.naming.accountId, time: new Date().toISOString(), region: model.naming.region, resources: [`arn:aws:events:${model.naming.region}:${model.naming.accountId}:rule/${rule.name}`], detail: {} };
-        for (const t of rule.targets) {
-          if (t.kind === 'lambda') void runtime.invoke(t.arn, event).catch((err) => log('scheduler', 'stderr', err.message));
-        }
-      }, Number(m[1]) * unitMs * timeScale);
+      const timer = setInterval(
+        () => {
+          const event = {
+            version: '0',
+            id: crypto.randomUUID(),
+            'detail-type': 'Scheduled Event',
+            source: 'aws.events',
+            account: model.naming.accountId,
+            time: new Date().toISOString(),
+            region: model.naming.region,
+            resources: [`arn:aws:events:${model.naming.region}:${model.naming.accountId}:rule/${rule.name}`],
+            detail: {},
+          };
+          for (const t of rule.targets) {
+            if (t.kind === 'lambda') void runtime.invoke(t.arn, event).catch((err) => log('scheduler', 'stderr', err.message));
+          }
+        },
+        Number(m[1]) * unitMs * timeScale,
+      );
       stoppers.push(async () => clearInterval(timer));
     }
 

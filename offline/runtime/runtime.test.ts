@@ -16,24 +16,77 @@ function fn(name: string, code: string, timeoutSeconds = 3, environment: Record<
   const codeDirectory = path.join(dir, name);
   mkdirSync(codeDirectory, { recursive: true });
   writeFileSync(path.join(codeDirectory, 'index.mjs'), code);
-  return { logicalId: name, functionName: name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds, memorySize: 128, environment, codeDirectory };
+  return {
+    logicalId: name,
+    functionName: name,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    handler: 'index.handler',
+    runtime: 'nodejs22.x',
+    timeoutSeconds,
+    memorySize: 128,
+    environment,
+    codeDirectory,
+  };
 }
 
 const functions = [
-  fn('Echo', `export const handler = async (event) => ({ statusCode: 200, headers: { 'x-color': process.env.COLOR }, body: JSON.stringify({ path: event.path, resource: event.resource, params: event.pathParameters, query: event.queryStringParameters, body: event.body }) });`, 3, { COLOR: 'blue' }),
+  fn(
+    'Echo',
+    `export const handler = async (event) => ({ statusCode: 200, headers: { 'x-color': process.env.COLOR }, body: JSON.stringify({ path: event.path, resource: event.resource, params: event.pathParameters, query: event.queryStringParameters, body: event.body }) });`,
+    3,
+    { COLOR: 'blue' },
+  ),
   fn('Other', `export const handler = async () => ({ statusCode: 200, body: process.env.COLOR ?? 'none' });`, 3, { COLOR: 'red' }),
   fn('Boom', `export const handler = async () => { throw new Error('kaput'); };`),
   fn('Slow', `export const handler = () => new Promise(() => {});`, 1),
   // Counts invocations per environment, so a test can tell a fresh environment from a reused one.
-  fn('Crashy', `let n = 0; export const handler = async (event) => { const e = event.queryStringParameters ?? event; n++; if (e.late) setTimeout(() => { throw new Error('late boom'); }, 10); if (e.reject) Promise.reject(new Error('nobody awaits me')); if (e.exit) process.exit(Number(e.exit)); if (e.hang) await new Promise((r) => setTimeout(r, 2000)); return { statusCode: 200, body: String(n), n }; };`),
+  fn(
+    'Crashy',
+    `let n = 0; export const handler = async (event) => { const e = event.queryStringParameters ?? event; n++; if (e.late) setTimeout(() => { throw new Error('late boom'); }, 10); if (e.reject) Promise.reject(new Error('nobody awaits me')); if (e.exit) process.exit(Number(e.exit)); if (e.hang) await new Promise((r) => setTimeout(r, 2000)); return { statusCode: 200, body: String(n), n }; };`,
+  ),
   fn('InitExit', `process.exit(4); export const handler = async () => 'never';`),
 ];
 const routes: ApiRouteModel[] = [
-  { method: 'GET', path: '/orders/{id}', functionLogicalId: 'Echo', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
-  { method: 'GET', path: '/orders/special', functionLogicalId: 'Other', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
-  { method: 'POST', path: '/orders', functionLogicalId: 'Echo', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
-  { method: 'GET', path: '/boom', functionLogicalId: 'Boom', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
-  { method: 'GET', path: '/crashy', functionLogicalId: 'Crashy', authorizationType: 'NONE', apiKeyRequired: false, integrationType: 'AWS_PROXY' },
+  {
+    method: 'GET',
+    path: '/orders/{id}',
+    functionLogicalId: 'Echo',
+    authorizationType: 'NONE',
+    apiKeyRequired: false,
+    integrationType: 'AWS_PROXY',
+  },
+  {
+    method: 'GET',
+    path: '/orders/special',
+    functionLogicalId: 'Other',
+    authorizationType: 'NONE',
+    apiKeyRequired: false,
+    integrationType: 'AWS_PROXY',
+  },
+  {
+    method: 'POST',
+    path: '/orders',
+    functionLogicalId: 'Echo',
+    authorizationType: 'NONE',
+    apiKeyRequired: false,
+    integrationType: 'AWS_PROXY',
+  },
+  {
+    method: 'GET',
+    path: '/boom',
+    functionLogicalId: 'Boom',
+    authorizationType: 'NONE',
+    apiKeyRequired: false,
+    integrationType: 'AWS_PROXY',
+  },
+  {
+    method: 'GET',
+    path: '/crashy',
+    functionLogicalId: 'Crashy',
+    authorizationType: 'NONE',
+    apiKeyRequired: false,
+    integrationType: 'AWS_PROXY',
+  },
 ];
 
 let runtime: LambdaRuntime;
@@ -56,7 +109,9 @@ afterAll(async () => {
 describe('lambda runtime', () => {
   it('gives each function its own environment in one process', async () => {
     expect(await runtime.invoke('Other', {})).toMatchObject({ body: 'red' });
-    expect(await runtime.invoke<{ headers: Record<string, string> }>('Echo', { path: '/x' })).toMatchObject({ headers: { 'x-color': 'blue' } });
+    expect(await runtime.invoke<{ headers: Record<string, string> }>('Echo', { path: '/x' })).toMatchObject({
+      headers: { 'x-color': 'blue' },
+    });
   });
 
   it('kills an invocation past the function timeout and keeps serving', async () => {
@@ -76,13 +131,22 @@ describe('crashed environments', () => {
   });
 
   it('fails the invocation an environment dies under with Runtime.ExitError, and serves the next one', async () => {
-    await expect(runtime.invoke('Crashy', { exit: 3 })).rejects.toMatchObject({ errorType: 'Runtime.ExitError', message: expect.stringMatching(/exit status 3/) });
-    await expect(runtime.invoke('Crashy', { reject: true, hang: true })).rejects.toMatchObject({ errorType: 'Runtime.ExitError', message: expect.stringMatching(/nobody awaits me/) });
+    await expect(runtime.invoke('Crashy', { exit: 3 })).rejects.toMatchObject({
+      errorType: 'Runtime.ExitError',
+      message: expect.stringMatching(/exit status 3/),
+    });
+    await expect(runtime.invoke('Crashy', { reject: true, hang: true })).rejects.toMatchObject({
+      errorType: 'Runtime.ExitError',
+      message: expect.stringMatching(/nobody awaits me/),
+    });
     expect(await runtime.invoke('Crashy', {})).toMatchObject({ n: 1 });
   });
 
   it('answers Runtime.InitError for an environment that exits while loading, instead of waiting forever', async () => {
-    await expect(runtime.invoke('InitExit', {})).rejects.toMatchObject({ errorType: 'Runtime.InitError', message: expect.stringMatching(/exit status 4/) });
+    await expect(runtime.invoke('InitExit', {})).rejects.toMatchObject({
+      errorType: 'Runtime.InitError',
+      message: expect.stringMatching(/exit status 4/),
+    });
   });
 
   it('answers 502 through the API for a crashed environment, then serves the next request', async () => {
@@ -104,7 +168,13 @@ describe('api gateway emulator', () => {
     const res = await fetch(`${url}/orders/o-9?x=1&x=2`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-color')).toBe('blue');
-    expect(await res.json()).toEqual({ path: '/orders/o-9', resource: '/orders/{id}', params: { id: 'o-9' }, query: { x: '2' }, body: null });
+    expect(await res.json()).toEqual({
+      path: '/orders/o-9',
+      resource: '/orders/{id}',
+      params: { id: 'o-9' },
+      query: { x: '2' },
+      body: null,
+    });
     const post = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     expect(((await post.json()) as { body: string }).body).toBe('{"a":1}');
   });
@@ -129,13 +199,21 @@ describe('api gateway emulator, hostile requests', () => {
     expect(matchRoute(routes, 'GET', '/orders/%E0%A4%A')?.params).toEqual({ id: '%E0%A4%A' });
     // node:http sends the path as given (fetch would normalize it).
     const status = (path: string) =>
-      new Promise<number>((resolve, reject) => request(`${url}${path.replace(/^\/\//, '/')}`, { path }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end());
+      new Promise<number>((resolve, reject) =>
+        request(`${url}${path.replace(/^\/\//, '/')}`, { path }, (res) => (res.resume(), resolve(res.statusCode!)))
+          .on('error', reject)
+          .end(),
+      );
     for (const bad of ['/orders/%E0%A4%A', '/orders/%C3%28', '/orders/%', '//']) expect([bad, await status(bad)]).toEqual([bad, 400]);
     expect(await status('/orders/%41')).toBe(200);
   });
 
   it('answers 413 for a body over 10 MB', async () => {
-    const declared = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(10 * 1024 * 1024 + 1, 'a') });
+    const declared = await fetch(`${url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(10 * 1024 * 1024 + 1, 'a'),
+    });
     expect([declared.status, await declared.json()]).toEqual([413, { message: 'Request Too Long' }]);
   });
 });
@@ -159,7 +237,19 @@ describe('api gateway throttling', () => {
     const base = await throttled.start(0);
     try {
       const statuses = async (n: number, path: string, method = 'GET') =>
-        (await Promise.all(Array.from({ length: n }, () => fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined })))).map((r) => r.status).sort();
+        (
+          await Promise.all(
+            Array.from({ length: n }, () =>
+              fetch(`${base}${path}`, {
+                method,
+                headers: { 'content-type': 'application/json' },
+                body: method === 'POST' ? '{}' : undefined,
+              }),
+            ),
+          )
+        )
+          .map((r) => r.status)
+          .sort();
       expect(await statuses(5, '/orders/o-1')).toEqual([200, 200, 200, 429, 429]);
       // Each method has its own bucket: GET /orders/special is a different method of the stage.
       expect(await statuses(4, '/orders/special')).toEqual([200, 200, 200, 429]);

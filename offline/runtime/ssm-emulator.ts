@@ -24,7 +24,8 @@ export class SsmEmulator {
     parameters: SsmParameterModel[],
     private readonly naming: OfflineNaming,
   ) {
-    for (const p of parameters) this.parameters.set(p.name, { name: p.name, type: p.type, value: p.value, version: 1, modified: new Date() });
+    for (const p of parameters)
+      this.parameters.set(p.name, { name: p.name, type: p.type, value: p.value, version: 1, modified: new Date() });
   }
 
   private view(p: Stored) {
@@ -54,39 +55,43 @@ export class SsmEmulator {
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c) => chunks.push(c)).on('end', (): void => {
-        const target = String(req.headers['x-amz-target'] ?? '');
-        const reply = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
-        const notFound = (name: string) => reply(400, { __type: 'ParameterNotFound', message: `Parameter ${name} not found.` });
-        try {
-          const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-          switch (target) {
-            case 'AmazonSSM.GetParameter': {
-              const p = this.parameters.get(input.Name);
-              return p ? reply(200, { Parameter: this.view(p) }) : notFound(input.Name);
-            }
-            case 'AmazonSSM.GetParameters': {
-              const names: string[] = input.Names ?? [];
-              return reply(200, {
-                Parameters: names.flatMap((n) => (this.parameters.has(n) ? [this.view(this.parameters.get(n)!)] : [])),
-                InvalidParameters: names.filter((n) => !this.parameters.has(n)),
-              });
-            }
-            case 'AmazonSSM.PutParameter': {
-              if (typeof input.Name !== 'string' || typeof input.Value !== 'string') return reply(400, { __type: 'ValidationException', message: 'Name and Value are required' });
-              try {
-                return reply(200, { Version: this.put(input.Name, input.Value, input.Type, input.Overwrite === true), Tier: 'Standard' });
-              } catch (err) {
-                return reply(400, { __type: 'ParameterAlreadyExists', message: (err as Error).message });
+      req
+        .on('data', (c) => chunks.push(c))
+        .on('end', (): void => {
+          const target = String(req.headers['x-amz-target'] ?? '');
+          const reply = (status: number, body: unknown): void =>
+            void res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
+          const notFound = (name: string) => reply(400, { __type: 'ParameterNotFound', message: `Parameter ${name} not found.` });
+          try {
+            const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+            switch (target) {
+              case 'AmazonSSM.GetParameter': {
+                const p = this.parameters.get(input.Name);
+                return p ? reply(200, { Parameter: this.view(p) }) : notFound(input.Name);
               }
+              case 'AmazonSSM.GetParameters': {
+                const names: string[] = input.Names ?? [];
+                return reply(200, {
+                  Parameters: names.flatMap((n) => (this.parameters.has(n) ? [this.view(this.parameters.get(n)!)] : [])),
+                  InvalidParameters: names.filter((n) => !this.parameters.has(n)),
+                });
+              }
+              case 'AmazonSSM.PutParameter': {
+                if (typeof input.Name !== 'string' || typeof input.Value !== 'string')
+                  return reply(400, { __type: 'ValidationException', message: 'Name and Value are required' });
+                try {
+                  return reply(200, { Version: this.put(input.Name, input.Value, input.Type, input.Overwrite === true), Tier: 'Standard' });
+                } catch (err) {
+                  return reply(400, { __type: 'ParameterAlreadyExists', message: (err as Error).message });
+                }
+              }
+              default:
+                return reply(400, { __type: 'UnknownOperationException', message: `${target} is not emulated offline` });
             }
-            default:
-              return reply(400, { __type: 'UnknownOperationException', message: `${target} is not emulated offline` });
+          } catch (err) {
+            reply(500, { __type: 'InternalServerError', message: (err as Error).message });
           }
-        } catch (err) {
-          reply(500, { __type: 'InternalServerError', message: (err as Error).message });
-        }
-      });
+        });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

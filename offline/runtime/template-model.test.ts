@@ -60,7 +60,10 @@ function buildStack(app: App, codeDir: string) {
     projectionType: ddb.ProjectionType.INCLUDE,
     nonKeyAttributes: ['total'],
   });
-  const plain = new ddb.Table(stack, 'Plain', { partitionKey: { name: 'id', type: ddb.AttributeType.STRING }, removalPolicy: RemovalPolicy.DESTROY });
+  const plain = new ddb.Table(stack, 'Plain', {
+    partitionKey: { name: 'id', type: ddb.AttributeType.STRING },
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
 
   const dlq = new sqs.Queue(stack, 'Dlq', { queueName: 'work-dlq', retentionPeriod: Duration.days(14) });
   const queue = new sqs.Queue(stack, 'Work', {
@@ -85,7 +88,12 @@ function buildStack(app: App, codeDir: string) {
     timeout: Duration.seconds(10),
     memorySize: 256,
     reservedConcurrentExecutions: 5,
-    environment: { TABLE_NAME: table.tableName, QUEUE_URL: queue.queueUrl, EVENT_BUS_NAME: bus.eventBusName, STREAM: table.tableStreamArn! },
+    environment: {
+      TABLE_NAME: table.tableName,
+      QUEUE_URL: queue.queueUrl,
+      EVENT_BUS_NAME: bus.eventBusName,
+      STREAM: table.tableStreamArn!,
+    },
   });
   fn.addEventSource(new sources.SqsEventSource(queue, { reportBatchItemFailures: true, maxConcurrency: 2 }));
   fn.addEventSource(
@@ -121,10 +129,15 @@ function buildStack(app: App, codeDir: string) {
   orders.addMethod('GET', integration);
   const order = orders.addResource('{id}');
   order.addMethod('GET', integration);
-  order.addMethod('DELETE', new apigw.MockIntegration({ integrationResponses: [{ statusCode: '204' }] }), { methodResponses: [{ statusCode: '204' }] });
+  order.addMethod('DELETE', new apigw.MockIntegration({ integrationResponses: [{ statusCode: '204' }] }), {
+    methodResponses: [{ statusCode: '204' }],
+  });
   order.addResource('tracking').addMethod('GET', integration, { authorizationType: apigw.AuthorizationType.IAM, apiKeyRequired: true });
 
-  const tick = new events.Rule(stack, 'Tick', { schedule: events.Schedule.rate(Duration.minutes(1)), targets: [new targets.LambdaFunction(fn)] });
+  const tick = new events.Rule(stack, 'Tick', {
+    schedule: events.Schedule.rate(Duration.minutes(1)),
+    targets: [new targets.LambdaFunction(fn)],
+  });
   const param = new ssm.StringParameter(stack, 'Param', { parameterName: '/shop/config', stringValue: 'v1' });
   const tableParam = new ssm.StringParameter(stack, 'TableParam', { stringValue: table.tableName });
   new CfnOutput(stack, 'ApiUrl', { value: api.url });
@@ -133,8 +146,19 @@ function buildStack(app: App, codeDir: string) {
   return {
     stack,
     ids: {
-      table: id(table), plain: id(plain), dlq: id(dlq), queue: id(queue), fifo: id(fifo), bus: id(bus), toQueue: id(toQueue),
-      fn: id(fn), inline: id(inline), api: id(api), tick: id(tick), param: id(param), tableParam: id(tableParam),
+      table: id(table),
+      plain: id(plain),
+      dlq: id(dlq),
+      queue: id(queue),
+      fifo: id(fifo),
+      bus: id(bus),
+      toQueue: id(toQueue),
+      fn: id(fn),
+      inline: id(inline),
+      api: id(api),
+      tick: id(tick),
+      param: id(param),
+      tableParam: id(tableParam),
     },
   };
 }
@@ -145,7 +169,8 @@ describe('loadPlatformModel on a synthesized CDK stack', () => {
   let template: CfnTemplate;
   let ids: ReturnType<typeof buildStack>['ids'];
   let model: PlatformModel;
-  const load = (resourcePrefix: string) => loadPlatformModel(template, { stackName: 'T', assetRoot: outdir, naming: naming(resourcePrefix) });
+  const load = (resourcePrefix: string) =>
+    loadPlatformModel(template, { stackName: 'T', assetRoot: outdir, naming: naming(resourcePrefix) });
 
   beforeAll(() => {
     codeDir = tempDir('code');
@@ -377,7 +402,9 @@ describe('loadPlatformModel on a synthesized CDK stack', () => {
     const { stack, ids: plainIds } = buildStack(app, codeDir);
     const json = Template.fromStack(stack).toJSON() as CfnTemplate;
     expect(json.Resources[plainIds.fn].Metadata?.['aws:asset:path']).toBeUndefined();
-    const fn = loadPlatformModel(json, { stackName: 'T', assetRoot: plainOut, naming: naming('') }).functions.find((f) => f.logicalId === plainIds.fn)!;
+    const fn = loadPlatformModel(json, { stackName: 'T', assetRoot: plainOut, naming: naming('') }).functions.find(
+      (f) => f.logicalId === plainIds.fn,
+    )!;
     const s3Key = (json.Resources[plainIds.fn].Properties!.Code as { S3Key: string }).S3Key;
     expect(fn.codeDirectory).toBe(path.join(plainOut, `asset.${s3Key.replace('.zip', '')}`));
     // Same source, same asset hash as the metadata case.
@@ -395,7 +422,10 @@ describe('intrinsics and wiring errors', () => {
     ...extra,
   });
   const base = (): CfnTemplate => ({
-    Parameters: { BootstrapVersion: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/cdk-bootstrap/hnb659fds/version' }, Subnets: { Type: 'CommaDelimitedList', Default: 'a,b' } },
+    Parameters: {
+      BootstrapVersion: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/cdk-bootstrap/hnb659fds/version' },
+      Subnets: { Type: 'CommaDelimitedList', Default: 'a,b' },
+    },
     Mappings: { Sizes: { 'us-east-1': { Memory: 512 } } },
     Conditions: {
       IsUsEast1: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] },
@@ -415,13 +445,31 @@ describe('intrinsics and wiring errors', () => {
       Dlq: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'dlq.fifo', FifoQueue: true } },
       Queue: {
         Type: 'AWS::SQS::Queue',
-        Properties: { FifoQueue: 'true', VisibilityTimeout: '45', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:x-dlq.fifo', maxReceiveCount: '4' }) },
+        Properties: {
+          FifoQueue: 'true',
+          VisibilityTimeout: '45',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:x-dlq.fifo', maxReceiveCount: '4' }),
+        },
       },
       Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'Shop' } },
-      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: 'N', MetricName: 'M', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' } },
+      Alarm: {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          Namespace: 'N',
+          MetricName: 'M',
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        },
+      },
       Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
       Role: { Type: 'AWS::IAM::Role', Properties: {} },
-      Param: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: { 'Fn::Join': ['-', ['v', { Ref: 'AWS::Partition' }]] } } },
+      Param: {
+        Type: 'AWS::SSM::Parameter',
+        Properties: { Type: 'String', Value: { 'Fn::Join': ['-', ['v', { Ref: 'AWS::Partition' }]] } },
+      },
       OnlyElsewhere: { Type: 'AWS::SQS::Queue', Condition: 'IsOther' },
       Fn: fnResource({
         SUB: { 'Fn::Sub': '${AWS::Region}/${AWS::AccountId}/${AWS::Partition}/${AWS::URLSuffix}/${Table}/${Table.Arn}/${!Literal}' },
@@ -448,7 +496,8 @@ describe('intrinsics and wiring errors', () => {
       Skipped: { Value: { Ref: 'OnlyElsewhere' }, Condition: 'IsOther' },
     },
   });
-  const load = (template: CfnTemplate, prefix = 'x-') => loadPlatformModel(template, { stackName: 'Shop', assetRoot: '/tmp/cdk.out', naming: naming(prefix) });
+  const load = (template: CfnTemplate, prefix = 'x-') =>
+    loadPlatformModel(template, { stackName: 'Shop', assetRoot: '/tmp/cdk.out', naming: naming(prefix) });
   const withResources = (resources: CfnTemplate['Resources']): CfnTemplate => {
     const t = base();
     t.Resources = { ...t.Resources, ...resources };
@@ -490,19 +539,32 @@ describe('intrinsics and wiring errors', () => {
   it('parses queue settings given as strings and a RedrivePolicy given as JSON; keeps declared FIFO names', () => {
     const [dlq, queue] = load(base()).queues;
     expect(dlq).toMatchObject({ queueName: 'x-dlq.fifo', fifo: true });
-    expect(queue).toMatchObject({ queueName: 'x-Queue.fifo', fifo: true, visibilityTimeoutSeconds: 45, deadLetter: { targetArn: dlq.arn, maxReceiveCount: 4 } });
+    expect(queue).toMatchObject({
+      queueName: 'x-Queue.fifo',
+      fifo: true,
+      visibilityTimeoutSeconds: 45,
+      deadLetter: { targetArn: dlq.arn, maxReceiveCount: 4 },
+    });
   });
 
   it('fails when a redrive policy points at a queue the template does not have', () => {
     const t = base();
-    t.Resources.Queue.Properties!.RedrivePolicy = { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:elsewhere', maxReceiveCount: 4 };
-    expect(() => load(t)).toThrow('Queue.Properties.RedrivePolicy: the dead-letter queue arn:aws:sqs:us-east-1:000000000000:elsewhere is not in this template');
+    t.Resources.Queue.Properties!.RedrivePolicy = {
+      deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:elsewhere',
+      maxReceiveCount: 4,
+    };
+    expect(() => load(t)).toThrow(
+      'Queue.Properties.RedrivePolicy: the dead-letter queue arn:aws:sqs:us-east-1:000000000000:elsewhere is not in this template',
+    );
   });
 
   it('names the logical id and property path of what cannot be resolved', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ X: { Ref: 'Nope' } }, 'Fn.Properties.Environment.Variables.X.Ref: unknown resource, parameter or pseudo parameter "Nope"'],
-      [{ X: { 'Fn::ImportValue': 'Shared-Table' } }, 'Fn.Properties.Environment.Variables.X.Fn::ImportValue: cross-stack imports cannot be resolved offline'],
+      [
+        { X: { 'Fn::ImportValue': 'Shared-Table' } },
+        'Fn.Properties.Environment.Variables.X.Fn::ImportValue: cross-stack imports cannot be resolved offline',
+      ],
       [{ X: { 'Fn::GetAtt': ['Table', 'StreamArn'] } }, 'Table.StreamArn: the table has no stream (StreamSpecification)'],
       [{ X: { 'Fn::GetAtt': ['Queue', 'Nope'] } }, 'AWS::SQS::Queue "Queue" has no attribute "Nope" offline'],
       [{ X: { 'Fn::GetAZs': '' } }, 'Fn::GetAZs is not supported offline'],
@@ -515,13 +577,28 @@ describe('intrinsics and wiring errors', () => {
       expect(() => load(withResources({ Fn: fnResource(variables) }))).toThrow(message);
     }
     // A name that depends on itself is reported, not a stack overflow.
-    const selfNamed = withResources({ Fn: { ...fnResource({}), Properties: { ...fnResource({}).Properties, FunctionName: { 'Fn::Select': [6, { 'Fn::Split': [':', { 'Fn::GetAtt': ['Fn', 'Arn'] }] }] } } } });
+    const selfNamed = withResources({
+      Fn: {
+        ...fnResource({}),
+        Properties: {
+          ...fnResource({}).Properties,
+          FunctionName: { 'Fn::Select': [6, { 'Fn::Split': [':', { 'Fn::GetAtt': ['Fn', 'Arn'] }] }] },
+        },
+      },
+    });
     expect(() => load(selfNamed)).toThrow('Fn.Arn depends on itself');
   });
 
   it('resolves every form of a rule EventBusName to a bus name, and parses JSON patterns', () => {
     const rule = (EventBusName: unknown, name: string) => ({
-      [name]: { Type: 'AWS::Events::Rule', Properties: { ...(EventBusName !== undefined && { EventBusName }), EventPattern: '{"source":[{"prefix":"shop."}]}', State: 'DISABLED' } },
+      [name]: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ...(EventBusName !== undefined && { EventBusName }),
+          EventPattern: '{"source":[{"prefix":"shop."}]}',
+          State: 'DISABLED',
+        },
+      },
     });
     const model = load(
       withResources({
@@ -552,11 +629,22 @@ describe('intrinsics and wiring errors', () => {
   });
 
   it('fails on rule targets and event sources that are not in the template', () => {
-    const target = withResources({ R: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 minute)', Targets: [{ Id: 't', Arn: arn('lambda', 'function:gone') }] } } });
+    const target = withResources({
+      R: {
+        Type: 'AWS::Events::Rule',
+        Properties: { ScheduleExpression: 'rate(1 minute)', Targets: [{ Id: 't', Arn: arn('lambda', 'function:gone') }] },
+      },
+    });
     expect(() => load(target)).toThrow('R.Properties.Targets[0].Arn: no function of this template is');
-    const mapping = withResources({ M: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: arn('sqs', 'gone') } } });
-    expect(() => load(mapping)).toThrow('M.Properties.EventSourceArn: arn:aws:sqs:us-east-1:000000000000:gone is not a queue or table stream of this template');
-    const kinesis = withResources({ M: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: 'x-Fn', EventSourceArn: arn('kinesis', 'stream/s') } } });
+    const mapping = withResources({
+      M: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: arn('sqs', 'gone') } },
+    });
+    expect(() => load(mapping)).toThrow(
+      'M.Properties.EventSourceArn: arn:aws:sqs:us-east-1:000000000000:gone is not a queue or table stream of this template',
+    );
+    const kinesis = withResources({
+      M: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: 'x-Fn', EventSourceArn: arn('kinesis', 'stream/s') } },
+    });
     expect(() => load(kinesis)).toThrow('only SQS queues and DynamoDB streams run offline');
   });
 
@@ -564,11 +652,20 @@ describe('intrinsics and wiring errors', () => {
     const t = withResources({
       Table: {
         Type: 'AWS::DynamoDB::Table',
-        Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], StreamSpecification: { StreamViewType: 'KEYS_ONLY' } },
+        Properties: {
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          StreamSpecification: { StreamViewType: 'KEYS_ONLY' },
+        },
       },
       M: {
         Type: 'AWS::Lambda::EventSourceMapping',
-        Properties: { FunctionName: 'x-Fn', EventSourceArn: { 'Fn::GetAtt': 'Table.StreamArn' }, StartingPosition: 'LATEST', Enabled: false },
+        Properties: {
+          FunctionName: 'x-Fn',
+          EventSourceArn: { 'Fn::GetAtt': 'Table.StreamArn' },
+          StartingPosition: 'LATEST',
+          Enabled: false,
+        },
       },
     });
     expect(load(t).eventSourceMappings[0]).toEqual({
@@ -590,7 +687,11 @@ describe('intrinsics and wiring errors', () => {
   it('locates code from a CDK asset S3Key and fails when the code is not on this machine', () => {
     const code = (Code: unknown) => withResources({ Fn: { ...fnResource({}), Properties: { ...fnResource({}).Properties, Code } } });
     const hash = 'a'.repeat(64);
-    expect(load(code({ S3Bucket: { 'Fn::Sub': 'cdk-assets-${AWS::AccountId}' }, S3Key: `${hash}.zip` })).functions[0].codeDirectory).toBe(`/tmp/cdk.out/asset.${hash}`);
-    expect(() => load(code({ S3Bucket: 'some-bucket', S3Key: 'lambda/handler.zip' }))).toThrow('Fn.Properties.Code: neither aws:asset:path metadata nor a CDK asset S3Key');
+    expect(load(code({ S3Bucket: { 'Fn::Sub': 'cdk-assets-${AWS::AccountId}' }, S3Key: `${hash}.zip` })).functions[0].codeDirectory).toBe(
+      `/tmp/cdk.out/asset.${hash}`,
+    );
+    expect(() => load(code({ S3Bucket: 'some-bucket', S3Key: 'lambda/handler.zip' }))).toThrow(
+      'Fn.Properties.Code: neither aws:asset:path metadata nor a CDK asset S3Key',
+    );
   });
 });

@@ -40,11 +40,16 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
   const cfn = new CfnResolver(template, { stackName: opts.stackName, naming: opts.naming });
   // Each property is resolved only when read, so unrelated resources (policies, alarms…) never need resolving.
   const each = <T>(types: string[], build: (id: string, props: Props, resource: CfnResource) => T): T[] =>
-    cfn.resources(...types).map(([id, resource]) => build(id, (key) => cfn.resolve(resource.Properties?.[key], `${id}.Properties.${key}`), resource));
+    cfn
+      .resources(...types)
+      .map(([id, resource]) => build(id, (key) => cfn.resolve(resource.Properties?.[key], `${id}.Properties.${key}`), resource));
 
   const tables = each(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'], (id, props) => loadTable(cfn, id, props));
   const queues = each(['AWS::SQS::Queue'], (id, props) => loadQueue(cfn, id, props));
-  const buses = each(['AWS::Events::EventBus'], (id): EventBusModel => ({ logicalId: id, name: cfn.physicalName(id), arn: String(cfn.getAtt(id, 'Arn', id)) }));
+  const buses = each(
+    ['AWS::Events::EventBus'],
+    (id): EventBusModel => ({ logicalId: id, name: cfn.physicalName(id), arn: String(cfn.getAtt(id, 'Arn', id)) }),
+  );
   const functions = each(['AWS::Lambda::Function'], (id, props, resource) => loadFunction(cfn, id, props, resource, opts.assetRoot));
 
   const functionIdOf = (value: string, at: string): string => {
@@ -64,15 +69,20 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
   const eventSourceMappings = each(['AWS::Lambda::EventSourceMapping'], (id, props) => {
     const mapping = loadEventSourceMapping(id, props, functionIdOf);
     const known = mapping.kind === 'sqs' ? queueArns.has(mapping.sourceArn) : tables.some((t) => t.streamArn === mapping.sourceArn);
-    return known ? mapping : fail(`${id}.Properties.EventSourceArn`, `${mapping.sourceArn} is not a queue or table stream of this template`);
+    return known
+      ? mapping
+      : fail(`${id}.Properties.EventSourceArn`, `${mapping.sourceArn} is not a queue or table stream of this template`);
   });
   const restApis = each(['AWS::ApiGateway::RestApi'], (id) => loadRestApi(cfn, id, functionIdOf));
-  const parameters = each(['AWS::SSM::Parameter'], (id, props): SsmParameterModel => ({
-    logicalId: id,
-    name: cfn.physicalName(id),
-    type: cfn.string(props('Type'), `${id}.Properties.Type`),
-    value: cfn.string(props('Value'), `${id}.Properties.Value`),
-  }));
+  const parameters = each(
+    ['AWS::SSM::Parameter'],
+    (id, props): SsmParameterModel => ({
+      logicalId: id,
+      name: cfn.physicalName(id),
+      type: cfn.string(props('Type'), `${id}.Properties.Type`),
+      value: cfn.string(props('Value'), `${id}.Properties.Value`),
+    }),
+  );
 
   const alarms = each(['AWS::CloudWatch::Alarm'], (id, props) => loadAlarm(cfn, id, props));
   const dashboards = each(['AWS::CloudWatch::Dashboard'], (id, props): DashboardModel => {
@@ -91,7 +101,21 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
     }
   }
 
-  return { stackName: opts.stackName, naming: opts.naming, tables, queues, buses, rules, functions, eventSourceMappings, restApis, parameters, alarms, dashboards, outputs };
+  return {
+    stackName: opts.stackName,
+    naming: opts.naming,
+    tables,
+    queues,
+    buses,
+    rules,
+    functions,
+    eventSourceMappings,
+    restApis,
+    parameters,
+    alarms,
+    dashboards,
+    outputs,
+  };
 }
 
 const COMPARISONS = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
@@ -134,7 +158,14 @@ function loadAlarm(cfn: CfnResolver, id: string, props: Props): AlarmModel {
           periodSeconds: numberOr(stat.Period, undefined, `${at}.Metrics[${i}].MetricStat.Period`),
           stat: String(stat.Stat),
         };
-        return { id: String(m.Id), expression: m.Expression, metricStat, periodSeconds: m.Period, returnData: m.ReturnData !== false && m.ReturnData !== 'false', label: m.Label };
+        return {
+          id: String(m.Id),
+          expression: m.Expression,
+          metricStat,
+          periodSeconds: m.Period,
+          returnData: m.ReturnData !== false && m.ReturnData !== 'false',
+          label: m.Label,
+        };
       }),
     };
   }
@@ -237,7 +268,13 @@ function parsePattern(value: unknown, at: string): unknown {
   }
 }
 
-function loadRule(cfn: CfnResolver, id: string, props: Props, queueArns: Set<string>, functionIdOf: (value: string, at: string) => string): RuleModel {
+function loadRule(
+  cfn: CfnResolver,
+  id: string,
+  props: Props,
+  queueArns: Set<string>,
+  functionIdOf: (value: string, at: string) => string,
+): RuleModel {
   const pattern = props('EventPattern');
   const schedule: string | undefined = props('ScheduleExpression');
   const targets: any[] = props('Targets') ?? [];
@@ -261,7 +298,9 @@ function loadRule(cfn: CfnResolver, id: string, props: Props, queueArns: Set<str
         kind,
         ...(target.Input !== undefined && { input: cfn.string(target.Input, `${at}.Input`) }),
         ...(target.InputPath !== undefined && { inputPath: cfn.string(target.InputPath, `${at}.InputPath`) }),
-        ...(target.DeadLetterConfig?.Arn !== undefined && { deadLetterArn: cfn.string(target.DeadLetterConfig.Arn, `${at}.DeadLetterConfig.Arn`) }),
+        ...(target.DeadLetterConfig?.Arn !== undefined && {
+          deadLetterArn: cfn.string(target.DeadLetterConfig.Arn, `${at}.DeadLetterConfig.Arn`),
+        }),
       };
     }),
   };
@@ -270,7 +309,9 @@ function loadRule(cfn: CfnResolver, id: string, props: Props, queueArns: Set<str
 function loadFunction(cfn: CfnResolver, id: string, props: Props, resource: CfnResource, assetRoot: string): FunctionModel {
   const at = (key: string) => `${id}.Properties.${key}`;
   const variables: Record<string, unknown> = props('Environment')?.Variables ?? {};
-  const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, cfn.string(v, `${at('Environment')}.Variables.${k}`)]));
+  const environment = Object.fromEntries(
+    Object.entries(variables).map(([k, v]) => [k, cfn.string(v, `${at('Environment')}.Variables.${k}`)]),
+  );
   const reserved = props('ReservedConcurrentExecutions');
   const codeDirectory = codeDirectoryOf(id, props, resource, assetRoot);
   return {
@@ -294,12 +335,15 @@ function codeDirectoryOf(id: string, props: Props, resource: CfnResource, assetR
   const code = props('Code');
   if (code?.ZipFile !== undefined) return undefined; // inline code: nothing on disk
   const hash = typeof code?.S3Key === 'string' ? /^([0-9a-f]{64})\.zip$/.exec(path.posix.basename(code.S3Key))?.[1] : undefined;
-  return hash ? path.resolve(assetRoot, `asset.${hash}`) : fail(`${id}.Properties.Code`, 'neither aws:asset:path metadata nor a CDK asset S3Key: the code is not on this machine');
+  return hash
+    ? path.resolve(assetRoot, `asset.${hash}`)
+    : fail(`${id}.Properties.Code`, 'neither aws:asset:path metadata nor a CDK asset S3Key: the code is not on this machine');
 }
 
 function loadEventSourceMapping(id: string, props: Props, functionIdOf: (value: string, at: string) => string): EventSourceMappingModel {
   const at = (key: string) => `${id}.Properties.${key}`;
-  const sourceArn: string = props('EventSourceArn') ?? fail(at('EventSourceArn'), 'missing (only SQS queues and DynamoDB streams run offline)');
+  const sourceArn: string =
+    props('EventSourceArn') ?? fail(at('EventSourceArn'), 'missing (only SQS queues and DynamoDB streams run offline)');
   const kind = sourceArn.startsWith('arn:aws:sqs:')
     ? 'sqs'
     : /^arn:aws:dynamodb:.*\/stream\//.test(sourceArn)
@@ -325,7 +369,9 @@ function loadEventSourceMapping(id: string, props: Props, functionIdOf: (value: 
     }),
     ...(onFailure !== undefined && { onFailureDestinationArn: String(onFailure) }),
     filterPatterns: filters.map((f, i) => parsePattern(f.Pattern, `${at('FilterCriteria')}.Filters[${i}].Pattern`)),
-    ...(maximumConcurrency !== undefined && { maximumConcurrency: numberOr(maximumConcurrency, undefined, `${at('ScalingConfig')}.MaximumConcurrency`) }),
+    ...(maximumConcurrency !== undefined && {
+      maximumConcurrency: numberOr(maximumConcurrency, undefined, `${at('ScalingConfig')}.MaximumConcurrency`),
+    }),
   };
 }
 
@@ -364,7 +410,9 @@ function loadRestApi(cfn: CfnResolver, apiId: string, functionIdOf: (value: stri
   const [stage] = ofThisApi('AWS::ApiGateway::Stage');
   const deploymentStage = ofThisApi('AWS::ApiGateway::Deployment').find(([, d]) => d.Properties?.StageName !== undefined);
   const [stageId, stageResource] = stage ?? deploymentStage ?? fail(apiId, 'the RestApi has no stage: nothing could invoke it');
-  const settings = stage ? ((cfn.resolve(stageResource.Properties?.MethodSettings, `${stageId}.Properties.MethodSettings`) as any[] | undefined) ?? []) : [];
+  const settings = stage
+    ? ((cfn.resolve(stageResource.Properties?.MethodSettings, `${stageId}.Properties.MethodSettings`) as any[] | undefined) ?? [])
+    : [];
   return {
     logicalId: apiId,
     name: cfn.physicalName(apiId),

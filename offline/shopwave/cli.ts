@@ -15,7 +15,9 @@ import { startPlatform, type Platform } from './platform';
 import { startTraffic } from './traffic';
 
 const USAGE = `usage: tsx offline/shopwave/cli.ts start [--fault ${Object.keys(FAULTS).join('|')}] [--traffic <orders per minute>]`;
-let args: ReturnType<typeof parseArgs<{ options: { fault: { type: 'string'; multiple: true }; traffic: { type: 'string' } }; allowPositionals: true }>>;
+let args: ReturnType<
+  typeof parseArgs<{ options: { fault: { type: 'string'; multiple: true }; traffic: { type: 'string' } }; allowPositionals: true }>
+>;
 try {
   args = parseArgs({ options: { fault: { type: 'string', multiple: true }, traffic: { type: 'string' } }, allowPositionals: true });
 } catch (err) {
@@ -67,9 +69,17 @@ platform = await startPlatform({
   port: Number(process.env.PORT ?? 3000),
   logs: 'file',
   // Into or out of ALARM only: the first evaluation moves every alarm from INSUFFICIENT_DATA to OK.
-  onAlarm: (t) => (t.to === 'ALARM' || t.from === 'ALARM') && console.log(`${new Date(t.at).toLocaleTimeString()} alarm ${t.alarmName}: ${t.from} → ${t.to} (${t.reason})`),
+  onAlarm: (t) =>
+    (t.to === 'ALARM' || t.from === 'ALARM') &&
+    console.log(`${new Date(t.at).toLocaleTimeString()} alarm ${t.alarmName}: ${t.from} → ${t.to} (${t.reason})`),
 });
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } }));
+const doc = DynamoDBDocumentClient.from(
+  new DynamoDBClient({
+    endpoint: platform.endpoints.dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
+  }),
+);
 const seeded = await seedDemoData({
   doc,
   tableName: (key) => platform.tableName({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[key]),
@@ -79,7 +89,17 @@ const api = platform.apiUrl;
 mkdirSync(path.dirname(endpointsFile), { recursive: true });
 writeFileSync(
   endpointsFile,
-  JSON.stringify({ api, ssm: platform.endpoints.ssm, orderingParameter: platform.model.outputs.OrderingParameterName, dynamodb: platform.endpoints.dynamodb, restaurantTable: platform.model.outputs.RestaurantTableName }, null, 2),
+  JSON.stringify(
+    {
+      api,
+      ssm: platform.endpoints.ssm,
+      orderingParameter: platform.model.outputs.OrderingParameterName,
+      dynamodb: platform.endpoints.dynamodb,
+      restaurantTable: platform.model.outputs.RestaurantTableName,
+    },
+    null,
+    2,
+  ),
 );
 console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${api}
   seeded ${seeded.merchants} merchants, ${seeded.products} products, ${seeded.customers} customers; function logs in .offline/logs/

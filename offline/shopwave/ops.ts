@@ -64,7 +64,12 @@ function plotWidget(properties: Record<string, any>, metrics: MetricStore): OpsW
     const [namespace, name, ...rest] = entry.filter((e): e is string => typeof e === 'string');
     const dimensions: Record<string, string> = {};
     for (let i = 0; i + 1 < rest.length; i += 2) dimensions[rest[i]] = rest[i + 1];
-    const series = metrics.series({ namespace, name, dimensions }, String(opts.stat ?? properties.stat ?? 'Average'), periodOf(opts), POINTS);
+    const series = metrics.series(
+      { namespace, name, dimensions },
+      String(opts.stat ?? properties.stat ?? 'Average'),
+      periodOf(opts),
+      POINTS,
+    );
     starts = series.map((p) => p.start);
     const values = series.map((p) => p.value);
     if (opts.id) byId.set(String(opts.id), values);
@@ -121,7 +126,15 @@ function describeMessage(m: QueueMessage) {
   } catch {
     // not an EventBridge event (the outbox relay's DLQ holds stream coordinates)
   }
-  return { messageId: m.messageId, detailType, correlationId, orderId, receiveCount: m.approximateReceiveCount, sentAt: new Date(m.sentTimestamp).toISOString(), body: m.body.slice(0, 2000) };
+  return {
+    messageId: m.messageId,
+    detailType,
+    correlationId,
+    orderId,
+    receiveCount: m.approximateReceiveCount,
+    sentAt: new Date(m.sentTimestamp).toISOString(),
+    body: m.body.slice(0, 2000),
+  };
 }
 
 /**
@@ -164,7 +177,13 @@ export async function opsState(deps: OpsDependencies) {
     deadLetterQueues: deadLetterQueues(deps.model).map(({ dlq, source }) => {
       const inspected = deps.inspectQueue(dlq.queueName);
       const messages = [...(inspected?.ready ?? []), ...(inspected?.inflight.map((i) => i.message) ?? [])];
-      return { name: dlq.queueName, logicalId: dlq.logicalId, redriveTo: source?.queueName, count: messages.length, messages: messages.slice(0, 20).map(describeMessage) };
+      return {
+        name: dlq.queueName,
+        logicalId: dlq.logicalId,
+        redriveTo: source?.queueName,
+        count: messages.length,
+        messages: messages.slice(0, 20).map(describeMessage),
+      };
     }),
     lost: await lostOrders(deps),
     faults: { active: deps.faults.active(), known: FAULTS },
@@ -191,8 +210,12 @@ export function opsHandler(deps: OpsDependencies) {
     if (req.method === 'POST' && redriveMatch) {
       const pair = deadLetterQueues(deps.model).find((p) => p.dlq.queueName === redriveMatch[1]);
       if (!pair) json(404, { message: `no dead-letter queue named ${redriveMatch[1]}` });
-      else if (!pair.source) json(409, { message: `${pair.dlq.queueName} holds stream coordinates, not events: re-publish from the Outbox table (docs/runbooks/outbox-relay.md)` });
-      else json(200, { moved: await redrive(deps.sqs, pair.dlq.url, pair.source.url), from: pair.dlq.queueName, to: pair.source.queueName });
+      else if (!pair.source)
+        json(409, {
+          message: `${pair.dlq.queueName} holds stream coordinates, not events: re-publish from the Outbox table (docs/runbooks/outbox-relay.md)`,
+        });
+      else
+        json(200, { moved: await redrive(deps.sqs, pair.dlq.url, pair.source.url), from: pair.dlq.queueName, to: pair.source.queueName });
       return true;
     }
     if (req.method === 'POST' && pathname === '/ops/api/faults') {

@@ -36,7 +36,9 @@ describe('the synthesized template', () => {
 
   it('has the dashboard body, parsed, with its three sections', () => {
     expect(model.dashboards).toHaveLength(1);
-    const texts = model.dashboards[0].body.widgets.filter((w: any) => w.type === 'text').map((w: any) => w.properties.markdown.split('\n')[0]);
+    const texts = model.dashboards[0].body.widgets
+      .filter((w: any) => w.type === 'text')
+      .map((w: any) => w.properties.markdown.split('\n')[0]);
     expect(texts).toEqual(['# Customer experience', '# Business', '# Technical']);
   });
 });

@@ -11,7 +11,8 @@ import { opsHandler } from './ops';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-export interface PlatformOptions extends Pick<RunTemplateOptions, 'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm' | 'apiLimits'> {
+export interface PlatformOptions
+  extends Pick<RunTemplateOptions, 'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm' | 'apiLimits'> {
   /** Default: what `npm start` synthesized, cdk.out/ShopWave.template.json. */
   templatePath?: string;
   stackName?: string;
@@ -56,7 +57,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     logs: (opts.logs ?? 'file') === 'file' ? { directory: path.join(ROOT, '.offline', 'logs') } : (opts.logs as 'console' | 'silent'),
     // Publish the development issuer's public keys where the customer routes look for them (the template says where).
     beforeFunctions: ({ model, parameters }) => {
-      for (const name of new Set(model.functions.map((f) => f.environment.AUTH_JWKS_PARAMETER).filter(Boolean))) parameters.put(name, JSON.stringify(issuer.jwks()));
+      for (const name of new Set(model.functions.map((f) => f.environment.AUTH_JWKS_PARAMETER).filter(Boolean)))
+        parameters.put(name, JSON.stringify(issuer.jwks()));
     },
     localPages: (s) => {
       services = s;

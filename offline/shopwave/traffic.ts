@@ -21,7 +21,11 @@ export interface Traffic {
  * `perMinute` orders every `minuteMs` (60 000 in real time; less when time is accelerated), each as its customer:
  * `sign` gives that customer's bearer token (the development issuer's).
  */
-export function startTraffic(apiUrl: string, perMinute: number, opts: { minuteMs?: number; sign: (customerId: string) => Promise<string> }): Traffic {
+export function startTraffic(
+  apiUrl: string,
+  perMinute: number,
+  opts: { minuteMs?: number; sign: (customerId: string) => Promise<string> },
+): Traffic {
   const minuteMs = opts.minuteMs ?? 60_000;
   // Tokens live an hour: sign a fresh one every 30 minutes so long game days keep ordering.
   const tokens = new Map<string, { at: number; token: Promise<string> }>();
@@ -41,7 +45,11 @@ export function startTraffic(apiUrl: string, perMinute: number, opts: { minuteMs
     try {
       const res = await fetch(`${apiUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, authorization: `Bearer ${await tokenOf(o.customerId)}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-correlation-id': correlationId,
+          authorization: `Bearer ${await tokenOf(o.customerId)}`,
+        },
         body: JSON.stringify({ merchantId: o.merchantId, items: [{ productId: o.productId, quantity: 1 }] }),
       });
       if (res.status === 202) traffic.placed.push({ orderId: ((await res.json()) as { orderId: string }).orderId, correlationId, at });

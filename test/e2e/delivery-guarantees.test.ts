@@ -23,11 +23,15 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-const eventsFor = (orderId: string, detailType: string) => seen.filter((e) => e.detailType === detailType && e.detail.data.orderId === orderId);
+const eventsFor = (orderId: string, detailType: string) =>
+  seen.filter((e) => e.detailType === detailType && e.detail.data.orderId === orderId);
 
 async function queueDrained(queueUrl: string): Promise<boolean> {
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
   );
   return Object.values(Attributes ?? {}).every((v) => v === '0');
 }
@@ -40,7 +44,14 @@ describe('delivery guarantees', () => {
     const [created] = eventsFor(orderId, 'order.created');
 
     // The bus delivers the very same event again (same metadata.eventId), as at-least-once delivery may.
-    await t.platform.putEvents([{ Source: 'shopwave.orders', DetailType: 'order.created', Detail: JSON.stringify(created.detail), EventBusName: t.platform.model.buses[0].name }]);
+    await t.platform.putEvents([
+      {
+        Source: 'shopwave.orders',
+        DetailType: 'order.created',
+        Detail: JSON.stringify(created.detail),
+        EventBusName: t.platform.model.buses[0].name,
+      },
+    ]);
     await waitFor(() => eventsFor(orderId, 'order.created').length === 2, { timeoutMs: 10_000 });
     await waitFor(() => queueDrained(t.platform.queueUrl('InventoryConsumerQueue')), { timeoutMs: 20_000 });
     await t.waitForStatus(orderId, 'DELIVERED');
@@ -60,16 +71,31 @@ describe('delivery guarantees', () => {
   it('parks a poison message in the consumer DLQ after maxReceiveCount', async () => {
     const poisonId = randomUUID();
     const detail = {
-      metadata: { eventId: poisonId, correlationId: 'poison', causationId: 'poison', occurredAt: new Date().toISOString(), schemaVersion: 1 },
+      metadata: {
+        eventId: poisonId,
+        correlationId: 'poison',
+        causationId: 'poison',
+        occurredAt: new Date().toISOString(),
+        schemaVersion: 1,
+      },
       data: { orderId: 'poison-order', customerId: 'c-alice' }, // breaks the order.created contract: no items, no total
     };
-    await t.platform.putEvents([{ Source: 'shopwave.orders', DetailType: 'order.created', Detail: JSON.stringify(detail), EventBusName: t.platform.model.buses[0].name }]);
+    await t.platform.putEvents([
+      {
+        Source: 'shopwave.orders',
+        DetailType: 'order.created',
+        Detail: JSON.stringify(detail),
+        EventBusName: t.platform.model.buses[0].name,
+      },
+    ]);
 
     const dlqUrl = t.platform.queueUrl('InventoryConsumerDeadLetterQueue');
     let parked: any;
     await waitFor(
       async () => {
-        const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, AttributeNames: ['All'] }));
+        const { Messages } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, AttributeNames: ['All'] }),
+        );
         parked = Messages?.find((m) => JSON.parse(m.Body!).detail.metadata.eventId === poisonId);
         return parked !== undefined;
       },
@@ -104,10 +130,9 @@ describe('delivery guarantees', () => {
     const outcomes = await Promise.all(
       placed.map(async (p) => {
         let status = '';
-        await waitFor(
-          async () => ['DELIVERED', 'REJECTED'].includes((status = (await t.readOrder(p.body.orderId)).body.status)),
-          { timeoutMs: 45_000 },
-        );
+        await waitFor(async () => ['DELIVERED', 'REJECTED'].includes((status = (await t.readOrder(p.body.orderId)).body.status)), {
+          timeoutMs: 45_000,
+        });
         return status;
       }),
     );

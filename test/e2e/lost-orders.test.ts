@@ -20,7 +20,9 @@ const TIME_SCALE = 2 / 15;
 const METRIC_MINUTE_MS = 60_000 * TIME_SCALE;
 const ORDERS_PER_METRIC_MINUTE = 5; // 0.625 a second
 /** The delivery SLI family: the alarms this incident should fire. Anything else firing is a false alarm. */
-const SLI_ALARMS = ['LostOrders', 'OldestAwaitingOrder', 'FlowGap', 'OrdersPilingUp', 'DeliverySloFastBurn', 'DeliverySloSlowBurn'].map((a) => `ShopWave-${a}`);
+const SLI_ALARMS = ['LostOrders', 'OldestAwaitingOrder', 'FlowGap', 'OrdersPilingUp', 'DeliverySloFastBurn', 'DeliverySloSlowBurn'].map(
+  (a) => `ShopWave-${a}`,
+);
 
 let t: TestPlatform;
 const transitions: AlarmTransition[] = [];
@@ -36,16 +38,28 @@ const alarmNamed = (suffix: string) => t.platform.alarms.states().find((a) => a.
 const firedSince = (since: number) => transitions.filter((tr) => tr.to === 'ALARM' && tr.at >= since);
 /** The orders reported overdue so far, with their history: where a late order's time went. */
 const lateOrders = () =>
-  Promise.all(overdueEvents.map(async (e) => ({ orderId: e.data.orderId, overdueSeconds: e.data.overdueSeconds, history: (await t.readOrder(e.data.orderId)).body?.history })));
+  Promise.all(
+    overdueEvents.map(async (e) => ({
+      orderId: e.data.orderId,
+      overdueSeconds: e.data.overdueSeconds,
+      history: (await t.readOrder(e.data.orderId)).body?.history,
+    })),
+  );
 
 describe('seed 001: charged, never received by the restaurant', { timeout: 240_000 }, () => {
   let traffic: Traffic;
   const timings: Record<string, number> = {};
 
   it('stays quiet while orders flow normally', async () => {
-    traffic = startTraffic(t.platform.apiUrl, ORDERS_PER_METRIC_MINUTE, { minuteMs: METRIC_MINUTE_MS, sign: (c) => t.platform.issuer.sign(c) });
+    traffic = startTraffic(t.platform.apiUrl, ORDERS_PER_METRIC_MINUTE, {
+      minuteMs: METRIC_MINUTE_MS,
+      sign: (c) => t.platform.issuer.sign(c),
+    });
     // Cold starts first: the first orders may legitimately take longer than the deadline.
-    await waitFor(async () => traffic.placed[0] && (await t.readOrder(traffic.placed[0].orderId)).body?.status === 'DELIVERED', { timeoutMs: 90_000, description: 'the first order delivered (cold starts)' });
+    await waitFor(async () => traffic.placed[0] && (await t.readOrder(traffic.placed[0].orderId)).body?.status === 'DELIVERED', {
+      timeoutMs: 90_000,
+      description: 'the first order delivered (cold starts)',
+    });
     const started = Date.now();
     await new Promise((r) => setTimeout(r, 4 * METRIC_MINUTE_MS));
     const fired = firedSince(started).map((tr) => tr.alarmName);
@@ -67,7 +81,9 @@ describe('seed 001: charged, never received by the restaurant', { timeout: 240_0
     for (const name of ['LostOrders', 'FlowGap']) {
       timings[name] = firedSince(injectedAt).find((tr) => tr.alarmName.endsWith(`-${name}`))!.at - injectedAt;
     }
-    console.log(`fault → ALARM: LostOrders ${timings.LostOrders} ms, FlowGap ${timings.FlowGap} ms (1 metric minute = ${METRIC_MINUTE_MS} ms)`);
+    console.log(
+      `fault → ALARM: LostOrders ${timings.LostOrders} ms, FlowGap ${timings.FlowGap} ms (1 metric minute = ${METRIC_MINUTE_MS} ms)`,
+    );
 
     // Lost orders are listed with their correlation ids, on the /ops page and as order.delivery-overdue events.
     const state: any = await (await fetch(`${t.platform.apiUrl}/ops/api/state`)).json();
@@ -91,7 +107,10 @@ describe('seed 001: charged, never received by the restaurant', { timeout: 240_0
     // configuration) and reported overdue: the restaurant never got them.
     const afterFault = new Set(traffic.placed.filter((p) => p.at > injectedAt + 1000).map((p) => p.orderId));
     const victimsNow = () => overdueEvents.map((e) => e.data.orderId as string).filter((id) => afterFault.has(id));
-    await waitFor(() => victimsNow().length >= 3, { timeoutMs: 45_000, description: 'three orders placed after the fault reported overdue' });
+    await waitFor(() => victimsNow().length >= 3, {
+      timeoutMs: 45_000,
+      description: 'three orders placed after the fault reported overdue',
+    });
     const victims = victimsNow();
     t.platform.setFaults([]);
     // The ack deadline (20 s) compensates what the restaurant never got: cancelled, refunded, not lost.

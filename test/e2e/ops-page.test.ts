@@ -25,7 +25,15 @@ beforeAll(async () => {
   // Flags from this machine's notes: without them Chromium tries Google's hosts, which the closed network refuses.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -37,7 +45,10 @@ afterAll(async () => {
 describe('/ops in headless Chromium', () => {
   it('shows the three sections with live plots, alarms, DLQs and lost orders', { timeout: 180_000 }, async () => {
     // Cold starts first; on a loaded 2-core machine the first order can take well over 30 s.
-    await waitFor(async () => traffic.placed[0] && (await t.readOrder(traffic.placed[0].orderId)).body?.status === 'DELIVERED', { timeoutMs: 90_000, description: 'the first order delivered (cold starts)' });
+    await waitFor(async () => traffic.placed[0] && (await t.readOrder(traffic.placed[0].orderId)).body?.status === 'DELIVERED', {
+      timeoutMs: 90_000,
+      description: 'the first order delivered (cold starts)',
+    });
     // A few metric minutes of traffic, so every business plot has points.
     await new Promise((r) => setTimeout(r, 3 * 60_000 * TIME_SCALE));
 

@@ -13,7 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-async function firstProduct(merchantId: string): Promise<{ productId: string; price: { amount: number; currency: string }; stock: number }> {
+async function firstProduct(
+  merchantId: string,
+): Promise<{ productId: string; price: { amount: number; currency: string }; stock: number }> {
   const list = await t.api('GET', `/products?merchantId=${merchantId}`);
   expect(list.status).toBe(200);
   const candidate = list.body.items.find((p: any) => p.productId !== 'p-truffle-pizza');
@@ -38,7 +40,8 @@ describe('order saga', () => {
     const order = await t.waitForStatus(orderId, 'DELIVERED');
     expect(order.total).toEqual({ amount: product.price.amount * 2, currency: product.price.currency });
     const statuses = order.history.map((h: any) => h.status);
-    for (const s of ['PLACED', 'RESERVED', 'CHARGED', 'RECEIVED_BY_RESTAURANT', 'OUT_FOR_DELIVERY', 'DELIVERED']) expect(statuses).toContain(s);
+    for (const s of ['PLACED', 'RESERVED', 'CHARGED', 'RECEIVED_BY_RESTAURANT', 'OUT_FOR_DELIVERY', 'DELIVERED'])
+      expect(statuses).toContain(s);
     const times = order.history.map((h: any) => Date.parse(h.at));
     expect([...times].sort((a, b) => a - b)).toEqual(times); // history is in time order
 
@@ -47,7 +50,9 @@ describe('order saga', () => {
     expect(tracking.body.points.map((p: any) => p.status).at(-1)).toBe('DELIVERED');
     expect(await stockOf(product.productId)).toBe(stockBefore - 2);
 
-    const payment = await t.doc.send(new GetCommand({ TableName: t.table('DataPayments'), Key: { pk: `ORDER#${orderId}`, sk: 'PAYMENT' } }));
+    const payment = await t.doc.send(
+      new GetCommand({ TableName: t.table('DataPayments'), Key: { pk: `ORDER#${orderId}`, sk: 'PAYMENT' } }),
+    );
     expect(payment.Item).toMatchObject({ status: 'CHARGED', amount: order.total });
   });
 
@@ -119,7 +124,12 @@ describe('order saga', () => {
     expect(malformed.status).toBe(400);
     const notJson = await t.api('POST', '/orders', 'merchantId=m-pizza', { 'content-type': 'text/plain', ...alice });
     expect([notJson.status, notJson.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
-    const huge = await t.api('POST', '/orders', { merchantId: 'm-pizza', items: [{ productId: 'p-margherita', quantity: 1 }], pad: 'x'.repeat(20_000) }, alice);
+    const huge = await t.api(
+      'POST',
+      '/orders',
+      { merchantId: 'm-pizza', items: [{ productId: 'p-margherita', quantity: 1 }], pad: 'x'.repeat(20_000) },
+      alice,
+    );
     expect([huge.status, huge.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     const after = await t.api('GET', '/orders', undefined, alice);
     expect(after.body.items.length).toBe(before.body.items.length);
@@ -128,7 +138,10 @@ describe('order saga', () => {
 
 async function expectEventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 20_000): Promise<void> {
   let last: T | undefined;
-  await waitFor(async () => (last = await read()) === expected, { timeoutMs, description: `value ${String(expected)} (last ${String(last)})` }).catch(() => undefined);
+  await waitFor(async () => (last = await read()) === expected, {
+    timeoutMs,
+    description: `value ${String(expected)} (last ${String(last)})`,
+  }).catch(() => undefined);
   expect(last).toBe(expected);
 }
 

@@ -51,7 +51,10 @@ console.log(JSON.stringify({ api: p.apiUrl, ...p.endpoints }));
 
     child.kill('SIGKILL');
     const started = Date.now();
-    await waitFor(async () => !(await accepting(ports.dynamodb)), { timeoutMs: 5000, description: `DynamoDB Local :${ports.dynamodb} to stop accepting connections` });
+    await waitFor(async () => !(await accepting(ports.dynamodb)), {
+      timeoutMs: 5000,
+      description: `DynamoDB Local :${ports.dynamodb} to stop accepting connections`,
+    });
     console.log(`DynamoDB Local gone ${Date.now() - started} ms after SIGKILL of the platform`);
     for (const [name, port] of Object.entries(ports)) expect(await accepting(port), `${name} :${port} down`).toBe(false);
   }, 90_000);

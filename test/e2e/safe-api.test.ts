@@ -38,7 +38,10 @@ describe('read-only mode', () => {
     try {
       // The API reads the switch through a 5 s cache: within a few seconds every new order is refused.
       let refused: Awaited<ReturnType<typeof order>> | undefined;
-      await waitFor(async () => (refused = await order('m-sushi', 'p-salmon-nigiri')).status === 503, { timeoutMs: 15_000, description: 'POST /orders answering 503' });
+      await waitFor(async () => (refused = await order('m-sushi', 'p-salmon-nigiri')).status === 503, {
+        timeoutMs: 15_000,
+        description: 'POST /orders answering 503',
+      });
       expect(refused!.headers.get('retry-after')).toBe('300');
       expect(refused!.body.error.code).toBe('ORDERING_PAUSED');
       expect(refused!.body.error.message).toMatch(/not taking new orders right now/);
@@ -58,7 +61,10 @@ describe('read-only mode', () => {
   it('pauses one merchant while the others take orders', async () => {
     ordering('pause', 'm-burger');
     try {
-      await waitFor(async () => (await order('m-burger', 'p-classic-burger')).status === 503, { timeoutMs: 15_000, description: 'm-burger paused' });
+      await waitFor(async () => (await order('m-burger', 'p-classic-burger')).status === 503, {
+        timeoutMs: 15_000,
+        description: 'm-burger paused',
+      });
       expect((await order('m-pizza')).status).toBe(202);
     } finally {
       ordering('resume', 'm-burger');
@@ -72,7 +78,9 @@ describe('who is calling', () => {
     expect((await t.api('POST', '/orders', body)).status).toBe(401);
     expect((await t.api('GET', '/orders')).status).toBe(401);
     const [h, p, sig] = (await t.platform.issuer.sign('c-alice')).split('.');
-    const asBob = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'c-bob' })).toString('base64url');
+    const asBob = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'c-bob' })).toString(
+      'base64url',
+    );
     expect((await t.api('GET', '/orders', undefined, { authorization: `Bearer ${h}.${asBob}.${sig}` })).status).toBe(401);
     const expired = await t.platform.issuer.sign('c-alice', { expiresIn: Math.floor(Date.now() / 1000) - 60 });
     const res = await t.api('GET', '/orders', undefined, { authorization: `Bearer ${expired}` });
@@ -100,12 +108,20 @@ describe('merchants', () => {
     // m-silent's simulated tablet never answers: the merchant acknowledges over the API instead.
     const placed = await t.placeOrder('c-bob', 'm-silent', [{ productId: 'p-pancakes', quantity: 1 }]);
     const orderId = placed.body.orderId;
-    await waitFor(async () => (await t.api('GET', '/merchants/m-silent/orders', undefined, { 'x-api-key': silentKey })).body.items?.some((o: any) => o.orderId === orderId), {
-      timeoutMs: 20_000,
-      description: 'the order on m-silent tablet',
-    });
+    await waitFor(
+      async () =>
+        (await t.api('GET', '/merchants/m-silent/orders', undefined, { 'x-api-key': silentKey })).body.items?.some(
+          (o: any) => o.orderId === orderId,
+        ),
+      {
+        timeoutMs: 20_000,
+        description: 'the order on m-silent tablet',
+      },
+    );
     expect((await t.api('GET', '/merchants/m-silent/orders', undefined, { 'x-api-key': pizzaKey })).status).toBe(403);
-    expect((await t.api('POST', `/merchants/m-pizza/orders/${orderId}/acknowledge`, undefined, { 'x-api-key': pizzaKey })).status).toBe(404);
+    expect((await t.api('POST', `/merchants/m-pizza/orders/${orderId}/acknowledge`, undefined, { 'x-api-key': pizzaKey })).status).toBe(
+      404,
+    );
     expect((await t.api('GET', '/merchants/m-silent/orders')).status).toBe(401);
     const ack = await t.api('POST', `/merchants/m-silent/orders/${orderId}/acknowledge`, undefined, { 'x-api-key': silentKey });
     expect([ack.status, ack.body.status]).toEqual([200, 'RECEIVED']);
@@ -128,10 +144,13 @@ describe('security headers', () => {
   const SECURE = { 'x-content-type-options': 'nosniff', 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
   const headersOf = (res: { headers: Headers }) => Object.fromEntries(res.headers);
 
-  it('are on every answer: private ones no-store, the public catalog briefly cacheable, API Gateway\'s own and /ops too', async () => {
+  it("are on every answer: private ones no-store, the public catalog briefly cacheable, API Gateway's own and /ops too", async () => {
     const order = await t.placeOrder('c-alice', 'm-pizza', [{ productId: 'p-margherita', quantity: 1 }]);
     expect(headersOf(order)).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
-    expect(headersOf(await t.api('GET', `/orders/${order.body.orderId}`, undefined, await t.as('c-alice')))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
+    expect(headersOf(await t.api('GET', `/orders/${order.body.orderId}`, undefined, await t.as('c-alice')))).toMatchObject({
+      ...SECURE,
+      'cache-control': 'no-store',
+    });
     expect(headersOf(await t.api('GET', '/orders'))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' }); // the 401
     expect(headersOf(await t.api('GET', '/products/p-margherita'))).toMatchObject({ ...SECURE, 'cache-control': 'public, max-age=30' });
     expect(headersOf(await t.api('GET', '/products/no-such-product'))).toMatchObject({ ...SECURE, 'cache-control': 'no-store' });
@@ -146,7 +165,11 @@ describe('throttling', () => {
     // All at once, one socket each (fetch would pool them and spread them over time, refilling the bucket).
     const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
     const once = () =>
-      new Promise<number>((resolve, reject) => request(`${t.platform.apiUrl}/health`, { agent }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end());
+      new Promise<number>((resolve, reject) =>
+        request(`${t.platform.apiUrl}/health`, { agent }, (res) => (res.resume(), resolve(res.statusCode!)))
+          .on('error', reject)
+          .end(),
+      );
     const statuses = await Promise.all(Array.from({ length: 300 }, once));
     const ok = statuses.filter((s) => s === 200).length;
     const limited = statuses.filter((s) => s === 429).length;

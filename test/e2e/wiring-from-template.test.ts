@@ -17,7 +17,9 @@ beforeAll(async () => {
   const template = JSON.parse(readFileSync(TEST_TEMPLATE, 'utf8'));
   const [ruleId, rule] = Object.entries<any>(template.Resources).find(([id]) => id.startsWith('InventoryConsumerRule'))!;
   expect(rule.Properties.EventPattern['detail-type']).toContain('order.created');
-  rule.Properties.EventPattern['detail-type'] = rule.Properties.EventPattern['detail-type'].map((d: string) => (d === 'order.created' ? 'order.creatd' : d));
+  rule.Properties.EventPattern['detail-type'] = rule.Properties.EventPattern['detail-type'].map((d: string) =>
+    d === 'order.created' ? 'order.creatd' : d,
+  );
   template.Resources[ruleId] = rule;
   writeFileSync(BROKEN, JSON.stringify(template));
   t = await startTestPlatform({ templatePath: BROKEN });
@@ -36,10 +38,17 @@ it('stops the saga at the hop whose rule no longer matches', async () => {
   await waitFor(() => seen.includes(`order.created:${orderId}`), { timeoutMs: 15_000 });
   const sqs = t.platform.sqsClient();
   const depth = async (prefix: string) => {
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: t.platform.queueUrl(prefix), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: t.platform.queueUrl(prefix),
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
     return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
   };
-  await waitFor(async () => (await depth('NotificationsConsumerQueue')) === 0 && (await depth('AnalyticsConsumerQueue')) === 0, { timeoutMs: 15_000 });
+  await waitFor(async () => (await depth('NotificationsConsumerQueue')) === 0 && (await depth('AnalyticsConsumerQueue')) === 0, {
+    timeoutMs: 15_000,
+  });
   // …but inventory never hears of it: no reservation, and the order stays PLACED.
   expect(seen.filter((s) => s.endsWith(`:${orderId}`))).toEqual([`order.created:${orderId}`]);
   expect((await t.readOrder(orderId)).body.status).toBe('PLACED');

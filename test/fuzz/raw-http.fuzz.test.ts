@@ -33,7 +33,10 @@ afterAll(() => t?.stop());
 // A strict reader of one HTTP/1.1 response: status line, header fields, then the body by content-length, chunked
 // framing or connection close. 1xx interim responses (100 Continue) are skipped.
 
-type Parsed = { kind: 'complete'; status: number; headers: Record<string, string> } | { kind: 'incomplete' } | { kind: 'malformed'; why: string };
+type Parsed =
+  | { kind: 'complete'; status: number; headers: Record<string, string> }
+  | { kind: 'incomplete' }
+  | { kind: 'malformed'; why: string };
 const STATUS_LINE = /^HTTP\/1\.[01] ([1-5]\d\d) [\t\x20-\x7e\x80-\xff]*$/;
 const FIELD = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[\t ]*([\t\x20-\x7e\x80-\xff]*?)[\t ]*$/;
 
@@ -41,7 +44,10 @@ export function parseResponse(buf: Buffer, ended: boolean, headRequest: boolean)
   let offset = 0;
   for (let interim = 0; interim < 5; interim++) {
     const end = buf.indexOf('\r\n\r\n', offset);
-    if (end < 0) return ended ? { kind: 'malformed', why: `no end of headers in ${JSON.stringify(buf.subarray(offset, offset + 200).toString('latin1'))}` } : { kind: 'incomplete' };
+    if (end < 0)
+      return ended
+        ? { kind: 'malformed', why: `no end of headers in ${JSON.stringify(buf.subarray(offset, offset + 200).toString('latin1'))}` }
+        : { kind: 'incomplete' };
     const [statusLine, ...fields] = buf.subarray(offset, end).toString('latin1').split('\r\n');
     const status = STATUS_LINE.exec(statusLine);
     if (!status) return { kind: 'malformed', why: `status line ${JSON.stringify(statusLine)}` };
@@ -124,7 +130,9 @@ function exchange(parts: Part[], options: { head?: boolean; abortAfterMs?: numbe
           // A big body in 64 KB pieces, stopped as soon as the server has answered or gone.
           const piece = Buffer.alloc(64 * 1024, 'a');
           for (let sent = 0; sent < part.stream && !finished && !socket.destroyed; sent += piece.length) {
-            await write(part.chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+            await write(
+              part.chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece,
+            );
           }
         }
       }
@@ -136,15 +144,48 @@ function exchange(parts: Part[], options: { head?: boolean; abortAfterMs?: numbe
 // Generated requests.
 
 /** The bytes of a request: chars up to U+00FF are one byte each (raw bytes on purpose), others UTF-8, as a client sends them. */
-const latin1 = (s: string) => Buffer.from([...s].flatMap((ch) => (ch.length === 1 && ch.charCodeAt(0) <= 0xff ? [ch.charCodeAt(0)] : [...Buffer.from(ch, 'utf8')])));
+const latin1 = (s: string) =>
+  Buffer.from([...s].flatMap((ch) => (ch.length === 1 && ch.charCodeAt(0) <= 0xff ? [ch.charCodeAt(0)] : [...Buffer.from(ch, 'utf8')])));
 const utf8AsBytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 const ROUTES = [
-  '/health', '/ready', '/products', '/products/p-margherita', '/merchants', '/orders', '/orders/o-1', '/orders/o-1/tracking', '/customers/c-alice',
-  '/merchants/m-pizza/orders', '/merchants/m-pizza/orders/o-1/acknowledge', '/ops', '/ops/api/state', '/ops/api/faults', '/nowhere', '/',
+  '/health',
+  '/ready',
+  '/products',
+  '/products/p-margherita',
+  '/merchants',
+  '/orders',
+  '/orders/o-1',
+  '/orders/o-1/tracking',
+  '/customers/c-alice',
+  '/merchants/m-pizza/orders',
+  '/merchants/m-pizza/orders/o-1/acknowledge',
+  '/ops',
+  '/ops/api/state',
+  '/ops/api/faults',
+  '/nowhere',
+  '/',
 ];
 /** Escapes that do not decode (bad percent-encoding, invalid UTF-8, overlong, surrogates, NUL) and traversal. */
 const badEscape = fc.oneof(
-  fc.constantFrom('%', '%E0%A4%A', '%C3%28', '%FF', '%00', '%2F', '%%', '%zz', '%u0041', '%F0%9F%98', '%ED%A0%80', '%C0%AF', '..', '.', '', 'p-margherita%00', '%E2%80%AE'),
+  fc.constantFrom(
+    '%',
+    '%E0%A4%A',
+    '%C3%28',
+    '%FF',
+    '%00',
+    '%2F',
+    '%%',
+    '%zz',
+    '%u0041',
+    '%F0%9F%98',
+    '%ED%A0%80',
+    '%C0%AF',
+    '..',
+    '.',
+    '',
+    'p-margherita%00',
+    '%E2%80%AE',
+  ),
   fc.stringMatching(/^[A-Za-z0-9_%-]{1,12}$/),
 );
 /** Raw bytes where the grammar allows none: controls, NUL, space, bytes over 0x7F, invalid UTF-8. */
@@ -153,9 +194,23 @@ const rawBytes = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }).map(utf8AsBytes),
   fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b).toString('latin1')),
 );
-const badText = fc.oneof({ weight: 4, arbitrary: badEscape }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }, { weight: 1, arbitrary: rawBytes });
+const badText = fc.oneof(
+  { weight: 4, arbitrary: badEscape },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  { weight: 1, arbitrary: rawBytes },
+);
 const path = fc
-  .tuple(fc.constantFrom(...ROUTES), fc.oneof(fc.constant([]), fc.array(fc.tuple(fc.nat(), fc.oneof(badText, fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/))), { minLength: 1, maxLength: 2 })), fc.option(fc.array(fc.tuple(badEscape, fc.oneof({ weight: 5, arbitrary: badEscape }, { weight: 1, arbitrary: badText })), { maxLength: 3 }), { nil: undefined }))
+  .tuple(
+    fc.constantFrom(...ROUTES),
+    fc.oneof(
+      fc.constant([]),
+      fc.array(fc.tuple(fc.nat(), fc.oneof(badText, fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/))), { minLength: 1, maxLength: 2 }),
+    ),
+    fc.option(
+      fc.array(fc.tuple(badEscape, fc.oneof({ weight: 5, arbitrary: badEscape }, { weight: 1, arbitrary: badText })), { maxLength: 3 }),
+      { nil: undefined },
+    ),
+  )
   .map(([route, mutations, query]) => {
     const segments = route.split('/');
     for (const [i, text] of mutations) segments[1 + (i % Math.max(1, segments.length - 1))] = text;
@@ -163,22 +218,64 @@ const path = fc
   });
 const target = fc.oneof(
   { weight: 8, arbitrary: path },
-  { weight: 1, arbitrary: fc.constantFrom('*', '//', '///', 'http://localhost/products', 'http://[', 'products', '', '/' + 'a'.repeat(20_000), '/products/' + '%41'.repeat(3000)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '*',
+      '//',
+      '///',
+      'http://localhost/products',
+      'http://[',
+      'products',
+      '',
+      '/' + 'a'.repeat(20_000),
+      '/products/' + '%41'.repeat(3000),
+    ),
+  },
 );
-const method = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('GET', 'GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PATCH') }, { weight: 1, arbitrary: fc.constantFrom('get', 'G ET', 'CONNECT', 'TRACE', 'PRI', 'X'.repeat(100), '') });
-const version = fc.oneof({ weight: 8, arbitrary: fc.constant('HTTP/1.1') }, { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/9.9', 'HTTP/1.1 extra', 'http/1.1', '') });
+const method = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.constantFrom('GET', 'GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PATCH'),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('get', 'G ET', 'CONNECT', 'TRACE', 'PRI', 'X'.repeat(100), '') },
+);
+const version = fc.oneof(
+  { weight: 8, arbitrary: fc.constant('HTTP/1.1') },
+  { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/9.9', 'HTTP/1.1 extra', 'http/1.1', '') },
+);
 const headerName = fc.oneof(
-  { weight: 19, arbitrary: fc.oneof(fc.constantFrom('x-correlation-id', 'content-type', 'idempotency-key', 'x-api-key', 'user-agent', 'accept', 'x-forwarded-proto'), fc.stringMatching(/^[a-z-]{1,20}$/)) },
+  {
+    weight: 19,
+    arbitrary: fc.oneof(
+      fc.constantFrom('x-correlation-id', 'content-type', 'idempotency-key', 'x-api-key', 'user-agent', 'accept', 'x-forwarded-proto'),
+      fc.stringMatching(/^[a-z-]{1,20}$/),
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom('a b', 'x\u0000', ':', '', 'é', 'x\r') },
 );
 const headerValue = fc.oneof(
   // obs-text (bytes over 0x7F) is legal in a field value: these reach the functions.
-  { weight: 16, arbitrary: fc.oneof(badEscape, fc.string({ maxLength: 40 }).map((v) => v.replace(/[\x00-\x1f\x7f]/g, '')), fc.constantFrom('\xff\xfe', utf8AsBytes('é😀'), 'Bearer ' + 'x'.repeat(300))) },
+  {
+    weight: 16,
+    arbitrary: fc.oneof(
+      badEscape,
+      fc.string({ maxLength: 40 }).map((v) => v.replace(/[\x00-\x1f\x7f]/g, '')),
+      fc.constantFrom('\xff\xfe', utf8AsBytes('é😀'), 'Bearer ' + 'x'.repeat(300)),
+    ),
+  },
   { weight: 1, arbitrary: fc.oneof(rawBytes, fc.constantFrom('\r', '\n folded', 'a\u0000b', 'x'.repeat(20_000))) },
 );
 const body = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('{"merchantId":"m-pizza","items":[{"productId":"p-margherita","quantity":1}]}', '{"items": [', 'null', '\u0000', '\xc3\x28', '\xff\xfe\x00{'),
+  fc.constantFrom(
+    '{"merchantId":"m-pizza","items":[{"productId":"p-margherita","quantity":1}]}',
+    '{"items": [',
+    'null',
+    '\u0000',
+    '\xc3\x28',
+    '\xff\xfe\x00{',
+  ),
   fc.json().map(utf8AsBytes),
   fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b).toString('latin1')),
 );
@@ -197,7 +294,17 @@ const request = fc.oneof(
       version,
       host: fc.oneof({ weight: 9, arbitrary: fc.constant('localhost') }, { weight: 1, arbitrary: fc.option(badText, { nil: undefined }) }),
       auth: fc.constantFrom('token', 'none', 'garbage'),
-      contentType: fc.option(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', '\xff'), { nil: undefined }),
+      contentType: fc.option(
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/octet-stream',
+          'multipart/form-data; boundary=x',
+          '\xff',
+        ),
+        { nil: undefined },
+      ),
       extra: fc.array(fc.tuple(headerName, headerValue), { maxLength: 3 }),
       body,
       framing,
@@ -205,7 +312,10 @@ const request = fc.oneof(
     }),
   },
   // Not HTTP at all.
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 2000 }).map((b) => ({ raw: Buffer.concat([Buffer.from(b), latin1('\r\n\r\n')]) })) },
+  {
+    weight: 1,
+    arbitrary: fc.uint8Array({ minLength: 1, maxLength: 2000 }).map((b) => ({ raw: Buffer.concat([Buffer.from(b), latin1('\r\n\r\n')]) })),
+  },
 );
 type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
 
@@ -227,7 +337,10 @@ function render(r: Generated): { bytes: Buffer; head: boolean } {
   if (r.framing === 'two-lengths') lines.push(`Content-Length: ${payload.length}`, `Content-Length: ${payload.length + 1}`);
   if (r.framing === 'chunked' || r.framing === 'bad-chunked') {
     lines.push('Transfer-Encoding: chunked');
-    framed = r.framing === 'chunked' ? Buffer.concat([latin1(`${payload.length.toString(16)}\r\n`), payload, latin1(payload.length ? '\r\n0\r\n\r\n' : '\r\n')]) : Buffer.concat([latin1('zz\r\n'), payload]);
+    framed =
+      r.framing === 'chunked'
+        ? Buffer.concat([latin1(`${payload.length.toString(16)}\r\n`), payload, latin1(payload.length ? '\r\n0\r\n\r\n' : '\r\n')])
+        : Buffer.concat([latin1('zz\r\n'), payload]);
   }
   if (r.framing === 'none') framed = Buffer.alloc(0);
   return { bytes: Buffer.concat([latin1(lines.join(nl) + nl + nl), framed]), head: r.method === 'HEAD' };
@@ -244,7 +357,9 @@ function expectAnswered(outcome: Outcome, what: string): number {
   sent++;
   if (outcome.parsed.kind !== 'complete') {
     count(outcome.parsed.kind);
-    expect.fail(`${what}: ${outcome.parsed.kind === 'malformed' ? `malformed response: ${outcome.parsed.why}` : 'no answer'} after ${outcome.ms} ms${outcome.timedOut ? ' (timed out)' : ''}${outcome.error ? ` (${outcome.error})` : ''}`);
+    expect.fail(
+      `${what}: ${outcome.parsed.kind === 'malformed' ? `malformed response: ${outcome.parsed.why}` : 'no answer'} after ${outcome.ms} ms${outcome.timedOut ? ' (timed out)' : ''}${outcome.error ? ` (${outcome.error})` : ''}`,
+    );
   }
   // A function's answer carries its correlation id; API Gateway's own (and Node's parser refusals) do not.
   count(`${outcome.parsed.status}${outcome.parsed.headers['x-correlation-id'] ? '' : ' gateway'}`);
@@ -254,9 +369,11 @@ function expectAnswered(outcome: Outcome, what: string): number {
 
 async function pool<T>(items: T[], run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < items.length) await run(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < items.length) await run(items[next++]);
+    }),
+  );
 }
 
 describe('raw HTTP fuzz of the offline platform', () => {
@@ -277,30 +394,53 @@ describe('raw HTTP fuzz of the offline platform', () => {
 
     // Bodies over 10 MB: refused as soon as the limit is passed, not after the upload.
     const over = 10 * MB + 1;
-    const declared = await exchange([latin1(`POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${over}\r\n\r\n`), { stream: over }]);
+    const declared = await exchange([
+      latin1(`POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${over}\r\n\r\n`),
+      { stream: over },
+    ]);
     expect(expectAnswered(declared, 'content-length over 10 MB')).toBe(413);
-    expect(declared.parsed.kind === 'complete' ? declared.parsed.headers : {}).toMatchObject({ connection: 'close', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
-    const streamed = await exchange([latin1('POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'), { stream: 11 * MB, chunked: true }]);
+    expect(declared.parsed.kind === 'complete' ? declared.parsed.headers : {}).toMatchObject({
+      connection: 'close',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    const streamed = await exchange([
+      latin1('POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'),
+      { stream: 11 * MB, chunked: true },
+    ]);
     expect(expectAnswered(streamed, 'chunked body past 10 MB')).toBe(413);
-    const expecting = await exchange([latin1(`POST /orders HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: ${20 * MB}\r\n\r\n`)]);
+    const expecting = await exchange([
+      latin1(`POST /orders HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: ${20 * MB}\r\n\r\n`),
+    ]);
     expect(expectAnswered(expecting, 'Expect: 100-continue with 20 MB')).toBe(413);
 
     // Slowloris, a handful and bounded: headers one byte at a time, and a body that never completes.
     const drip = (text: string, everyMs: number) => [...latin1(text)].flatMap((b) => [Buffer.from([b]), { pauseMs: everyMs }]);
     const slow = await Promise.all([
       ...Array.from({ length: 4 }, () => exchange(drip('GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ' + 'z'.repeat(100), 100))),
-      ...Array.from({ length: 2 }, () => exchange([latin1('POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n'), ...drip('{'.repeat(200), 100)])),
+      ...Array.from({ length: 2 }, () =>
+        exchange([
+          latin1('POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n'),
+          ...drip('{'.repeat(200), 100),
+        ]),
+      ),
     ]);
     for (const [i, s] of slow.entries()) {
       expect(expectAnswered(s, `slow client ${i}`)).toBe(408);
-      expect(s.ms, `slow client ${i} answered within its limit`).toBeLessThan((i < 4 ? LIMITS.headersTimeoutMs : LIMITS.requestTimeoutMs) + 4000); // checked every second, on a busy machine
+      expect(s.ms, `slow client ${i} answered within its limit`).toBeLessThan(
+        (i < 4 ? LIMITS.headersTimeoutMs : LIMITS.requestTimeoutMs) + 4000,
+      ); // checked every second, on a busy machine
     }
 
     // Clients that vanish: mid-headers, mid-body, and right after sending a whole request (the answer has nowhere to go).
     const vanishing = Array.from({ length: 60 }, (_, i) => {
       const parts: Part[][] = [
         [latin1('GET /products HTTP/1.1\r\nHost: local')],
-        [latin1(`POST /orders HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${token}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"merchantId":`)],
+        [
+          latin1(
+            `POST /orders HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${token}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"merchantId":`,
+          ),
+        ],
         [latin1('GET /products/p-margherita HTTP/1.1\r\nHost: localhost\r\n\r\n')],
         [latin1('POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Length: 20000000\r\n\r\n'), { stream: 2 * MB }],
       ];
@@ -309,7 +449,9 @@ describe('raw HTTP fuzz of the offline platform', () => {
     const gone = await Promise.all(vanishing);
     for (const g of gone) if (g.parsed.kind === 'complete') expect(g.parsed.status).toBeLessThan(500);
 
-    console.log(`raw HTTP fuzz: ${sent} requests answered (plus ${gone.length} vanishing clients), statuses ${JSON.stringify(Object.fromEntries([...histogram].sort()))}`);
+    console.log(
+      `raw HTTP fuzz: ${sent} requests answered (plus ${gone.length} vanishing clients), statuses ${JSON.stringify(Object.fromEntries([...histogram].sort()))}`,
+    );
 
     // Still serving: health, and a real authenticated order all the way to DELIVERED.
     expect((await fetch(`${t.platform.apiUrl}/health`)).status).toBe(200);

@@ -19,19 +19,31 @@ export interface TestPlatform {
   platform: Platform;
   doc: DynamoDBDocumentClient;
   table(logicalIdPrefix: string): string;
-  api<T = any>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+  api<T = any>(
+    method: string,
+    urlPath: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T; headers: Headers }>;
   /** The Authorization header of a demo customer (a token from the platform's development issuer). */
   as(customerId: string): Promise<Record<string, string>>;
   /** GET /orders/{id} as the order's owner (read from the orders table). */
   readOrder(orderId: string): Promise<{ status: number; body: any; headers: Headers }>;
   /** POST /orders as `customerId`. */
-  placeOrder(customerId: string, merchantId: string, items: { productId: string; quantity: number }[], headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  placeOrder(
+    customerId: string,
+    merchantId: string,
+    items: { productId: string; quantity: number }[],
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   /** Polls GET /orders/{id} until its status is `status` (fails fast when it reaches another terminal status). */
   waitForStatus(orderId: string, status: string, timeoutMs?: number): Promise<any>;
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv' | 'apiLimits'> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv' | 'apiLimits'> = {},
+): Promise<TestPlatform> {
   const platform = await startPlatform({
     issuer: await DevIssuer.ephemeral(),
     templatePath: TEST_TEMPLATE,
@@ -42,7 +54,11 @@ export async function startTestPlatform(options: Pick<PlatformOptions, 'timeScal
     ...options,
   });
   const doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: platform.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    new DynamoDBClient({
+      endpoint: platform.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    }),
   );
   const table = (prefix: string) => platform.tableName(prefix);
   await seedDemoData({

@@ -21,11 +21,13 @@ export function httpProvider(baseUrl: string): PaymentProvider {
       body: JSON.stringify(body),
       signal,
     });
-    if (res.status >= 500 || res.status === 429 || res.status === 409) throw new ProviderUnavailableError(`payment provider answered ${res.status}`);
+    if (res.status >= 500 || res.status === 429 || res.status === 409)
+      throw new ProviderUnavailableError(`payment provider answered ${res.status}`);
     const json: unknown = await res.json().catch(() => undefined);
     return { status: res.status, json };
   };
-  const fail = (path: string, status: number, json: unknown) => new Error(`payment provider answered ${status} to ${path}: ${JSON.stringify(json)?.slice(0, 200)}`);
+  const fail = (path: string, status: number, json: unknown) =>
+    new Error(`payment provider answered ${status} to ${path}: ${JSON.stringify(json)?.slice(0, 200)}`);
 
   return {
     async charge({ idempotencyKey, amount, customerId, paymentMethod }, signal): Promise<ChargeResult> {

@@ -25,7 +25,8 @@ export function withTimeout(provider: PaymentProvider, timeoutMs: number): Payme
       return await call(AbortSignal.timeout(timeoutMs));
     } catch (err) {
       const name = (err as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new ProviderUnavailableError(`payment provider did not answer within ${timeoutMs} ms`, { cause: err });
+      if (name === 'TimeoutError' || name === 'AbortError')
+        throw new ProviderUnavailableError(`payment provider did not answer within ${timeoutMs} ms`, { cause: err });
       throw err;
     }
   };

@@ -33,7 +33,13 @@ async function once<T extends object>(key: string, decide: () => T): Promise<T> 
   if (existing.Item) return existing.Item.result as T;
   const result = decide();
   try {
-    await ddb.send(new PutCommand({ TableName, Item: { pk: key, result, at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await ddb.send(
+      new PutCommand({
+        TableName,
+        Item: { pk: key, result, at: new Date().toISOString() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
     return result;
   } catch (err) {
     if (!isConditionFailure(err)) throw err;
@@ -61,6 +67,7 @@ export function simulatedProvider(config: SimulatorConfig = simulatorConfig()): 
             : { outcome: 'CHARGED', chargeId: `ch_${randomUUID().replaceAll('-', '').slice(0, 20)}` },
         signal,
       ),
-    refund: (req, signal) => call<RefundResult>(req.idempotencyKey, () => ({ refundId: `re_${randomUUID().replaceAll('-', '').slice(0, 20)}` }), signal),
+    refund: (req, signal) =>
+      call<RefundResult>(req.idempotencyKey, () => ({ refundId: `re_${randomUUID().replaceAll('-', '').slice(0, 20)}` }), signal),
   };
 }

@@ -7,7 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MoneySchema } from '../money';
 
-const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
 const IsoDate = z.iso.datetime({ offset: true });
 
 export const EventMetadataSchema = z.strictObject({
@@ -27,7 +31,12 @@ export type EventMetadata = z.infer<typeof EventMetadataSchema>;
  */
 export const MAX_ORDER_LINES = 20;
 
-const OrderLine = z.strictObject({ productId: Id, name: z.string().max(200), quantity: z.number().int().positive(), unitPrice: MoneySchema });
+const OrderLine = z.strictObject({
+  productId: Id,
+  name: z.string().max(200),
+  quantity: z.number().int().positive(),
+  unitPrice: MoneySchema,
+});
 const StockLine = z.strictObject({ productId: Id, quantity: z.number().int().positive() });
 const Location = z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
 
@@ -99,7 +108,13 @@ export const EventCatalog = {
   },
   'tracking.updated': {
     source: 'shopwave.shipping',
-    data: z.strictObject({ orderId: Id, shipmentId: Id, status: z.enum(['PICKED_UP', 'EN_ROUTE', 'NEARBY', 'DELIVERED']), location: Location, at: IsoDate }),
+    data: z.strictObject({
+      orderId: Id,
+      shipmentId: Id,
+      status: z.enum(['PICKED_UP', 'EN_ROUTE', 'NEARBY', 'DELIVERED']),
+      location: Location,
+      at: IsoDate,
+    }),
   },
   'order.delivered': {
     source: 'shopwave.shipping',
@@ -150,7 +165,10 @@ export function causedBy(event: { metadata: EventMetadata }): { correlationId: s
 }
 
 export class ContractError extends Error {
-  constructor(message: string, readonly issues?: unknown) {
+  constructor(
+    message: string,
+    readonly issues?: unknown,
+  ) {
     super(message);
     this.name = 'ContractError';
   }
@@ -166,6 +184,7 @@ export function parseEvent(event: { source: string; 'detail-type': string; detai
   if (!entry) throw new ContractError(`unknown detail-type '${event['detail-type']}'`);
   if (event.source !== entry.source) throw new ContractError(`'${detailType}' must come from ${entry.source}, not ${event.source}`);
   const envelope = z.strictObject({ metadata: EventMetadataSchema, data: entry.data }).safeParse(event.detail);
-  if (!envelope.success) throw new ContractError(`'${detailType}' does not match its contract: ${z.prettifyError(envelope.error)}`, envelope.error.issues);
+  if (!envelope.success)
+    throw new ContractError(`'${detailType}' does not match its contract: ${z.prettifyError(envelope.error)}`, envelope.error.issues);
   return { source: entry.source, detailType, detail: envelope.data as EventEnvelope };
 }
