@@ -5,7 +5,7 @@
  * never loses. Works on AWS, LocalStack and offline alike (the offline SQS emulator has no StartMessageMoveTask;
  * on AWS the console's "Start DLQ redrive" does the same).
  */
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
 
 export async function redrive(sqs: SQSClient, dlqUrl: string, sourceUrl: string, max = 1000): Promise<number> {

@@ -40,7 +40,12 @@ afterEach(() => {
   delete process.env.PAYMENT_PROVIDER_URL;
   delete process.env.PAYMENT_PROVIDER_TIMEOUT_MS;
 });
-afterAll(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
+afterAll(() => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
 
 async function listen(handler: (req: IncomingMessage, body: string, res: import('node:http').ServerResponse) => void): Promise<string> {
   const server = createServer((req, res) => {

@@ -122,7 +122,7 @@ export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Pro
 export async function refund(envelope: EventEnvelope<'restaurant.order-rejected'>): Promise<'REFUNDED' | 'NOTHING_TO_REFUND'> {
   const { orderId, customerId, reason } = envelope.data;
   const payment = await getPayment(orderId);
-  if (!payment || payment.status !== 'CHARGED') {
+  if (payment?.status !== 'CHARGED') {
     // PENDING cannot be decided yet (a charge may still land): retry later rather than skip a refund.
     if (payment?.status === 'PENDING') throw new Error(`payment of order ${orderId} is still PENDING; retrying the refund later`);
     return 'NOTHING_TO_REFUND'; // never charged (absent, FAILED) or already REFUNDED
