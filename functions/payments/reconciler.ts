@@ -206,8 +206,8 @@ export async function reconcilePayments(now = new Date(), options: ReconcileOpti
       tables.orders,
       orderIds.map((id) => ({ pk: `ORDER#${id}`, sk: 'ORDER' })),
       {
-        expr: 'orderId, #s, total, correlationId, updatedAt, restaurantRejected',
-        names: { '#s': 'status' },
+        expr: 'orderId, #s, #t, correlationId, updatedAt, restaurantRejected',
+        names: { '#s': 'status', '#t': 'total' }, // both reserved words
       },
     ),
     // The refund may be outside the window (it comes after the ack deadline): look it up by its key.
