@@ -296,6 +296,8 @@ export const handler = middy(async () => {
   });
   return {
     mismatches: result.mismatches.length,
+    // The first ones, for whoever invoked it by hand (the runbook's `lambda invoke`); the logs have them all.
+    found: result.mismatches.slice(0, 20).map(({ kind, orderId, correlationId }) => ({ kind, orderId, correlationId })),
     counts: result.counts,
     ledgerEntries: result.ledgerEntries,
     orders: result.orders,
