@@ -1,6 +1,6 @@
 import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { PlatformConfig } from './config';
 import { CustomerIdentity } from './constructs/customer-identity';
 import { DataTables, TABLE_ENV, type TableKey } from './constructs/data-tables';
@@ -85,6 +85,7 @@ export class ShopWaveStack extends Stack {
     const alarms = new OperationalAlarms(this, 'Alarms', { config });
     alarms.addDeliverySli(config.deliverySliSeconds);
     alarms.addOutboxRelay();
+    alarms.addPayments();
     alarms.addApi(api.api);
     // Every function, consumer queue and DLQ is found in the construct tree at synthesis, not listed here.
     Aspects.of(this).add(

@@ -59,7 +59,7 @@ function probes(): Record<string, (signal: AbortSignal) => Promise<void>> {
   }
   const bus = process.env.EVENT_BUS_NAME;
   if (bus)
-    out['bus'] = async (abortSignal) => void (await eventBridgeClient().send(new DescribeEventBusCommand({ Name: bus }), { abortSignal }));
+    out.bus = async (abortSignal) => void (await eventBridgeClient().send(new DescribeEventBusCommand({ Name: bus }), { abortSignal }));
   const parameter = process.env.ORDERING_PARAMETER_NAME;
   if (parameter) out['parameter:ordering'] = async () => void (await getParameter(parameter, { forceFetch: true }));
   const jwksUrl = process.env.AUTH_JWKS_URL;

@@ -38,7 +38,7 @@ export async function getStock(productId: string): Promise<Stock | undefined> {
   return res.Item as Stock | undefined;
 }
 
-export async function getReservation(orderId: string): Promise<Record<string, any> | undefined> {
+export async function getReservation(orderId: string): Promise<Record<string, unknown> | undefined> {
   return (await ddb.send(new GetCommand({ TableName: table(), Key: reservationKey(orderId), ConsistentRead: true }))).Item;
 }
 

@@ -1,7 +1,7 @@
 /** One short customer message per detail-type the notifications consumer subscribes to. */
 import type { EventData } from '../shared/contracts/events';
 import { format } from '../shared/money';
-import { CONSUMER_EVENTS } from './subscriptions';
+import type { CONSUMER_EVENTS } from './subscriptions';
 
 export interface Message {
   subject: string;

@@ -1,4 +1,4 @@
-import { type Duration, type IAspect, type Stack } from 'aws-cdk-lib';
+import type { Duration, IAspect, Stack } from 'aws-cdk-lib';
 import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';

@@ -175,7 +175,7 @@ export class ApiGatewayEmulator {
       (multiValueHeaders[k] ??= []).push(v);
     }
     const query: Record<string, string[]> = {};
-    url.searchParams.forEach((v, k) => (query[k] ??= []).push(v));
+    for (const [k, v] of url.searchParams) (query[k] ??= []).push(v);
     const hasQuery = Object.keys(query).length > 0;
     const text = TEXT.test(String(req.headers['content-type'] ?? 'application/json'));
     const now = new Date();

@@ -142,7 +142,7 @@ export class LambdaRuntime {
       initFailed(new Error(message));
       env.fail?.(new InvocationError(fn.functionName, 'Runtime.ExitError', message));
       const pool = this.pools.get(fn.logicalId);
-      if (pool && pool.envs.includes(env)) {
+      if (pool?.envs.includes(env)) {
         pool.envs = pool.envs.filter((e) => e !== env);
         if (!env.busy) pool.waiting.shift()?.(); // a slot is free for a waiting invocation
       }
@@ -156,7 +156,10 @@ export class LambdaRuntime {
     for (;;) {
       if (this.stopped) throw new Error('runtime stopped');
       const idle = pool.envs.find((e) => !e.busy && !e.dead);
-      if (idle) return ((idle.busy = true), idle);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
       if (pool.envs.length < max) {
         const env = this.spawn(pool.fn);
         env.busy = true;
@@ -240,6 +243,6 @@ export class LambdaRuntime {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.pools.values()].flatMap((p) => p.envs.map((e) => e.worker.terminate())));
-    for (const p of this.pools.values()) p.waiting.splice(0).forEach((w) => w());
+    for (const p of this.pools.values()) for (const wake of p.waiting.splice(0)) wake();
   }
 }

@@ -200,7 +200,10 @@ describe('api gateway emulator, hostile requests', () => {
     // node:http sends the path as given (fetch would normalize it).
     const status = (path: string) =>
       new Promise<number>((resolve, reject) =>
-        request(`${url}${path.replace(/^\/\//, '/')}`, { path }, (res) => (res.resume(), resolve(res.statusCode!)))
+        request(`${url}${path.replace(/^\/\//, '/')}`, { path }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
           .on('error', reject)
           .end(),
       );

@@ -2,7 +2,7 @@
  * loadPlatformModel against templates CDK really synthesizes (written to disk, so the `aws:asset:path` metadata is
  * exercised as `cdk synth` writes it), plus small hand-written templates for the intrinsics CDK rarely emits.
  */
-import { App, CfnElement, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ddb from 'aws-cdk-lib/aws-dynamodb';
@@ -35,7 +35,9 @@ const tempDir = (name: string) => {
   tempDirs.push(dir);
   return dir;
 };
-afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const HANDLER_SOURCE = 'export const handler = async () => ({ statusCode: 200, body: "ok" });\n';
 

@@ -3,7 +3,7 @@
  * event has one effect, a poison message parks in the consumer's DLQ after maxReceiveCount, and concurrent orders
  * never oversell. Visibility timeouts are scaled down (timeScale) so retries take seconds, not minutes.
  */
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { redrive } from '../../tools/redrive';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';

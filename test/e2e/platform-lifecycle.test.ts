@@ -19,7 +19,10 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const accepting = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => (socket.destroy(), resolve(ok));
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.once('connect', () => done(true)).once('error', () => done(false));
     socket.setTimeout(500, () => done(false));
   });

@@ -36,9 +36,10 @@ beforeAll(async () => {
       let status = 200;
       let body: unknown;
       if (provider.mode === 'down' || (provider.mode === 'flaky' && attempt === 1)) status = 503;
-      else if (provider.mode === 'flaky' && attempt === 2)
-        charge(), (status = 503); // charged, response lost
-      else body = { chargeId: charge() };
+      else if (provider.mode === 'flaky' && attempt === 2) {
+        charge(); // charged, response lost
+        status = 503;
+      } else body = { chargeId: charge() };
       provider.calls.push({ key, at: Date.now(), status });
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? { error: 'unavailable' }));
     });

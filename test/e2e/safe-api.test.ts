@@ -166,7 +166,10 @@ describe('throttling', () => {
     const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
     const once = () =>
       new Promise<number>((resolve, reject) =>
-        request(`${t.platform.apiUrl}/health`, { agent }, (res) => (res.resume(), resolve(res.statusCode!)))
+        request(`${t.platform.apiUrl}/health`, { agent }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
           .on('error', reject)
           .end(),
       );

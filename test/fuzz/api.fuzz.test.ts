@@ -11,8 +11,8 @@ import { apiEvent, lambdaContext } from '../support/lambda';
 import { useParameters } from '../support/parameters';
 import { useTables, type TestTables } from '../support/tables';
 
-export const POST_RUNS = 6000;
-export const READ_RUNS = 4000;
+const POST_RUNS = 6000;
+const READ_RUNS = 4000;
 
 let t: TestTables;
 let ssm: Awaited<ReturnType<typeof useParameters>>;
