@@ -86,6 +86,8 @@ export class ShopWaveStack extends Stack {
     alarms.addDeliverySli(config.deliverySliSeconds);
     alarms.addOutboxRelay();
     alarms.addApi(api.api);
+    alarms.addAuthFailures();
+    alarms.addTrackingFreshness(config.trackingFreshnessSeconds);
     // Every function, consumer queue and DLQ is found in the construct tree at synthesis, not listed here.
     Aspects.of(this).add(
       new WatchAspect(this, (watched) => {
