@@ -107,8 +107,8 @@ export async function trackingFreshness(now = new Date()): Promise<TrackingFresh
   const query = {
     TableName: table(),
     IndexName: AWAITING_TRACKING_INDEX,
-    KeyConditionExpression: 'awaitingTracking = :aw AND awaitingSince >= :since',
-    ExpressionAttributeValues: { ':aw': AWAITING, ':since': since },
+    KeyConditionExpression: 'awaitingTracking = :aw AND awaitingSince BETWEEN :since AND :now',
+    ExpressionAttributeValues: { ':aw': AWAITING, ':since': since, ':now': now.toISOString() },
   };
   const [oldestRes, freshness] = await Promise.all([
     ddb.send(new QueryCommand({ ...query, Limit: 1, ScanIndexForward: true })),
