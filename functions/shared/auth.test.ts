@@ -135,7 +135,7 @@ describe('Cognito ID tokens (aws target)', () => {
     const good = await cognitoToken({ token_use: 'id', 'custom:customerId': 'c-alice' }, { audience: CLIENT_ID });
     const [header, payload] = good.split('.');
     const stranger = await generateKeyPair('RS256');
-    const signedBy = (key: CryptoKey, kid: string, issuer = ISSUER) =>
+    const signedBy = (key: typeof privateKey, kid: string, issuer = ISSUER) =>
       new SignJWT({ token_use: 'id', 'custom:customerId': 'c-alice' })
         .setProtectedHeader({ alg: 'RS256', kid })
         .setSubject('s')

@@ -38,7 +38,9 @@ afterAll(async () => {
 });
 
 const alarmNamed = (suffix: string) => t.platform.alarms.states().find((a) => a.alarmName.endsWith(`-${suffix}`))!;
-const firedSince = (since: number) => [...new Set(transitions.filter((tr) => tr.to === 'ALARM' && tr.at >= since).map((tr) => tr.alarmName))];
+const firedSince = (since: number) => [
+  ...new Set(transitions.filter((tr) => tr.to === 'ALARM' && tr.at >= since).map((tr) => tr.alarmName)),
+];
 const inAlarm = () =>
   t.platform.alarms
     .states()
@@ -91,8 +93,13 @@ describe('new alarms: tracking freshness and auth-failure surge', { timeout: 300
       statuses.push(...answers.map((a) => a.status));
     }
     expect(new Set(statuses)).toEqual(new Set([401]));
-    await waitFor(() => alarmNamed('AuthFailureSurge').state === 'ALARM', { timeoutMs: 4 * METRIC_MINUTE_MS, description: 'AuthFailureSurge' });
-    console.log(`burst → AuthFailureSurge: ${transitions.find((tr) => tr.alarmName.endsWith('-AuthFailureSurge') && tr.to === 'ALARM')!.at - since} ms`);
+    await waitFor(() => alarmNamed('AuthFailureSurge').state === 'ALARM', {
+      timeoutMs: 4 * METRIC_MINUTE_MS,
+      description: 'AuthFailureSurge',
+    });
+    console.log(
+      `burst → AuthFailureSurge: ${transitions.find((tr) => tr.alarmName.endsWith('-AuthFailureSurge') && tr.to === 'ALARM')!.at - since} ms`,
+    );
     // 4xx are not alarmed by themselves (Api5xxRate counts 5xx only): nothing but the surge fires.
     expect(firedSince(since)).toEqual(['ShopWave-AuthFailureSurge']);
     // The burst ends, the next minutes have no failures: back to OK, so the next scenario starts clean.
