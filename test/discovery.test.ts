@@ -108,6 +108,7 @@ describe('discovery', () => {
       'ShippingConsumer',
       'TabletSimulator',
       'TrackingApi',
+      'TrackingFreshnessCheck',
     ]);
     const alarms = alarmsByName(resources);
     const errorAlarms = [...alarms.keys()].filter((n) => n.endsWith('Errors'));
