@@ -54,6 +54,17 @@ export const flow = {
   awaitingTracking: () => shopwaveMetric('analytics', 'OrdersAwaitingTracking', 'Maximum', 'orders awaiting tracking in analytics'),
 };
 
+/** Throttled API requests (429), from the access log by a metric filter (lib/constructs/public-api.ts); no dimension. */
+export const API_THROTTLED_REQUESTS = 'ApiThrottledRequests';
+export const apiThrottled = () =>
+  new Metric({
+    namespace: NAMESPACE,
+    metricName: API_THROTTLED_REQUESTS,
+    statistic: 'Sum',
+    period: Duration.minutes(1),
+    label: 'throttled (429)',
+  });
+
 /**
  * Rejected callers (functions/shared/auth-metrics.ts): every API function's auth middleware writes under the
  * service `auth`, so one metric is the total across the API and one per reason is its breakdown.

@@ -16,7 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUTH_FAILURE_REASONS } from '../../functions/shared/auth-failure-reasons';
-import { auth, DELIVERY_SLO, deliverySli, flow, flowGap } from './business-metrics';
+import { apiThrottled, auth, DELIVERY_SLO, deliverySli, flow, flowGap } from './business-metrics';
 
 export interface OperationsDashboardProps {
   api: RestApi;
@@ -73,10 +73,11 @@ export class OperationsDashboard extends Construct {
       ),
       graph('Time to restaurant and to delivery (ms, p90)', [flow.placedToCharged(), flow.chargedToReceived(), flow.placedToDelivered()]),
       graph('Failed orders by reason', [flow.outOfStock(), flow.paymentFailed(), flow.cancelled()], { stacked: true }),
-      // API Gateway has no 429 metric of its own: throttled requests count in 4XXError (and never reach a function,
-      // so they are not auth failures); a 4xx surge without auth failures is throttling or validation.
-      graph('API 4xx (incl. throttled 429) and 5xx', [
+      // API Gateway counts throttled requests in 4XXError; the 429 series comes from the access log (public-api.ts).
+      // Throttled requests never reach a function, so they are not auth failures.
+      graph('API 4xx, throttled (429) and 5xx', [
         props.api.metricClientError({ period: MINUTE, statistic: 'Sum', label: '4XXError (incl. 429)' }),
+        apiThrottled(),
         props.api.metricServerError({ period: MINUTE, statistic: 'Sum', label: '5XXError' }),
       ]),
       graph('Authentication failures by reason', [...AUTH_FAILURE_REASONS.map((r) => auth.failuresByReason(r))], {

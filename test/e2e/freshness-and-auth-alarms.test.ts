@@ -15,8 +15,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmTransition } from '../../offline/runtime/alarms';
 import { waitFor } from '../../offline/runtime/wait';
+import { readFileSync } from 'node:fs';
+import { API_THROTTLED_METRIC } from '../../offline/shopwave/platform';
 import { startTraffic, type Traffic } from '../../offline/shopwave/traffic';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startTestPlatform, TEST_TEMPLATE, type TestPlatform } from '../support/platform';
 
 const TIME_SCALE = 2 / 15;
 const METRIC_MINUTE_MS = 60_000 * TIME_SCALE;
@@ -84,7 +86,7 @@ describe('new alarms: tracking freshness and auth-failure surge', { timeout: 300
       `Bearer ${await t.platform.issuer.sign('c-alice', { expiresIn: Math.floor(Date.now() / 1000) - 600 })}`,
     ];
     const statuses: number[] = [];
-    // 42 refused requests within a few seconds (threshold: more than 20 a metric minute); reads, so nothing is written.
+    // 42 refused reads within a few seconds (threshold: more than 20 a metric minute): nothing is written.
     for (let round = 0; round < 6; round++) {
       const answers = await Promise.all([
         ...bad.map((authorization) => t.api('GET', '/orders', undefined, authorization ? { authorization } : {})),
@@ -93,6 +95,23 @@ describe('new alarms: tracking freshness and auth-failure surge', { timeout: 300
       statuses.push(...answers.map((a) => a.status));
     }
     expect(new Set(statuses)).toEqual(new Set([401]));
+    // And a flood on the route with the tightest throttling (POST /orders: burst 40): beyond the bucket API
+    // Gateway answers 429 before any function runs (not an auth failure, and in 4XXError), the rest are 401s.
+    const flood = await Promise.all(
+      Array.from({ length: 60 }, () => t.api('POST', '/orders', { merchantId: 'm-pizza', items: [] }, { authorization: 'Bearer x.y.z' })),
+    );
+    const throttled = flood.filter((a) => a.status === 429).length;
+    expect(throttled).toBeGreaterThan(0);
+    expect(flood.every((a) => a.status === 429 || a.status === 401)).toBe(true);
+    // The 429 series of the dashboard: the template's access-log metric filter, which offline/shopwave writes offline.
+    const template = JSON.parse(readFileSync(TEST_TEMPLATE, 'utf8'));
+    const filters = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Logs::MetricFilter');
+    expect(filters.map((f) => f.Properties.MetricTransformations[0])).toEqual([
+      expect.objectContaining({ MetricNamespace: API_THROTTLED_METRIC.namespace, MetricName: API_THROTTLED_METRIC.name, MetricValue: '1' }),
+    ]);
+    const q = { namespace: API_THROTTLED_METRIC.namespace, name: API_THROTTLED_METRIC.name, dimensions: {} };
+    // At least the flood's: a traffic order that hit the emptied bucket counts too.
+    expect(t.platform.metrics.statistic(q, 'Sum', since, Date.now() + 1)).toBeGreaterThanOrEqual(throttled);
     await waitFor(() => alarmNamed('AuthFailureSurge').state === 'ALARM', {
       timeoutMs: 4 * METRIC_MINUTE_MS,
       description: 'AuthFailureSurge',
