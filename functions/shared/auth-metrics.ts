@@ -7,7 +7,6 @@
  * low-cardinality, and no token or key ever reaches a metric.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-
 import { AUTH_METRICS_SERVICE, type AuthFailureReason } from './auth-failure-reasons';
 
 export { AUTH_FAILURE_REASONS, AUTH_METRICS_SERVICE, type AuthFailureReason } from './auth-failure-reasons';
