@@ -29,6 +29,12 @@ export interface PlatformConfig {
    * refunded automatically, so there is time to fix the path and redrive (docs/observability.md).
    */
   deliverySliSeconds: number;
+  /**
+   * TrackingNotIngested's threshold: analytics has expected tracking for an order and ingested none for longer.
+   * A healthy first tracking point reaches analytics within seconds of the restaurant's receipt (hops plus one
+   * courier step), so this is a wide margin; short enough that a game day sees the alarm within ~3 minutes.
+   */
+  trackingFreshnessSeconds: number;
   /** Where alarm notifications go (an email subscription on the alarm topic), from `-c alarmEmail=…`. */
   alarmEmail?: string;
   tabletSimulator: TabletSimulatorConfig;
@@ -60,6 +66,7 @@ const SPEEDS: Record<
     sliDeadline: 120,
     tabletSimulator: { ackDelayMs: 1500, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
     courierSimulator: { stepDelayMs: 1000 },
+    trackingFreshnessSeconds: 90,
     paymentSimulator: { latencyMs: 150, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
     paymentBreaker: { failures: 5, cooldownMs: 30_000 },
     // Settle: a consumer's retry budget (5 receives × 60 s visibility) plus margin, so a held charge is not a mismatch.
@@ -72,6 +79,8 @@ const SPEEDS: Record<
     sliDeadline: 10,
     tabletSimulator: { ackDelayMs: 50, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
     courierSimulator: { stepDelayMs: 20 },
+    // Received → first tracking point in analytics is about five hops, ~1.4 s each offline (up to ~5 s each under load).
+    trackingFreshnessSeconds: 20,
     paymentSimulator: { latencyMs: 10, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
     paymentBreaker: { failures: 5, cooldownMs: 5_000 },
     paymentReconciler: { windowMinutes: 60, graceSeconds: 2, settleSeconds: 120 },

@@ -87,6 +87,8 @@ export class ShopWaveStack extends Stack {
     alarms.addOutboxRelay();
     alarms.addPayments();
     alarms.addApi(api.api);
+    alarms.addAuthFailures();
+    alarms.addTrackingFreshness(config.trackingFreshnessSeconds);
     // Every function, consumer queue and DLQ is found in the construct tree at synthesis, not listed here.
     Aspects.of(this).add(
       new WatchAspect(this, (watched) => {

@@ -109,6 +109,7 @@ describe('discovery', () => {
       'ShippingConsumer',
       'TabletSimulator',
       'TrackingApi',
+      'TrackingFreshnessCheck',
     ]);
     const alarms = alarmsByName(resources);
     const errorAlarms = [...alarms.keys()].filter((n) => n.endsWith('Errors'));

@@ -26,7 +26,7 @@ function markdownFiles(dir: string): string[] {
  * file, and is skipped. `.offline/logs/…` is not `offline/…`: the path must not follow a dot or a word character.
  */
 function mentionedPaths(line: string): string[] {
-  const re = new RegExp(`(?<![\\w./-])((?:${TOP.join('|')})/[^\\s\`'"()\\[\\]<>{}*…,;$|]*)`, 'g');
+  const re = new RegExp(`(?<![\\w./-])((?:${TOP.join('|')})/[^\\s\`'"()\\[\\]<>{}*…,;$|#]*)`, 'g');
   const found: string[] = [];
   for (const m of line.matchAll(re)) {
     const rest = line.slice(m.index + m[0].length);
@@ -48,6 +48,7 @@ describe('paths in README.md and docs/', () => {
     expect(mentionedPaths('see `offline/runtime/model.ts`, and lib/app.ts.')).toEqual(['offline/runtime/model.ts', 'lib/app.ts']);
     expect(mentionedPaths('logs in `.offline/logs/<function>.log`; one folder per service: `functions/<service>/`')).toEqual([]);
     expect(mentionedPaths('`npx tsx scripts/redrive.ts <dlq-url>` (docs/runbooks/)')).toEqual(['scripts/redrive.ts', 'docs/runbooks/']);
+    expect(mentionedPaths('[retries](docs/architecture.md#retries)')).toEqual(['docs/architecture.md']);
     expect(linkTargets('[runbook](runbooks/dlq-messages.md#redrive) and [AWS](https://aws.amazon.com) and [up](#top)')).toEqual([
       'runbooks/dlq-messages.md',
     ]);

@@ -1,5 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { emitted } from '../../test/support/events';
 import { apiEvent, lambdaContext } from '../../test/support/lambda';
 import { useTables, type TestTables } from '../../test/support/tables';
@@ -46,6 +47,16 @@ const ack = (merchant: string, orderId: string, key?: string) =>
 const reject = (merchant: string, orderId: string, key?: string, body: unknown = {}) =>
   call('POST', '/merchants/{id}/orders/{orderId}/reject', { id: merchant, orderId }, key, body);
 
+/** Auth-failure datapoints (functions/shared/auth-metrics.ts): one total and one with the reason per rejection. */
+function authFailures() {
+  const metricSpy = vi.spyOn(Metrics.prototype, 'addMetric');
+  const dimensionSpy = vi.spyOn(Metrics.prototype, 'addDimension');
+  return () => ({
+    total: metricSpy.mock.calls.filter(([name]) => name === 'AuthFailures').length / 2,
+    reasons: dimensionSpy.mock.calls.filter(([name]) => name === 'reason').map(([, value]) => value),
+  });
+}
+
 describe('merchant API keys', () => {
   it('are stored as a hash only, never in clear', async () => {
     expect(pizzaKey).toMatch(/^mk_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
@@ -57,12 +68,32 @@ describe('merchant API keys', () => {
     expect(stored.find((r) => r.merchantId === 'm-pizza')).toMatchObject({ secretSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
-  it('answer 401 when missing, malformed, unknown or with a wrong secret', async () => {
+  it('answer 401 when missing, malformed, unknown or with a wrong secret, each counted once with its reason', async () => {
     const wrongSecret = pizzaKey.slice(0, -4) + (pizzaKey.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    for (const key of [undefined, 'nope', `mk_${'0'.repeat(16)}_${'A'.repeat(43)}`, wrongSecret]) {
+    const cases: [string | undefined, string][] = [
+      [undefined, 'merchant-key-missing'],
+      ['nope', 'merchant-key-malformed'],
+      [`mk_${'0'.repeat(16)}_${'A'.repeat(43)}`, 'merchant-key-unknown'],
+      [wrongSecret, 'merchant-key-wrong-secret'],
+    ];
+    for (const [key, reason] of cases) {
+      const counted = authFailures();
       const res = await list('m-pizza', key);
       expect([res.status, res.body.error.code], String(key)).toEqual([401, 'UNAUTHORIZED']);
+      expect(counted(), reason).toEqual({ total: 1, reasons: [reason] });
+      vi.restoreAllMocks();
     }
+  });
+
+  it("count a valid key used on another merchant's path (403), and nothing for an accepted key", async () => {
+    let counted = authFailures();
+    expect((await list('m-sushi', pizzaKey)).status).toBe(403);
+    expect(counted()).toEqual({ total: 1, reasons: ['merchant-forbidden'] });
+    vi.restoreAllMocks();
+    counted = authFailures();
+    expect((await list('m-pizza', pizzaKey)).status).toBe(200);
+    expect(counted()).toEqual({ total: 0, reasons: [] });
+    vi.restoreAllMocks();
   });
 });
 

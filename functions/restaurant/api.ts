@@ -7,6 +7,7 @@
  *   POST /merchants/{id}/orders/{orderId}/reject         body {reason?} → restaurant.order-rejected (refund follows)
  */
 import { z } from 'zod';
+import { countAuthFailure } from '../shared/auth-metrics';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput, type ApiRequest } from '../shared/http';
 import { logger } from '../shared/powertools';
 import { merchantKeyAuth } from './merchant-auth';
@@ -21,6 +22,7 @@ function authorize(req: ApiRequest, merchantId: string): void {
   const keyMerchant = req.context.merchantId;
   if (keyMerchant !== merchantId) {
     logger.warn('merchant key used for another merchant', { keyMerchant, merchantId });
+    countAuthFailure('merchant-forbidden');
     throw new HttpError(403, 'FORBIDDEN', `this key does not act for merchant ${merchantId}`);
   }
 }

@@ -36,19 +36,35 @@ export async function createMerchantKey(doc: DynamoDBDocumentClient, tableName: 
   return `mk_${keyId}_${secret}`;
 }
 
-/** The merchant a key acts for, or undefined for a malformed, unknown or wrong key. */
+/** Why a key was refused, for the auth-failure metric (never the key itself). */
+export type MerchantKeyRefusal = 'missing' | 'malformed' | 'unknown' | 'wrong-secret';
+
+/** The merchant a key acts for, or why it does not act for any. */
+export async function checkMerchantKey(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  apiKey: string | undefined,
+): Promise<{ merchantId: string } | { refused: MerchantKeyRefusal }> {
+  if (!apiKey) return { refused: 'missing' };
+  const m = KEY_FORMAT.exec(apiKey);
+  if (!m) return { refused: 'malformed' };
+  const row = (await doc.send(new GetCommand({ TableName: tableName, Key: keyOf(m[1]) }))).Item as MerchantKeyRow | undefined;
+  if (!row) return { refused: 'unknown' };
+  const stored = Buffer.from(row.secretSha256, 'hex');
+  const offered = sha256(m[2]);
+  return stored.length === offered.length && timingSafeEqual(stored, offered)
+    ? { merchantId: row.merchantId }
+    : { refused: 'wrong-secret' };
+}
+
+/** The merchant a key acts for, or undefined for a missing, malformed, unknown or wrong key. */
 export async function merchantOfKey(
   doc: DynamoDBDocumentClient,
   tableName: string,
   apiKey: string | undefined,
 ): Promise<string | undefined> {
-  const m = KEY_FORMAT.exec(apiKey ?? '');
-  if (!m) return undefined;
-  const row = (await doc.send(new GetCommand({ TableName: tableName, Key: keyOf(m[1]) }))).Item as MerchantKeyRow | undefined;
-  if (!row) return undefined;
-  const stored = Buffer.from(row.secretSha256, 'hex');
-  const offered = sha256(m[2]);
-  return stored.length === offered.length && timingSafeEqual(stored, offered) ? row.merchantId : undefined;
+  const checked = await checkMerchantKey(doc, tableName, apiKey);
+  return 'merchantId' in checked ? checked.merchantId : undefined;
 }
 
 /** The public part of a key (`mk_<keyId>_…`), safe to log: it names the key without granting anything. */

@@ -6,7 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiEvent, lambdaContext } from '../../test/support/lambda';
 
 const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool';
@@ -56,6 +57,20 @@ function cognitoToken(claims: Record<string, unknown>, opts: { audience?: string
   return jwt.sign(privateKey);
 }
 
+/**
+ * The auth-failure datapoints a call produced, as `reason` values: each rejection is one datapoint without the
+ * reason (the alarm's total) and one with it. Spied on Powertools, which is disabled (not printing) under tests.
+ */
+function authFailures() {
+  const metricSpy = vi.spyOn(Metrics.prototype, 'addMetric');
+  const dimensionSpy = vi.spyOn(Metrics.prototype, 'addDimension');
+  return () => ({
+    total: metricSpy.mock.calls.filter(([name]) => name === 'AuthFailures').length / 2,
+    reasons: dimensionSpy.mock.calls.filter(([name]) => name === 'reason').map(([, value]) => value),
+  });
+}
+afterEach(() => vi.restoreAllMocks());
+
 const bearer = async (token: Promise<string>) => ({ authorization: `Bearer ${await token}` });
 
 describe('Cognito ID tokens (aws target)', () => {
@@ -70,37 +85,84 @@ describe('Cognito ID tokens (aws target)', () => {
 
   it.each([
     // Cognito's access tokens have no aud, so the audience check already refuses them ...
-    ['an access token', { token_use: 'access', client_id: CLIENT_ID, 'custom:customerId': 'c-alice' }, {}, 'the token is not valid'],
+    [
+      'an access token',
+      { token_use: 'access', client_id: CLIENT_ID, 'custom:customerId': 'c-alice' },
+      {},
+      'the token is not valid',
+      'wrong-audience',
+    ],
     // ... and token_use is checked as well, should one ever carry the client id as its audience.
     [
       'an access token with an aud',
       { token_use: 'access', 'custom:customerId': 'c-alice' },
       { audience: CLIENT_ID },
       'the token\'s token_use must be "id"',
+      'wrong-token-use',
     ],
     [
       'an ID token for another app client',
       { token_use: 'id', 'custom:customerId': 'c-alice' },
       { audience: 'another-client' },
       'the token is not valid',
+      'wrong-audience',
     ],
-    ['a user with no customer id', { token_use: 'id' }, { audience: CLIENT_ID }, 'the token names no customer'],
+    ['a user with no customer id', { token_use: 'id' }, { audience: CLIENT_ID }, 'the token names no customer', 'no-customer'],
     [
       'a customer id that is not an id',
       { token_use: 'id', 'custom:customerId': 'c-1; DROP TABLE' },
       { audience: CLIENT_ID },
       'the token names no customer',
+      'no-customer',
     ],
     [
       'an expired ID token',
       { token_use: 'id', 'custom:customerId': 'c-alice' },
       { audience: CLIENT_ID, expiresIn: Math.floor(Date.now() / 1000) - 60 },
       'the token has expired',
+      'expired',
     ],
-  ])('refuses %s with 401', async (_name, claims, opts, message) => {
-    const err = await auth.authenticateCustomer(await bearer(cognitoToken(claims, opts))).catch((e: unknown) => e);
+  ])('refuses %s with 401, counted once with its reason', async (_name, claims, opts, message, reason) => {
+    const token = await cognitoToken(claims, opts);
+    const counted = authFailures();
+    const err = await auth.authenticateCustomer({ authorization: `Bearer ${token}` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(http.HttpError);
     expect([(err as InstanceType<typeof http.HttpError>).statusCode, (err as Error).message]).toEqual([401, message]);
+    expect(counted()).toEqual({ total: 1, reasons: [reason] });
+  });
+
+  it('counts tokens that are missing, malformed, forged, foreign or signed by an unknown key by their reason', async () => {
+    const good = await cognitoToken({ token_use: 'id', 'custom:customerId': 'c-alice' }, { audience: CLIENT_ID });
+    const [header, payload] = good.split('.');
+    const stranger = await generateKeyPair('RS256');
+    const signedBy = (key: typeof privateKey, kid: string, issuer = ISSUER) =>
+      new SignJWT({ token_use: 'id', 'custom:customerId': 'c-alice' })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setSubject('s')
+        .setIssuer(issuer)
+        .setAudience(CLIENT_ID)
+        .setExpirationTime('1h')
+        .sign(key);
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'missing'],
+      [{ authorization: 'Basic YWxpY2U6c2VjcmV0' }, 'malformed'],
+      [{ authorization: 'Bearer not.a.jwt' }, 'malformed'],
+      // A valid header and claims with another key's signature: tampered.
+      [{ authorization: `Bearer ${header}.${payload}.${(await signedBy(stranger.privateKey, KID)).split('.')[2]}` }, 'bad-signature'],
+      [{ authorization: `Bearer ${await signedBy(stranger.privateKey, 'someone-elses-key')}` }, 'unknown-key'],
+      [{ authorization: `Bearer ${await signedBy(privateKey, KID, 'https://evil.example')}` }, 'wrong-issuer'],
+    ];
+    for (const [headers, reason] of cases) {
+      const counted = authFailures();
+      const err = await auth.authenticateCustomer(headers).catch((e: unknown) => e);
+      expect((err as InstanceType<typeof http.HttpError>).statusCode, reason).toBe(401);
+      expect(counted(), reason).toEqual({ total: 1, reasons: [reason] });
+      vi.restoreAllMocks();
+    }
+    // An accepted token counts nothing.
+    const counted = authFailures();
+    await auth.authenticateCustomer({ authorization: `Bearer ${good}` });
+    expect(counted()).toEqual({ total: 0, reasons: [] });
   });
 });
 

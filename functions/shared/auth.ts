@@ -7,6 +7,7 @@
  */
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { countAuthFailure, type AuthFailureReason } from './auth-metrics';
 import { requireEnv } from './env';
 import { HttpError, IdSchema, type ApiMiddleware } from './http';
 import { logger } from './powertools';
@@ -32,13 +33,45 @@ async function keys(): Promise<JWTVerifyGetKey> {
   return createLocalJWKSet(jwks);
 }
 
-const unauthorized = (message: string, error = 'invalid_token') =>
-  new HttpError(401, 'UNAUTHORIZED', message, undefined, { 'www-authenticate': `Bearer realm="shopwave", error="${error}"` });
+/** Every 401 of this module goes through here: counted once, with its reason (auth-metrics.ts). */
+function unauthorized(reason: AuthFailureReason, message: string, error = 'invalid_token'): HttpError {
+  countAuthFailure(reason);
+  return new HttpError(401, 'UNAUTHORIZED', message, undefined, { 'www-authenticate': `Bearer realm="shopwave", error="${error}"` });
+}
+
+/** jose's error → the metric's reason: a closed list, so the dimension stays low-cardinality. */
+function reasonOf(err: unknown): AuthFailureReason {
+  const { code, claim } = err as { code?: string; claim?: string };
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'expired';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'bad-signature';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'unknown-key';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return 'bad-algorithm';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return claim === 'iss' ? 'wrong-issuer' : claim === 'aud' ? 'wrong-audience' : 'bad-claims';
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return 'malformed';
+    default:
+      return 'invalid';
+  }
+}
 
 /** The calling customer, from `Authorization: Bearer <jwt>`; 401 when absent, malformed, tampered, expired or foreign. */
 export async function authenticateCustomer(headers: Record<string, string>): Promise<Customer> {
   const token = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(headers.authorization ?? '')?.[1];
-  if (!token) throw unauthorized('a bearer token is required (Authorization: Bearer <token>)', 'invalid_request');
+  if (!token) {
+    throw unauthorized(
+      headers.authorization ? 'malformed' : 'missing',
+      'a bearer token is required (Authorization: Bearer <token>)',
+      'invalid_request',
+    );
+  }
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, await keys(), {
@@ -51,17 +84,18 @@ export async function authenticateCustomer(headers: Record<string, string>): Pro
   } catch (err) {
     if (err instanceof HttpError) throw err;
     const code = (err as { code?: string }).code;
+    // The reason and jose's code only: never the token.
     logger.info('token rejected', { reason: code ?? (err as Error).name });
-    throw unauthorized(code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid');
+    throw unauthorized(reasonOf(err), code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid');
   }
   // Cognito signs ID and access tokens with the same keys; only the one the pool was configured for is accepted.
   const tokenUse = process.env.AUTH_TOKEN_USE;
   if (tokenUse && payload.token_use !== tokenUse) {
     logger.info('token rejected', { reason: 'token_use', tokenUse: String(payload.token_use) });
-    throw unauthorized(`the token's token_use must be "${tokenUse}"`);
+    throw unauthorized('wrong-token-use', `the token's token_use must be "${tokenUse}"`);
   }
   const customerId = IdSchema.safeParse(payload[process.env.AUTH_CUSTOMER_CLAIM ?? 'sub']);
-  if (!customerId.success) throw unauthorized('the token names no customer');
+  if (!customerId.success) throw unauthorized('no-customer', 'the token names no customer');
   logger.appendKeys({ customerId: customerId.data });
   return { customerId: customerId.data };
 }

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { MathExpression, Metric, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { AUTH_METRICS_SERVICE } from '../../functions/shared/auth-failure-reasons';
 
 /** Every handler's Powertools metrics land here (POWERTOOLS_METRICS_NAMESPACE in service-function.ts). */
 export const NAMESPACE = 'ShopWave';
@@ -55,6 +56,37 @@ export const flow = {
     shopwaveMetric('payments', metricName, 'Maximum', label),
   outboxLagMs: (stat = 'Maximum') => shopwaveMetric('outbox', 'OutboxRelayLagMs', stat, `outbox lag ${stat}`),
   relayFailures: () => shopwaveMetric('outbox', 'RelayFailures', 'Sum', 'relay failures'),
+  // Written by analytics' tracking freshness check every minute (functions/analytics/freshness-check.ts).
+  trackingStalenessSeconds: () => shopwaveMetric('analytics', 'TrackingStalenessSeconds', 'Maximum', 'no tracking ingested for (s)'),
+  awaitingTracking: () => shopwaveMetric('analytics', 'OrdersAwaitingTracking', 'Maximum', 'orders awaiting tracking in analytics'),
+};
+
+/** Throttled API requests (429), from the access log by a metric filter (lib/constructs/public-api.ts); no dimension. */
+export const API_THROTTLED_REQUESTS = 'ApiThrottledRequests';
+export const apiThrottled = () =>
+  new Metric({
+    namespace: NAMESPACE,
+    metricName: API_THROTTLED_REQUESTS,
+    statistic: 'Sum',
+    period: Duration.minutes(1),
+    label: 'throttled (429)',
+  });
+
+/**
+ * Rejected callers (functions/shared/auth-metrics.ts): every API function's auth middleware writes under the
+ * service `auth`, so one metric is the total across the API and one per reason is its breakdown.
+ */
+export const auth = {
+  failures: (period?: Duration) => shopwaveMetric(AUTH_METRICS_SERVICE, 'AuthFailures', 'Sum', 'auth failures', period),
+  failuresByReason: (reason: string) =>
+    new Metric({
+      namespace: NAMESPACE,
+      metricName: 'AuthFailures',
+      dimensionsMap: { service: AUTH_METRICS_SERVICE, reason },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+      label: reason,
+    }),
 };
 
 /**

@@ -104,6 +104,15 @@ export class DataTables extends Construct {
     this.shipping = pkSk('Shipping');
     this.notifications = pkSk('Notifications');
     this.analytics = pkSk('Analytics');
+    // Sparse: only orders analytics expects tracking for and has none for yet carry `awaitingTracking`, so the
+    // freshness check reads exactly those, oldest first (functions/analytics/tracking.ts).
+    this.analytics.addGlobalSecondaryIndex({
+      indexName: AWAITING_TRACKING_INDEX,
+      partitionKey: { name: 'awaitingTracking', type: AttributeType.STRING },
+      sortKey: { name: 'awaitingSince', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['orderId', 'correlationId'],
+    });
 
     this.outbox = new Table(this, 'Outbox', {
       ...base,
@@ -120,6 +129,9 @@ export class DataTables extends Construct {
     });
   }
 }
+
+/** The Analytics index of orders awaiting their first tracking point (functions/analytics/tracking.ts). */
+export const AWAITING_TRACKING_INDEX = 'awaitingTracking';
 
 /** The Orders index of charged orders awaiting the restaurant (functions/orders/reconciler.ts reads it). */
 export const AWAITING_RESTAURANT_INDEX = 'awaitingRestaurant';

@@ -10,7 +10,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../config';
-import { deliveryBurnRate, flow, flowGap } from './business-metrics';
+import { auth, deliveryBurnRate, flow, flowGap } from './business-metrics';
 import type { Watched } from './watch';
 
 /** Every alarm points at one of these; test/infrastructure.test.ts checks that the file exists. */
@@ -28,6 +28,8 @@ export const RUNBOOKS = {
   apiLatency: 'docs/runbooks/api-latency.md',
   paymentBreakerOpen: 'docs/runbooks/payment-breaker-open.md',
   paymentMismatch: 'docs/runbooks/payment-mismatch.md',
+  trackingNotIngested: 'docs/runbooks/tracking-not-ingested.md',
+  authFailureSurge: 'docs/runbooks/auth-failure-surge.md',
 } as const;
 export type Runbook = keyof typeof RUNBOOKS;
 
@@ -226,6 +228,35 @@ export class OperationalAlarms extends Construct {
       summary:
         "The provider's ledger disagrees with our payments or orders (a double charge, a charge without payment or order, a missing refund, or different amounts).",
       runbook: 'paymentMismatch',
+    });
+  }
+
+  /**
+   * Seed 000 challenge 2: analytics expects tracking (it saw orders received, shipped or delivered) and has
+   * ingested none for longer than the threshold — whether the tracking event was renamed past its rule or
+   * rejected by its contract. Written every minute, zero included; missing data (the check itself not running)
+   * is its Errors alarm's business, so it is not breaching here.
+   */
+  addTrackingFreshness(thresholdSeconds: number): void {
+    this.add('TrackingNotIngested', {
+      metric: flow.trackingStalenessSeconds(),
+      threshold: thresholdSeconds,
+      summary: `Analytics has ingested no tracking for more than ${thresholdSeconds} s while it expects some: the Analytics team is missing tracking data.`,
+      runbook: 'trackingNotIngested',
+    });
+  }
+
+  /**
+   * Hostile clients (seed 002's pentest): rejected tokens and keys across the API. More than 20 a minute: a
+   * client with an expired token is refused once and refreshes, so even hundreds of customers whose tokens expire
+   * within the hour stay below it; probing tools send hundreds a minute.
+   */
+  addAuthFailures(): void {
+    this.add('AuthFailureSurge', {
+      metric: auth.failures(),
+      threshold: 20,
+      summary: 'More than 20 requests a minute were refused for missing, invalid or foreign credentials: a client is probing the API.',
+      runbook: 'authFailureSurge',
     });
   }
 

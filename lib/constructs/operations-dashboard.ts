@@ -15,7 +15,8 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DELIVERY_SLO, deliverySli, flow, flowGap } from './business-metrics';
+import { AUTH_FAILURE_REASONS } from '../../functions/shared/auth-failure-reasons';
+import { apiThrottled, auth, DELIVERY_SLO, deliverySli, flow, flowGap } from './business-metrics';
 
 export interface OperationsDashboardProps {
   api: RestApi;
@@ -72,6 +73,17 @@ export class OperationsDashboard extends Construct {
       ),
       graph('Time to restaurant and to delivery (ms, p90)', [flow.placedToCharged(), flow.chargedToReceived(), flow.placedToDelivered()]),
       graph('Failed orders by reason', [flow.outOfStock(), flow.paymentFailed(), flow.cancelled()], { stacked: true }),
+      // API Gateway counts throttled requests in 4XXError; the 429 series comes from the access log (public-api.ts).
+      // Throttled requests never reach a function, so they are not auth failures.
+      graph('API 4xx, throttled (429) and 5xx', [
+        props.api.metricClientError({ period: MINUTE, statistic: 'Sum', label: '4XXError (incl. 429)' }),
+        apiThrottled(),
+        props.api.metricServerError({ period: MINUTE, statistic: 'Sum', label: '5XXError' }),
+      ]),
+      graph('Authentication failures by reason', [...AUTH_FAILURE_REASONS.map((r) => auth.failuresByReason(r))], {
+        stacked: true,
+        right: [auth.failures()],
+      }),
     ];
 
     const business: IWidget[] = [
@@ -134,6 +146,9 @@ export class OperationsDashboard extends Construct {
           t.metric('WriteThrottleEvents', { period: MINUTE, statistic: 'Sum', label: `${name} write` }),
         ]),
       ),
+      graph('Analytics tracking freshness (s) and orders awaiting tracking', [flow.trackingStalenessSeconds()], {
+        right: [flow.awaitingTracking()],
+      }),
       graph('Outbox relay lag (ms) and failures', [flow.outboxLagMs('Maximum'), flow.outboxLagMs('p99')], {
         right: [flow.relayFailures()],
       }),

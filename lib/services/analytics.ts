@@ -1,7 +1,11 @@
 import { CONSUMER_SOURCE_PREFIX } from '../../functions/analytics/subscriptions';
+import { TrackingFreshnessCheck } from '../constructs/tracking-freshness-check';
 import { consumer, type ServiceContext } from './context';
 
-/** Analytics (functions/analytics/): counts every ShopWave event per minute and keeps each order's timeline. */
+/**
+ * Analytics (functions/analytics/): counts every ShopWave event per minute, keeps each order's timeline, and checks
+ * every minute that the tracking it expects keeps arriving (TrackingNotIngested).
+ */
 export function addAnalytics(ctx: ServiceContext) {
   const analyticsConsumer = consumer(ctx, 'AnalyticsConsumer', {
     service: 'analytics',
@@ -10,5 +14,7 @@ export function addAnalytics(ctx: ServiceContext) {
     eventPattern: { source: [{ prefix: CONSUMER_SOURCE_PREFIX }] as unknown as string[] },
   });
   analyticsConsumer.fn.bindTables(ctx.tables, { write: ['analytics'], idempotency: true });
-  return { consumer: analyticsConsumer };
+  const freshness = new TrackingFreshnessCheck(ctx.scope, 'TrackingFreshnessCheck', { config: ctx.config });
+  freshness.fn.bindTables(ctx.tables, { read: ['analytics'] });
+  return { consumer: analyticsConsumer, freshness };
 }

@@ -65,6 +65,11 @@ export interface RunTemplateOptions {
   localPages?: (services: RuntimeServices) => NonNullable<ApiGatewayHooks['local']>;
   /** The API's body limit and slow-client timeouts; tests shorten the timeouts. */
   apiLimits?: Partial<ApiGatewayLimits>;
+  /**
+   * Called after every API request, once the AWS/ApiGateway metrics are recorded: for what a deployment derives
+   * from the access log (a CloudWatch Logs metric filter, which this runtime does not model).
+   */
+  onApiRequest?: (r: { apiName: string; status: number; latencyMs: number }, services: RuntimeServices) => void;
 }
 
 /** What the running template offers: to the caller, and to `localPages` before the API starts. */
@@ -350,6 +355,7 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         metrics.put({ ...d, name: '4XXError', value: status >= 400 && status < 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: '5XXError', value: status >= 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: 'Latency', value: latencyMs, unit: 'Milliseconds' });
+        opts.onApiRequest?.({ apiName, status, latencyMs }, services);
       },
       limits: opts.apiLimits,
       local: opts.localPages?.(services),

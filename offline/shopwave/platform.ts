@@ -10,6 +10,8 @@ import { runTemplate, type RunTemplateOptions, type RuntimeServices, type Templa
 import { opsHandler } from './ops';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** As lib/constructs/public-api.ts's metric filter writes it (test/e2e/freshness-and-auth-alarms.test.ts holds the two equal). */
+export const API_THROTTLED_METRIC = { namespace: 'ShopWave', name: 'ApiThrottledRequests' } as const;
 
 export interface PlatformOptions
   extends Pick<RunTemplateOptions, 'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm' | 'apiLimits'> {
@@ -59,6 +61,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     timeScale: opts.timeScale,
     onAlarm: opts.onAlarm,
     apiLimits: opts.apiLimits,
+    // The template's access-log metric filter for throttled requests (lib/constructs/public-api.ts), which the
+    // generic runtime does not model: 1 per 429, 0 otherwise (its default value).
+    onApiRequest: ({ status }, s) =>
+      s.metrics.put({ ...API_THROTTLED_METRIC, dimensions: {}, value: status === 429 ? 1 : 0, unit: 'Count', timestamp: Date.now() }),
     functionEnv: functionEnv(),
     logs: (opts.logs ?? 'file') === 'file' ? { directory: path.join(ROOT, '.offline', 'logs') } : (opts.logs as 'console' | 'silent'),
     // Publish the development issuer's public keys where the customer routes look for them (the template says where).

@@ -1,0 +1,27 @@
+/**
+ * Tracking freshness check: every minute, publishes how long analytics has gone without tracking while it expects
+ * some (tracking.ts), every run and zero included, so the TrackingNotIngested alarm always has data. It reads only
+ * analytics' own table: analytics does not read shipping's data; what it knows is what reached it.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { logger, metrics, MetricUnit, tracer } from '../shared/powertools';
+import { trackingFreshness, type TrackingFreshness } from './tracking';
+
+export const handler = middy(async (): Promise<TrackingFreshness> => {
+  const result = await trackingFreshness();
+  metrics.addMetric('TrackingStalenessSeconds', MetricUnit.Seconds, result.stalenessSeconds);
+  metrics.addMetric('OrdersAwaitingTracking', MetricUnit.Count, result.awaitingTracking);
+  if (result.stalenessSeconds > 0) {
+    logger.info('orders awaiting tracking', {
+      ...result,
+      correlationId: result.oldestAwaiting?.correlationId,
+    });
+  }
+  return result;
+})
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));
