@@ -360,7 +360,8 @@ export async function runRedrive(
         print(`NOT MOVED ${m.messageId}: ${(err as Error).message}`);
       }
     }
-    await release(target.sqs, req.dlqUrl, keep);
+    // The ones not chosen, and the ones that failed, are visible again at once (not after the hold).
+    await release(target.sqs, req.dlqUrl, [...keep, ...outcome.selected.filter((m) => !outcome.moved.includes(m.messageId))]);
     for (const u of unmatched) print(`not in the DLQ: ${u}`);
   }
 
