@@ -37,7 +37,9 @@ try {
 function offlineSqsEndpoint(dlqUrl: string): string | undefined {
   if (args.stack || !existsSync(ENDPOINTS_FILE)) return undefined;
   const sqs = (JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as { sqs?: string }).sqs;
-  return sqs && new URL(sqs).port === new URL(dlqUrl).port ? sqs : undefined;
+  // Not new URL(dlqUrl): fauxqs's host (sqs.us-east-1.127.0.0.1) ends in digits, which WHATWG URL refuses as IPv4.
+  const port = (url: string) => /^https?:\/\/[^/]*:(\d+)(\/|$)/.exec(url)?.[1];
+  return sqs && port(sqs) !== undefined && port(sqs) === port(dlqUrl) ? sqs : undefined;
 }
 
 /** AWS: the consumer of the source queue (its event source mapping), and that function's log group. */
