@@ -110,7 +110,7 @@ export class ShopWaveStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'OrderingParameterName', { value: ordering.parameter.parameterName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
-    for (const key of ['catalog', 'customers', 'inventory', 'orders', 'restaurant', 'outbox'] as const) {
+    for (const key of ['catalog', 'customers', 'inventory', 'orders', 'restaurant', 'outbox', 'idempotency'] as const) {
       new CfnOutput(this, `${key[0].toUpperCase()}${key.slice(1)}TableName`, { value: tables[key].tableName });
     }
   }

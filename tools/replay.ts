@@ -9,7 +9,8 @@
  * live: OUTBOX_RETENTION_SECONDS (functions/shared/outbox.ts, 3 days), after which TTL deletes them.
  */
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EventCatalog } from '../functions/shared/contracts/events';
 import { OUTBOX_RETENTION_SECONDS, type OutboxRow } from '../functions/shared/outbox';
@@ -192,13 +193,46 @@ export async function publishRows(
   return result;
 }
 
+/**
+ * The Powertools idempotency record of "consumer `functionName` handled event `eventId`" (functions/shared/
+ * event-consumer.ts: makeIdempotent keyed on detail.metadata.eventId, no key prefix, md5): the key prefix is the
+ * function's name, the hash is md5/base64 of the JSON of the event id.
+ */
+export function idempotencyKey(functionName: string, eventId: string): string {
+  return `${functionName}#${createHash('md5').update(JSON.stringify(eventId)).digest('base64')}`;
+}
+
+/**
+ * Deletes `functionName`'s idempotency records of these events, so that consumer handles them again when replayed.
+ * Only for a consumer that recorded an event as handled without doing its work (a handler that returned early),
+ * and whose effect is itself conditional (the restaurant's tablet write is): the others keep their records.
+ */
+export async function forgetHandled(
+  doc: Pick<DynamoDBDocumentClient, 'send'>,
+  idempotencyTable: string,
+  functionName: string,
+  eventIds: string[],
+): Promise<string[]> {
+  const forgotten: string[] = [];
+  for (const eventId of eventIds) {
+    const res = await doc.send(
+      new DeleteCommand({ TableName: idempotencyTable, Key: { id: idempotencyKey(functionName, eventId) }, ReturnValues: 'ALL_OLD' }),
+    );
+    if (res.Attributes) forgotten.push(eventId);
+  }
+  return forgotten;
+}
+
 export const REPLAY_USAGE = `usage: npm run replay -- [--order <orderId>]... [--detail-type <type>]... [--since <ISO time>] [--until <ISO time>]
-                         [--send] [--max <n>] [--stack <name>]
+                         [--reprocess <consumer>]... [--send] [--max <n>] [--stack <name>]
   Dry run by default: prints what would be re-published. --send publishes. At least one of --order, --detail-type,
-  --since is required. Reaches back ${OUTBOX_RETENTION_SECONDS / 3600} h (the outbox rows' TTL).`;
+  --since is required. Reaches back ${OUTBOX_RETENTION_SECONDS / 3600} h (the outbox rows' TTL). --reprocess RestaurantConsumer
+  first deletes that consumer's idempotency records of the selected events, so it handles them again.`;
 
 export interface ReplayArgs extends ReplaySelection {
   send: boolean;
+  /** Consumers (construct ids: RestaurantConsumer) whose idempotency records of the selected events are deleted first. */
+  reprocess?: string[];
   max: number;
   stack?: string;
 }
@@ -227,6 +261,7 @@ export function parseReplayArgs(argv: string[], now = new Date()): ReplayArgs {
         send: { type: 'boolean' },
         max: { type: 'string' },
         stack: { type: 'string' },
+        reprocess: { type: 'string', multiple: true },
       },
       allowPositionals: true,
       strict: true,
@@ -254,9 +289,13 @@ export function parseReplayArgs(argv: string[], now = new Date()): ReplayArgs {
     throw new Error(`--max '${values.max}' is not a whole number from 1 to 99999`);
   const stack = values.stack as string | undefined;
   if (stack !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stack)) throw new Error(`--stack '${stack}' is not a stack name`);
+  const reprocess = (values.reprocess as string[] | undefined) ?? [];
+  for (const c of reprocess)
+    if (!/^[A-Z][A-Za-z0-9]{0,63}$/.test(c)) throw new Error(`--reprocess '${c}' is not a consumer's construct id (RestaurantConsumer)`);
   return {
     ...(orderIds.length ? { orderIds } : {}),
     ...(detailTypes.length ? { detailTypes } : {}),
+    ...(reprocess.length ? { reprocess } : {}),
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
     send: values.send === true,
@@ -271,6 +310,9 @@ export interface ReplayTarget extends ReplaySource {
   busName: string;
   audit: AuditSink;
   sts?: Parameters<typeof whoAmI>[0];
+  /** For --reprocess: the idempotency table, and a consumer's construct id → its function's name. */
+  idempotencyTable?: string;
+  consumerFunction?: (consumer: string) => Promise<string | undefined>;
 }
 
 export interface ReplayOutcome {
@@ -291,8 +333,21 @@ export async function runReplay(
   const rows = await selectOutboxRows(target, args, args.max);
   for (const row of rows) print(describeRow(row));
   if (!args.send) {
+    for (const consumer of args.reprocess ?? []) print(`would first delete ${consumer}'s idempotency records of these events`);
     print(`dry run: ${rows.length} event(s) would be re-published to ${target.busName} (${target.name}); add --send to publish`);
     return { rows, exitCode: 0 };
+  }
+  const forgotten: Record<string, string[]> = {};
+  for (const consumer of args.reprocess ?? []) {
+    const fn = await target.consumerFunction?.(consumer);
+    if (!fn || !target.idempotencyTable) throw new Error(`--reprocess '${consumer}': no such consumer function on ${target.name}`);
+    forgotten[fn] = await forgetHandled(
+      target.doc,
+      target.idempotencyTable,
+      fn,
+      rows.map((r) => r.eventId),
+    );
+    print(`${fn}: forgot ${forgotten[fn].length} handled event(s), it will handle them again`);
   }
   const result = await publishRows(target.eventBridge, target.busName, rows, opts);
   const audit: AuditRecord = {
@@ -309,9 +364,15 @@ export async function runReplay(
       since: args.since?.toISOString(),
       until: args.until?.toISOString(),
       max: args.max,
+      reprocess: args.reprocess,
     },
     ids: rows.map((r) => r.eventId),
-    result: { ok: result.failed.length === 0, done: result.published.length, failed: result.failed },
+    result: {
+      ok: result.failed.length === 0,
+      done: result.published.length,
+      failed: result.failed,
+      ...(args.reprocess?.length ? { note: `idempotency records deleted: ${JSON.stringify(forgotten)}` } : {}),
+    },
   };
   const warning = await writeAudit(audit, target.audit);
   if (warning) print(`warning: ${warning}`);

@@ -101,6 +101,8 @@ writeFileSync(
       sqs: platform.endpoints.sqs,
       outboxTable: platform.model.outputs.OutboxTableName,
       eventBus: platform.model.outputs.EventBusName,
+      idempotencyTable: platform.model.outputs.IdempotencyTableName,
+      functions: Object.fromEntries(platform.model.functions.map((f) => [f.logicalId, f.functionName])),
     },
     null,
     2,

@@ -5,13 +5,13 @@
  * detail-type and time-window selections return exactly the rows the bus carried.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../tools/audit';
-import { parseReplayArgs, type ReplayTarget, runReplay, selectOutboxRows } from '../../tools/replay';
+import { idempotencyKey, parseReplayArgs, type ReplayTarget, runReplay, selectOutboxRows } from '../../tools/replay';
 import { waitFor } from '../../offline/runtime/wait';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -34,6 +34,9 @@ beforeAll(async () => {
     }),
     busName: t.platform.model.buses[0].name,
     audit: { file: auditFile },
+    idempotencyTable: t.table('DataIdempotency'),
+    consumerFunction: async (consumer) =>
+      t.platform.model.functions.find((f) => f.logicalId.startsWith(`${consumer}Handler`))?.functionName,
   };
 });
 afterAll(() => t?.stop());
@@ -138,6 +141,52 @@ describe('replay from the outbox', () => {
     expect(audit.result.done).toBe(outcome.rows.length);
   });
 
+  it('reaches a consumer that recorded order.paid as handled without doing it only with --reprocess', { timeout: 90_000 }, async () => {
+    // Seed 001, theory A as the fault does it: the restaurant consumer's idempotent handler returns without sending
+    // the order to the tablet, so its idempotency record says "handled".
+    const restaurant = (await target.consumerFunction!('RestaurantConsumer'))!;
+    t.platform.setFaults(['restaurant-drops-orders']);
+    let orderId: string;
+    let eventId: string;
+    try {
+      orderId = (await t.placeOrder('c-alice', 'm-pizza', [{ productId: 'p-margherita', quantity: 1 }])).body.orderId;
+      await waitFor(() => ofOrder(orderId).some((e) => e.detailType === 'order.paid'), { timeoutMs: 20_000 });
+      eventId = ofOrder(orderId).find((e) => e.detailType === 'order.paid')!.detail.metadata.eventId;
+      const record = async () =>
+        (
+          await t.doc.send(
+            new GetCommand({ TableName: target.idempotencyTable!, Key: { id: idempotencyKey(restaurant, eventId) }, ConsistentRead: true }),
+          )
+        ).Item;
+      await waitFor(async () => (await record())?.status === 'COMPLETED', {
+        timeoutMs: 10_000,
+        description: 'the dropped order.paid recorded as handled',
+      });
+    } finally {
+      t.platform.setFaults([]);
+    }
+
+    // A plain replay after the fix: the restaurant consumer finds its record and does nothing.
+    await runReplay(target, parseReplayArgs(['--order', orderId, '--detail-type', 'order.paid', '--send']), () => undefined);
+    await quiet();
+    expect(distinctEventIds(orderId, 'restaurant.order-sent-to-tablet')).toBe(0);
+
+    // With --reprocess it forgets that one consumer's record first; the others (ack timeout, notifications) keep theirs.
+    const lines: string[] = [];
+    const outcome = await runReplay(
+      target,
+      parseReplayArgs(['--order', orderId, '--detail-type', 'order.paid', '--reprocess', 'RestaurantConsumer', '--send']),
+      (l) => lines.push(l),
+    );
+    expect(outcome.exitCode).toBe(0);
+    expect(lines).toContain(`${restaurant}: forgot 1 handled event(s), it will handle them again`);
+    await t.waitForStatus(orderId, 'DELIVERED', 45_000);
+    expect(distinctEventIds(orderId, 'restaurant.order-sent-to-tablet')).toBe(1);
+    expect(distinctEventIds(orderId, 'payment.processed')).toBe(1);
+    expect(auditRecords().at(-1)).toMatchObject({ selection: { reprocess: ['RestaurantConsumer'] }, ids: [eventId] });
+    expect(auditRecords().at(-1)!.result.note).toContain(restaurant);
+  });
+
   it('selects exactly the rows of a detail-type and a time window', { timeout: 90_000 }, async () => {
     const before = new Date();
     const first = await delivered('c-alice');
@@ -162,7 +211,7 @@ describe('replay from the outbox', () => {
     expect(secondOnly).toEqual(expected(undefined, between, after));
     expect(secondOnly.length).toBeGreaterThan(0);
     expect((await selectOutboxRows(target, { since: between, until: after })).every((r) => r.orderId !== first)).toBe(true);
-    // By detail-type alone: the whole retention, every order.paid of this platform (three orders so far).
+    // By detail-type alone: the whole retention, every order.paid of this platform.
     expect(await ids({ detailTypes: ['order.paid'] })).toEqual(expected('order.paid', new Date(0), new Date(Date.now() + 1000)));
     // Order ids and detail-type together.
     expect(await ids({ orderIds: [first, second], detailTypes: ['order.created'] })).toEqual(
