@@ -212,7 +212,7 @@ export function opsHandler(deps: OpsDependencies) {
       if (!pair) json(404, { message: `no dead-letter queue named ${redriveMatch[1]}` });
       else if (!pair.source)
         json(409, {
-          message: `${pair.dlq.queueName} holds stream coordinates, not events: re-publish from the Outbox table (docs/runbooks/outbox-relay.md)`,
+          message: `${pair.dlq.queueName} holds stream coordinates, not events: replay from the Outbox table (npm run replay; docs/runbooks/outbox-relay.md)`,
         });
       else {
         // The CLI's copy path, audited like it (.offline/audit/mitigations.jsonl): the button is a redrive too.
@@ -222,6 +222,7 @@ export function opsHandler(deps: OpsDependencies) {
           () => undefined,
         );
         json(outcome.exitCode ? 500 : 200, {
+          ...(outcome.exitCode ? { message: `${outcome.failed.length} message(s) not moved: ${outcome.failed[0]?.error}` } : {}),
           moved: outcome.moved.length,
           failed: outcome.failed,
           audit: outcome.audit?.id,
