@@ -1,5 +1,6 @@
-import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from './config';
 import { CustomerIdentity } from './constructs/customer-identity';
@@ -104,11 +105,15 @@ export class ShopWaveStack extends Stack {
       }),
     );
 
+    // Where the mitigation tools (tools/replay.ts, tools/redrive.ts) also write their audit records on a deployed
+    // stack: append-only for operators (PutLogEvents only), kept a year, and kept when the stack is deleted.
+    const audit = new LogGroup(this, 'MitigationAudit', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    new CfnOutput(this, 'AuditLogGroupName', { value: audit.logGroupName });
     new CfnOutput(this, 'ApiUrl', { value: api.api.url });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'OrderingParameterName', { value: ordering.parameter.parameterName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
-    for (const key of ['catalog', 'customers', 'inventory', 'orders', 'restaurant'] as const) {
+    for (const key of ['catalog', 'customers', 'inventory', 'orders', 'restaurant', 'outbox', 'idempotency'] as const) {
       new CfnOutput(this, `${key[0].toUpperCase()}${key.slice(1)}TableName`, { value: tables[key].tableName });
     }
   }

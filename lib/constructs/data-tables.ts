@@ -120,6 +120,18 @@ export class DataTables extends Construct {
       stream: StreamViewType.NEW_IMAGE,
       timeToLiveAttribute: 'expiresAt',
     });
+    // What a replay (tools/replay.ts) reads instead of scanning: every event of an order, and the events of a day in
+    // time order (one partition per UTC day: fine up to ~1,000 events a second, the GSI partition's write limit).
+    this.outbox.addGlobalSecondaryIndex({
+      indexName: OUTBOX_BY_ORDER_INDEX,
+      partitionKey: { name: 'orderId', type: AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: AttributeType.STRING },
+    });
+    this.outbox.addGlobalSecondaryIndex({
+      indexName: OUTBOX_BY_DAY_INDEX,
+      partitionKey: { name: 'createdDay', type: AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: AttributeType.STRING },
+    });
 
     // Schema required by Powertools idempotency: `id` key, `expiration` TTL.
     this.idempotency = new Table(this, 'Idempotency', {
@@ -138,6 +150,10 @@ export const AWAITING_RESTAURANT_INDEX = 'awaitingRestaurant';
 
 /** The provider ledger's time index (functions/payments/reconciliation.ts reads it). */
 export const LEDGER_BY_HOUR_INDEX = 'byHour';
+
+/** Outbox indexes a replay (tools/replay.ts) reads instead of scanning: by data.orderId, and by UTC day of createdAt. */
+export const OUTBOX_BY_ORDER_INDEX = 'byOrder';
+export const OUTBOX_BY_DAY_INDEX = 'byDay';
 
 /** DataTables property → the environment variable through which handlers learn that table's name. */
 export const TABLE_ENV = {

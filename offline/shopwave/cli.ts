@@ -96,6 +96,13 @@ writeFileSync(
       orderingParameter: platform.model.outputs.OrderingParameterName,
       dynamodb: platform.endpoints.dynamodb,
       restaurantTable: platform.model.outputs.RestaurantTableName,
+      // npm run replay / redrive (tools/mitigation-target.ts)
+      eventbridge: platform.endpoints.eventbridge,
+      sqs: platform.endpoints.sqs,
+      outboxTable: platform.model.outputs.OutboxTableName,
+      eventBus: platform.model.outputs.EventBusName,
+      idempotencyTable: platform.model.outputs.IdempotencyTableName,
+      functions: Object.fromEntries(platform.model.functions.map((f) => [f.logicalId, f.functionName])),
     },
     null,
     2,

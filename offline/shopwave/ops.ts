@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { queryLostOrders } from '../../functions/orders/awaiting-restaurant';
 import { FAULTS } from '../../functions/shared/game-day';
-import { redrive } from '../../tools/redrive';
+import { runRedrive } from '../../tools/redrive';
 import { evaluateExpression, type AlarmEvaluator } from '../runtime/alarms';
 import type { MetricStore } from '../runtime/metrics';
 import type { PlatformModel, QueueModel } from '../runtime/model';
@@ -212,10 +212,24 @@ export function opsHandler(deps: OpsDependencies) {
       if (!pair) json(404, { message: `no dead-letter queue named ${redriveMatch[1]}` });
       else if (!pair.source)
         json(409, {
-          message: `${pair.dlq.queueName} holds stream coordinates, not events: re-publish from the Outbox table (docs/runbooks/outbox-relay.md)`,
+          message: `${pair.dlq.queueName} holds stream coordinates, not events: replay from the Outbox table (npm run replay; docs/runbooks/outbox-relay.md)`,
         });
-      else
-        json(200, { moved: await redrive(deps.sqs, pair.dlq.url, pair.source.url), from: pair.dlq.queueName, to: pair.source.queueName });
+      else {
+        // The CLI's copy path, audited like it (.offline/audit/mitigations.jsonl): the button is a redrive too.
+        const outcome = await runRedrive(
+          { name: 'offline', sqs: deps.sqs, hasMoveTask: false, audit: {}, actor: 'ops page' },
+          { dlqUrl: pair.dlq.url, sourceUrl: pair.source.url, method: 'copy', send: true },
+          () => undefined,
+        );
+        json(outcome.exitCode ? 500 : 200, {
+          ...(outcome.exitCode ? { message: `${outcome.failed.length} message(s) not moved: ${outcome.failed[0]?.error}` } : {}),
+          moved: outcome.moved.length,
+          failed: outcome.failed,
+          audit: outcome.audit?.id,
+          from: pair.dlq.queueName,
+          to: pair.source.queueName,
+        });
+      }
       return true;
     }
     if (req.method === 'POST' && pathname === '/ops/api/faults') {

@@ -4,7 +4,8 @@
  * never oversell. Visibility timeouts are scaled down (timeScale) so retries take seconds, not minutes.
  */
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { redrive } from '../../tools/redrive';
+import path from 'node:path';
+import { listDlq, offlineLastErrors, redrive } from '../../tools/redrive';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +115,22 @@ describe('delivery guarantees', () => {
       },
       { timeoutMs: 60_000, description: 'the redriven poison message to park again' },
     );
+
+    // `npm run redrive -- list` shows it with the consumer's last error, read from the consumer's own log file.
+    const consumer = t.platform.model.functions.find((f) => f.logicalId.startsWith('InventoryConsumerHandler'))!;
+    const lastErrors = offlineLastErrors(path.join(import.meta.dirname, '..', '..', '.offline', 'logs'), [consumer.functionName]);
+    let listed: Awaited<ReturnType<typeof listDlq>>[number] | undefined;
+    await waitFor(
+      async () => {
+        listed = (await listDlq(sqs, dlqUrl, { lastErrors })).find((m) => m.eventId === poisonId);
+        return listed !== undefined;
+      },
+      { timeoutMs: 30_000, description: 'the parked poison message to be listed' },
+    );
+    expect(listed).toMatchObject({ detailType: 'order.created', orderId: 'poison-order', correlationId: 'poison' });
+    expect(listed!.receiveCount).toBeGreaterThanOrEqual(1);
+    expect(listed!.lastError).toMatchObject({ function: consumer.functionName });
+    expect(listed!.lastError!.error).toMatch(/^ContractError: 'order.created' does not match its contract/);
   });
 
   it('accepts exactly N of many concurrent orders for a product with stock N', async () => {
