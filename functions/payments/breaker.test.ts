@@ -84,7 +84,18 @@ describe('payment provider circuit breaker (state in DynamoDB)', () => {
 
   it('opens once when many environments cross the threshold together', async () => {
     const { envs } = environments(8);
-    const results = await Promise.all(envs.map((e) => attempt(e, down)));
+    // A barrier: no call fails before all eight have been admitted (read the breaker closed), as when eight
+    // environments are mid-call when the provider goes down. Without it, a slow admission read can see the breaker
+    // already open and be refused, which is right but not what this test is about.
+    let started = 0;
+    let allIn!: () => void;
+    const everyoneIn = new Promise<void>((r) => (allIn = r));
+    const downTogether = async () => {
+      if (++started === envs.length) allIn();
+      await everyoneIn;
+      return down();
+    };
+    const results = await Promise.all(envs.map((e) => attempt(e, downTogether)));
     // Every call was already admitted (closed) before any failure was counted: all ran, all failed.
     expect(results.every((r) => r === 'failed')).toBe(true);
     const item = await envs[0].read();
