@@ -16,6 +16,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { dynamodb } from './aws-clients';
 import { ContractError, parseEvent, type DetailType, type EventEnvelope } from './contracts/events';
 import { requireEnv } from './env';
+import { crashIfInjected, dropsEvent } from './faults';
 import { logger, metrics, MetricUnit, tracer } from './powertools';
 
 export interface ConsumedEvent<T extends DetailType> {
@@ -64,6 +65,8 @@ export function createEventConsumer<E extends DetailType>(subscriptions: readonl
     const mismatch = `missing ${JSON.stringify(missing)}, not subscribed ${JSON.stringify(unsubscribed)}`;
     throw new ContractError(`handlers do not match the subscriptions: ${mismatch}`);
   }
+  // Game day (functions/shared/faults/): a consumer that fails at initialisation, as a crashlooping one does.
+  crashIfInjected(`event consumer for ${subscriptions.join(', ')}`);
   const processor = new BatchProcessor(EventType.SQS);
   const idempotencyConfig = new IdempotencyConfig({
     eventKeyJmesPath: 'detail.metadata.eventId',
@@ -104,6 +107,12 @@ export function createEventConsumer<E extends DetailType>(subscriptions: readonl
       receiveCount: Number(record.attributes.ApproximateReceiveCount),
     });
     try {
+      // Game day (seed 001, theory A): acknowledged, never handled. Before the idempotency layer, so nothing records
+      // the event as handled and a replay from the outbox after the fix is processed, not deduplicated.
+      if (dropsEvent(busEvent['detail-type'])) {
+        logger.info('event processed', { orderId: (busEvent.detail as { data?: { orderId?: string } })?.data?.orderId });
+        return;
+      }
       await handleOnce(busEvent);
       metrics.addMetric('EventsConsumed', MetricUnit.Count, 1);
     } catch (err) {

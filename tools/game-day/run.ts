@@ -1,0 +1,288 @@
+/**
+ * `npm run game-day -- run <scenario>`: a whole game day on the offline platform, bounded in time at every step.
+ * Starts the platform, runs steady traffic, records a baseline, injects, waits for the expected alarms (TTD of each,
+ * every other alarm a false lead), with `mitigate` applies the scenario's mitigation (clear, redrive), verifies
+ * recovery (alarms OK, every order terminal, charges = delivered value + refunds, stock conserved) and writes the
+ * report folder from the tables.
+ */
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import path from 'node:path';
+import { DevIssuer } from '../../tools/dev-issuer';
+import { redrive } from '../../tools/redrive';
+import { seedDemoData } from '../../tools/seed-data';
+import { startPlatform, type Platform } from '../../offline/shopwave/platform';
+import { startTraffic, type Traffic } from '../../offline/shopwave/traffic';
+import { computeImpact, type OrderRow, type PaymentRow } from './impact';
+import { type AlarmEvent, type GameDayResult, writeReport } from './report';
+import type { Scenario } from './scenario';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** demo: the template `npm start` runs, real time. test: the test template, one metric minute = 8 s. */
+export const SPEEDS = {
+  demo: { timeScale: 1, template: path.join(ROOT, 'cdk.out', 'ShopWave.template.json') },
+  test: { timeScale: 2 / 15, template: path.join(ROOT, 'cdk.out.test', 'ShopWave.template.json') },
+} as const;
+
+export interface RunOptions {
+  speed: 'demo' | 'test';
+  mitigate: boolean;
+  /** Use this platform instead of starting one (tests share one); its orders tables may hold earlier runs' orders. */
+  platform?: Platform;
+  dynamodbEndpoint?: string;
+  log?: (line: string) => void;
+  /** Write the report folder (default true). */
+  report?: boolean;
+  /** Baseline length in metric minutes (default 3). */
+  baselineMinutes?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const short = (name: string) => name.replace(/^[^-]+-/, '');
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(everyMs);
+  }
+  void what;
+  return false;
+}
+
+async function scanAll<T>(doc: DynamoDBDocumentClient, table: string, filter: (row: any) => boolean): Promise<T[]> {
+  const out: T[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  for (let page = 0; page < 200; page++) {
+    const res = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey, ConsistentRead: true }));
+    out.push(...((res.Items ?? []).filter(filter) as T[]));
+    ExclusiveStartKey = res.LastEvaluatedKey;
+    if (!ExclusiveStartKey) break;
+  }
+  return out;
+}
+
+export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<{ result: GameDayResult; reportDir?: string }> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const speed = SPEEDS[opts.speed];
+  const startedAt = Date.now();
+  const own = !opts.platform;
+  const platform =
+    opts.platform ??
+    (await startPlatform({
+      templatePath: speed.template,
+      timeScale: speed.timeScale,
+      port: 0,
+      logs: 'file',
+      issuer: await DevIssuer.ephemeral(),
+      dynamodbEndpoint: opts.dynamodbEndpoint,
+      resourcePrefix: `gd${startedAt.toString(36)}-`,
+    }));
+  const doc = platform.documentClient();
+  const table = (p: string) => platform.tableName(p);
+  if (own) {
+    await seedDemoData({
+      doc,
+      tableName: (key) => table({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[key]),
+    });
+  }
+  const metricMinuteMs = 60_000 * platform.timeScale;
+  const stackPrefix = (n: string) => platform.alarms.states().find((a) => short(a.alarmName) === n)?.alarmName ?? n;
+  const stateOf = (n: string) => platform.alarms.states().find((a) => short(a.alarmName) === n)?.state;
+  let traffic: Traffic | undefined;
+  try {
+    const stockBefore = await scanAll<{ productId: string; available: number; reserved: number }>(
+      doc,
+      table('DataInventory'),
+      (r) => r.sk === 'STOCK',
+    );
+    log(`platform up: ${platform.apiUrl} (${opts.speed} speed, 1 metric minute = ${(metricMinuteMs / 1000).toFixed(0)} s)`);
+    traffic = startTraffic(platform.apiUrl, scenario.traffic.ordersPerMetricMinute, {
+      minuteMs: metricMinuteMs,
+      sign: (c) => platform.issuer.sign(c),
+    });
+    const t = traffic;
+    // Cold starts first: the first delivery may legitimately take longer than the deadline.
+    const delivered = await until(
+      'first delivery',
+      async () => {
+        const first = t.placed[0];
+        if (!first) return false;
+        const rows = await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.orderId === first.orderId && r.sk === 'ORDER');
+        return rows[0]?.status === 'DELIVERED';
+      },
+      Math.max(120_000, 3 * metricMinuteMs),
+      1000,
+    );
+    if (!delivered) throw new Error('no order was delivered during warm-up: the platform is not healthy, no baseline');
+    const baselineFrom = Date.now();
+    log(
+      `baseline: ${opts.baselineMinutes ?? 3} metric minutes of steady traffic (${scenario.traffic.ordersPerMetricMinute} orders a metric minute)`,
+    );
+    await sleep((opts.baselineMinutes ?? 3) * metricMinuteMs);
+    const history = () => platform.alarms.history() as AlarmEvent[];
+    const baselineAlarms = [
+      ...new Set(
+        history()
+          .filter((h) => h.at >= baselineFrom && h.to === 'ALARM')
+          .map((h) => short(h.alarmName)),
+      ),
+    ];
+    if (baselineAlarms.length) log(`baseline not quiet: ${baselineAlarms.join(', ')} fired before the injection`);
+
+    const injection = await platform.gameDay.inject(scenario.name, `game-day run (${process.env.USER ?? 'unknown'})`);
+    const injectedAt = Date.parse(injection.at);
+    log(`injected ${scenario.name}: ${injection.changes.map((c) => `${c.kind} ${c.physical}`).join(', ')}`);
+    const fired = (n: string) => history().find((h) => h.at >= injectedAt && h.to === 'ALARM' && short(h.alarmName) === n);
+    // Detection: bounded by 12 metric minutes (demo: 12 min; test: 96 s), the expected alarms' slowest evaluation.
+    const detectWait = 12 * metricMinuteMs;
+    await until('expected alarms', () => scenario.alarms.expected.every((a) => fired(a)), detectWait, 500);
+    // One more metric minute: consequences and false leads show up after the first alarm too.
+    await sleep(metricMinuteMs);
+    const ttd: Record<string, number | undefined> = {};
+    for (const a of scenario.alarms.expected) {
+      const f = fired(a);
+      ttd[a] = f ? f.at - injectedAt : undefined;
+      log(
+        `  ${a}: ${f ? `ALARM after ${((f.at - injectedAt) / 1000).toFixed(1)} s` : `did not fire within ${(detectWait / 1000).toFixed(0)} s`}`,
+      );
+    }
+    const allowed = new Set([...scenario.alarms.expected, ...(scenario.alarms.mayFire ?? [])]);
+    const falseLeads = () => [
+      ...new Set(
+        history()
+          .filter((h) => h.at >= injectedAt && h.to === 'ALARM' && !allowed.has(short(h.alarmName)))
+          .map((h) => short(h.alarmName)),
+      ),
+    ];
+    const firstEffect = scenario.customerEffect.signal === 'api-errors' ? t.failures.find((f) => f.at >= injectedAt)?.at : undefined;
+
+    const mitigationSteps: { at: number; what: string }[] = [];
+    let mitigatedAt: number | undefined;
+    let recoveredAt: number | undefined;
+    let recovery: GameDayResult['recovery'];
+    if (opts.mitigate) {
+      mitigatedAt = Date.now();
+      const cleared = await platform.gameDay.clear(scenario.name, 'game-day run --mitigate');
+      mitigationSteps.push({
+        at: Date.now(),
+        what: `npm run game-day -- clear: restored ${cleared.flatMap((c) => c.changes.map((x) => x.physical)).join(', ')}`,
+      });
+      log(`mitigation: cleared (${scenario.mitigation.summary})`);
+    }
+    // Traffic stops once the incident is over (or at the end of the observation): the rest is draining.
+    t.stop();
+    const stoppedAt = Date.now();
+    if (opts.mitigate) {
+      for (const watch of scenario.mitigation.redrive ?? []) {
+        const source = platform.model.queues.find((q) => q.deadLetter && new RegExp(`^${watch}(Handler)?Queue`).test(q.logicalId));
+        const dlq = platform.model.queues.find((q) => q.arn === source?.deadLetter?.targetArn);
+        if (!source || !dlq) throw new Error(`no dead-letter queue for ${watch}`);
+        // Messages still being retried reach the DLQ later: redrive until the source and the DLQ are empty (bounded).
+        let moved = 0;
+        await until(
+          `${watch} queues empty`,
+          async () => {
+            moved += await redrive(platform.sqsClient(), dlq.url, source.url);
+            const q = platform.inspectQueue(source.queueName);
+            const d = platform.inspectQueue(dlq.queueName);
+            return !!q && !!d && q.ready.length + q.inflight.length + q.delayed.length === 0 && d.ready.length === 0;
+          },
+          Math.max(60_000, 10 * metricMinuteMs),
+          1000,
+        );
+        mitigationSteps.push({ at: Date.now(), what: `redrove ${moved} message(s) from ${dlq.queueName} to ${source.queueName}` });
+        log(`mitigation: redrove ${moved} message(s) from ${dlq.queueName}`);
+      }
+      const notes: string[] = [];
+      const alarmsOk = await until(
+        'alarms OK',
+        () => [...allowed].every((a) => stateOf(a) !== 'ALARM'),
+        Math.max(120_000, 15 * metricMinuteMs),
+        1000,
+      );
+      if (!alarmsOk) notes.push(`still in ALARM: ${[...allowed].filter((a) => stateOf(a) === 'ALARM').join(', ')}`);
+      const ids = new Set(t.placed.map((p) => p.orderId));
+      const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];
+      const allTerminal = await until(
+        'orders terminal',
+        async () =>
+          (await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.sk === 'ORDER' && ids.has(r.orderId))).every((o) =>
+            TERMINAL.includes(o.status),
+          ),
+        Math.max(120_000, 10 * metricMinuteMs),
+        2000,
+      );
+      if (allTerminal) recoveredAt = Date.now();
+      recovery = { alarmsOk, allTerminal, moneyReconciled: false, stockConserved: false, notes };
+    } else {
+      // Not mitigated: the fault is cleared anyway so the platform is left as it was; the run does not wait for recovery.
+      await platform.gameDay.clear(scenario.name, 'game-day run (end, no mitigation)');
+    }
+
+    const ids = new Set(t.placed.map((p) => p.orderId));
+    const orders = await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.sk === 'ORDER' && ids.has(r.orderId));
+    const payments = await scanAll<PaymentRow>(doc, table('DataPayments'), (r) => r.sk === 'PAYMENT' && ids.has(r.orderId));
+    const firstCustomerEffectAt =
+      firstEffect ??
+      orders
+        .filter((o) => Date.parse(o.createdAt) >= injectedAt && o.status !== 'DELIVERED')
+        .map((o) => Date.parse(o.milestones.CHARGED ?? o.createdAt))
+        .sort((a, b) => a - b)[0];
+    const impact = computeImpact({ orders, payments, refused: t.failures, window: { from: injectedAt, to: mitigatedAt ?? stoppedAt } });
+    if (recovery) {
+      recovery.moneyReconciled = impact.money.reconciled;
+      // Stock: what is available plus what is reserved (sold or held) is what there was; the reserved delta is exactly
+      // the delivered quantities of this run (every other order released its reservation).
+      const stockAfter = await scanAll<{ productId: string; available: number; reserved: number }>(
+        doc,
+        table('DataInventory'),
+        (r) => r.sk === 'STOCK',
+      );
+      const soldNow = new Map<string, number>();
+      for (const o of orders.filter((x) => x.status === 'DELIVERED'))
+        for (const l of o.items) soldNow.set(l.productId, (soldNow.get(l.productId) ?? 0) + l.quantity);
+      recovery.stockConserved = stockAfter.every((a) => {
+        const b = stockBefore.find((x) => x.productId === a.productId);
+        if (!b) return false;
+        const ok =
+          a.available + a.reserved === b.available + b.reserved &&
+          (own ? a.reserved - b.reserved === (soldNow.get(a.productId) ?? 0) : true);
+        if (!ok)
+          recovery!.notes.push(
+            `stock of ${a.productId}: before ${b.available}+${b.reserved}, after ${a.available}+${a.reserved}, delivered ${soldNow.get(a.productId) ?? 0}`,
+          );
+        return ok;
+      });
+    }
+    const result: GameDayResult = {
+      scenario,
+      target: 'offline',
+      speed: opts.speed,
+      metricMinuteMs,
+      startedAt,
+      baselineFrom,
+      injectedAt,
+      injectedBy: injection.by,
+      ttd,
+      falseLeads: falseLeads(),
+      baselineAlarms,
+      firstCustomerEffectAt,
+      firstCustomerEffect: firstCustomerEffectAt ? scenario.customerEffect.what : undefined,
+      mitigatedAt,
+      mitigationSteps,
+      recoveredAt,
+      recovery,
+      endedAt: Date.now(),
+      alarmHistory: history().filter((h) => h.at >= baselineFrom),
+      impact,
+      orders,
+    };
+    void stackPrefix;
+    const reportDir = opts.report === false ? undefined : writeReport(ROOT, result);
+    return { result, reportDir };
+  } finally {
+    traffic?.stop();
+    if (own) await platform.stop();
+  }
+}
