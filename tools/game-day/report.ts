@@ -39,6 +39,7 @@ export interface GameDayResult {
   orders: OrderRow[];
 }
 
+const duration = (minutes: number) => (minutes < 2 ? `${Math.round(minutes * 60)} seconds` : `${minutes.toFixed(0)} minutes`);
 const short = (name: string) => name.replace(/^[^-]+-/, '');
 const clock = (t: number) => new Date(t).toISOString().slice(11, 19);
 const secs = (ms: number | undefined) => (ms === undefined ? 'not fired' : `${(ms / 1000).toFixed(1)} s`);
@@ -208,8 +209,14 @@ function updates(r: GameDayResult): Record<string, string> {
   const fixed = r.mitigatedAt ? `Fixed at ${clock(r.mitigatedAt)} UTC.` : 'Not fixed yet: next update within 30 minutes.';
   return {
     'engineering.md': `# Engineering update — ${r.scenario.name}\n\n**What broke**: ${r.scenario.breaks}\n\n**Detection**: ${r.scenario.alarms.expected.map((a) => `${a} (TTD ${secs(r.ttd[a])})`).join(', ')}; false leads: ${r.falseLeads.join(', ') || 'none'}.\n\n**Impact**: ${i.orders.affected} orders, ${i.customersAffected} customers, ${i.refusedRequests} refused requests; ${m(i.money.chargedNotDelivered)} charged for orders not delivered (${m(i.money.chargedNotDeliveredNotRefunded)} not refunded). Money ${i.money.reconciled ? 'reconciled' : 'NOT reconciled'}.\n\n**Mitigation**: ${r.scenario.mitigation.commands.map((c) => `\`${c}\``).join(', ')}. ${fixed}\n\nRunbook: ${r.scenario.runbook}\n`,
-    'account-management.md': `# Customer update — ${r.scenario.title}\n\n**Who is affected**: ${i.customersAffected} customers; ${i.orders.affected} orders (${r.scenario.customerEffect.what}).\n\n**What to tell customers**: ${r.scenario.customerMessage}${i.money.chargedNotDeliveredNotRefunded ? ` ${m(i.money.chargedNotDeliveredNotRefunded)} is still to be refunded; refunds are on their way.` : ' Nobody has been charged for an order they did not get.'}\n\n**When it is fixed**: ${fixed}\n`,
-    'executives.md': `# Executive summary — ${r.scenario.title}\n\nFor ${i.window.minutes.toFixed(0)} minutes ${r.scenario.customerEffect.what}: ${i.orders.affected} orders and ${i.customersAffected} customers were affected, ${m(i.money.chargedNotDelivered)} was charged for orders not delivered and ${m(i.money.refunded)} refunded${i.money.reconciled ? '; all money is accounted for' : '; money is NOT yet reconciled'}. Our monitoring caught it in ${secs(r.ttd[r.scenario.alarms.expected[0]])}. ${fixed}\n`,
+    'account-management.md': `# Customer update — ${r.scenario.title}\n\n**Who is affected**: ${i.customersAffected} customers; ${i.orders.affected} orders (${r.scenario.customerEffect.what}).\n\n**What to tell customers**: ${r.scenario.customerMessage}${
+      i.money.chargedNotDeliveredNotRefunded
+        ? ` ${m(i.money.chargedNotDeliveredNotRefunded)} is still to be refunded; refunds are on their way.`
+        : i.money.chargedNotDelivered
+          ? ` Everyone charged for an order they did not get has been refunded in full (${i.refunds.count} refunds, ${m(i.money.refunded)}); the refund shows on their statement within a few days.`
+          : ' Nobody was charged for an order they did not get.'
+    }\n\n**When it is fixed**: ${fixed}\n`,
+    'executives.md': `# Executive summary — ${r.scenario.title}\n\nFor ${duration(i.window.minutes)} ${r.scenario.customerEffect.what}: ${i.orders.affected} orders and ${i.customersAffected} customers were affected, ${m(i.money.chargedNotDelivered)} was charged for orders not delivered and ${m(i.money.refunded)} refunded${i.money.reconciled ? '; all money is accounted for' : '; money is NOT yet reconciled'}. Our monitoring caught it in ${secs(r.ttd[r.scenario.alarms.expected[0]])}. ${fixed}\n`,
   };
 }
 
