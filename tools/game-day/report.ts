@@ -141,6 +141,7 @@ export function flowPlot(r: GameDayResult, series: { label: string; color: strin
       `<rect x="${pad.l + i * 190}" y="${H - 14}" width="12" height="4" fill="${s.color}"/><text x="${pad.l + 16 + i * 190}" y="${H - 9}" font-size="11">${s.label}</text>`,
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
+<title>${title}</title>
 <rect width="${W}" height="${H}" fill="white"/>
 <text x="${pad.l}" y="18" font-size="13" font-weight="bold">${title} (per metric minute; shaded: alarms in ALARM)</text>
 ${shaded.join('\n')}
