@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { awsTarget, offlineApi } from '../tools/game-day/aws-target';
 import { clear, defaultLogFile, fileLog, inject, openInjections, whoAmI } from '../tools/game-day/inject';
-import { runGameDay } from '../tools/game-day/run';
+import { runGameDay } from '../offline/shopwave/game-day-run';
 import { SCENARIOS, scenarioNamed } from '../tools/game-day/scenarios';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

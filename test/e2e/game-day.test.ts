@@ -1,13 +1,13 @@
 /**
  * The game-day kit end to end, offline, at test speed (one metric minute = 8 s): each scenario is injected into one
- * shared running platform by the kit (tools/game-day/run.ts, the code behind `npm run game-day -- run`), its
+ * shared running platform by the kit (offline/shopwave/game-day-run.ts, the code behind `npm run game-day -- run`), its
  * expected alarms must fire and no other alarm, and after the documented mitigation (clear, redrive) nothing is
  * lost: every order terminal, charges = delivered value + refunds, stock conserved. restaurant-drops-orders is
  * test/e2e/lost-orders.test.ts. Order matters: scenarios whose consequences include the slow delivery-SLO burn
  * (long windows) run after those that would count it as a false lead.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGameDay } from '../../tools/game-day/run';
+import { runGameDay } from '../../offline/shopwave/game-day-run';
 import { scenarioNamed } from '../../tools/game-day/scenarios';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 

@@ -6,7 +6,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTables, type TestTables } from '../../test/support/tables';
 import { computeImpact, type OrderRow, type PaymentRow } from './impact';
-import { scanAll } from './run';
+import { scanAll } from './tables';
 
 const T0 = Date.parse('2026-12-01T12:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();

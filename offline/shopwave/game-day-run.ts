@@ -1,21 +1,21 @@
 /**
- * `npm run game-day -- run <scenario>`: a whole game day on the offline platform, bounded in time at every step.
+ * `npm run game-day -- run <scenario>` (the kit is tools/game-day/): a whole game day on the offline platform, bounded in time at every step.
  * Starts the platform, runs steady traffic, records a baseline, injects, waits for the expected alarms (TTD of each,
  * every other alarm a false lead), with `mitigate` applies the scenario's mitigation (clear, redrive), verifies
  * recovery (alarms OK, every order terminal, charges = delivered value + refunds, stock conserved) and writes the
  * report folder from the tables.
  */
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import path from 'node:path';
 import { DevIssuer } from '../../tools/dev-issuer';
+import { computeImpact, type OrderRow, type PaymentRow } from '../../tools/game-day/impact';
+import { whoAmI } from '../../tools/game-day/inject';
+import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/game-day/report';
+import type { Scenario } from '../../tools/game-day/scenario';
+import { scanAll } from '../../tools/game-day/tables';
 import { redrive } from '../../tools/redrive';
 import { seedDemoData } from '../../tools/seed-data';
-import { startPlatform, type Platform } from '../../offline/shopwave/platform';
-import { startTraffic, type Traffic } from '../../offline/shopwave/traffic';
-import { whoAmI } from './inject';
-import { computeImpact, type OrderRow, type PaymentRow } from './impact';
-import { type AlarmEvent, type GameDayResult, writeReport } from './report';
-import type { Scenario } from './scenario';
+import { startPlatform, type Platform } from './platform';
+import { startTraffic, type Traffic } from './traffic';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -49,18 +49,6 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
   void what;
   return false;
-}
-
-export async function scanAll<T>(doc: DynamoDBDocumentClient, table: string, filter: (row: any) => boolean): Promise<T[]> {
-  const out: T[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  for (let page = 0; page < 200; page++) {
-    const res = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey, ConsistentRead: true }));
-    out.push(...((res.Items ?? []).filter(filter) as T[]));
-    ExclusiveStartKey = res.LastEvaluatedKey;
-    if (!ExclusiveStartKey) break;
-  }
-  return out;
 }
 
 export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<{ result: GameDayResult; reportDir?: string }> {
