@@ -122,8 +122,8 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     const injectedAt = Date.parse(injection.at);
     log(`injected ${scenario.name}: ${injection.changes.map((c) => `${c.kind} ${c.physical}`).join(', ')}`);
     const fired = (n: string) => history().find((h) => h.at >= injectedAt && h.to === 'ALARM' && short(h.alarmName) === n);
-    // Detection: bounded by 12 metric minutes (demo: 12 min; test: 96 s), the expected alarms' slowest evaluation.
-    const detectWait = 12 * metricMinuteMs;
+    // Detection: bounded by the scenario's wait (default 12 metric minutes: demo 12 min, test 96 s).
+    const detectWait = (scenario.alarms.withinMetricMinutes ?? 12) * metricMinuteMs;
     await until('expected alarms', () => scenario.alarms.expected.every((a) => fired(a)), detectWait, 500);
     // One more metric minute: consequences and false leads show up after the first alarm too.
     await sleep(metricMinuteMs);

@@ -27,7 +27,7 @@ describe('game-day scenarios on one offline platform', { timeout: 300_000 }, () 
         speed: 'test',
         mitigate: true,
         report: false,
-        baselineMinutes: 2,
+        baselineMinutes: 1,
         log: () => {},
       });
       console.log(

@@ -29,6 +29,9 @@ export interface Scenario {
     mayFire?: string[];
     /** Alarms a responder might look at that must stay quiet (documentation; anything not listed above is a false lead). */
     falseLeads: string[];
+    /** How long the runner waits for the expected alarms, in metric minutes (default 12), and why when longer. */
+    withinMetricMinutes?: number;
+    why?: string;
   };
   /** What a customer notices first, and how the runner sees it: orders not delivered, or the API refusing orders. */
   customerEffect: { what: string; signal: 'orders-not-delivered' | 'api-errors' | 'orders-delayed' };
