@@ -4,7 +4,8 @@
  *   npm run game-day -- inject <scenario> [--stack S]     offline: the running `npm start`; --stack: AWS or LocalStack
  *   npm run game-day -- clear [<scenario>] [--stack S]    restores what was there before (from the injection log)
  *   npm run game-day -- status [--stack S]
- *   npm run game-day -- run <scenario> [--speed demo|test] [--mitigate]   a whole game day offline, with the report
+ *   npm run game-day -- run <scenario> [--speed demo|test] [--mitigate] [--attach]   a whole game day offline, with the report
+ *     (--attach: on the running `npm start` instead of a platform of its own)
  *   npm run game-day -- report --stack S                  (not implemented yet: needs @aws-sdk/client-cloudwatch)
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { SCENARIOS, scenarioNamed } from '../tools/game-day/scenarios';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const USAGE = `usage: npm run game-day -- list | inject <scenario> [--stack S] | clear [<scenario>] [--stack S] | status [--stack S]
-       | run <scenario> [--speed demo|test] [--mitigate] | report --stack S
+       | run <scenario> [--speed demo|test] [--mitigate] [--attach] | report --stack S
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`;
 
 function fail(message: string): never {
@@ -27,7 +28,7 @@ function fail(message: string): never {
 
 let parsed: ReturnType<
   typeof parseArgs<{
-    options: { stack: { type: 'string' }; speed: { type: 'string' }; mitigate: { type: 'boolean' } };
+    options: { stack: { type: 'string' }; speed: { type: 'string' }; mitigate: { type: 'boolean' }; attach: { type: 'boolean' } };
     allowPositionals: true;
   }>
 >;
@@ -96,7 +97,10 @@ switch (command) {
     const speed = (values.speed ?? 'demo') as 'demo' | 'test';
     if (!['demo', 'test'].includes(speed)) fail(`--speed must be demo or test, got '${values.speed}'`);
     if (values.stack) fail('run is offline only; on a stack use inject, clear and report');
-    const { result, reportDir } = await runGameDay(scenarioNamed(name), { speed, mitigate: values.mitigate ?? false });
+    // --attach: the running `npm start` (its speed is the one it was started with); else a platform of its own.
+    if (values.attach) offlineEndpoint();
+    const attach = values.attach ? path.join(ROOT, '.offline', 'endpoints.json') : undefined;
+    const { result, reportDir } = await runGameDay(scenarioNamed(name), { speed, mitigate: values.mitigate ?? false, attach });
     console.log(
       `\nTTD: ${Object.entries(result.ttd)
         .map(([a, ms]) => `${a} ${ms === undefined ? 'not fired' : `${(ms / 1000).toFixed(1)} s`}`)

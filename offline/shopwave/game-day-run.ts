@@ -5,10 +5,13 @@
  * recovery (alarms OK, every order terminal, charges = delivered value + refunds, stock conserved) and writes the
  * report folder from the tables.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DevIssuer } from '../../tools/dev-issuer';
 import { computeImpact, type OrderRow, type PaymentRow } from '../../tools/game-day/impact';
-import { whoAmI } from '../../tools/game-day/inject';
+import { type Injection, whoAmI } from '../../tools/game-day/inject';
 import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/game-day/report';
 import type { Scenario } from '../../tools/game-day/scenario';
 import { scanAll } from '../../tools/game-day/tables';
@@ -30,6 +33,8 @@ export interface RunOptions {
   mitigate: boolean;
   /** Use this platform instead of starting one (tests share one); its orders tables may hold earlier runs' orders. */
   platform?: Platform;
+  /** Attach to the `npm start` whose .offline/endpoints.json this is, instead of starting a platform. */
+  attach?: string;
   dynamodbEndpoint?: string;
   log?: (line: string) => void;
   /** Write the report folder (default true). */
@@ -55,20 +60,24 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
   const log = opts.log ?? ((l: string) => console.log(l));
   const speed = SPEEDS[opts.speed];
   const startedAt = Date.now();
-  const own = !opts.platform;
-  const platform =
-    opts.platform ??
-    (await startPlatform({
-      templatePath: speed.template,
-      timeScale: speed.timeScale,
-      port: 0,
-      logs: 'file',
-      issuer: await DevIssuer.ephemeral(),
-      dynamodbEndpoint: opts.dynamodbEndpoint,
-      resourcePrefix: `gd${startedAt.toString(36)}-`,
-    }));
-  const doc = platform.documentClient();
-  const table = (p: string) => platform.tableName(p);
+  const own = !opts.platform && !opts.attach;
+  const platform: RunTarget = opts.attach
+    ? await attachTo(opts.attach)
+    : fromPlatform(
+        opts.platform ??
+          (await startPlatform({
+            templatePath: speed.template,
+            timeScale: speed.timeScale,
+            port: 0,
+            logs: 'file',
+            issuer: await DevIssuer.ephemeral(),
+            dynamodbEndpoint: opts.dynamodbEndpoint,
+            resourcePrefix: `gd${startedAt.toString(36)}-`,
+          })),
+        own,
+      );
+  const { doc } = platform;
+  const table = (p: string) => platform.table(p);
   if (own) {
     await seedDemoData({
       doc,
@@ -76,7 +85,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     });
   }
   const metricMinuteMs = 60_000 * platform.timeScale;
-  const stateOf = (n: string) => platform.alarms.states().find((a) => short(a.alarmName) === n)?.state;
+  const stateOf = (n: string) => platform.alarmStates().find((a) => short(a.alarmName) === n)?.state;
   let traffic: Traffic | undefined;
   try {
     const stockBefore = await scanAll<{ productId: string; available: number; reserved: number }>(
@@ -87,7 +96,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     log(`platform up: ${platform.apiUrl} (${opts.speed} speed, 1 metric minute = ${(metricMinuteMs / 1000).toFixed(0)} s)`);
     traffic = startTraffic(platform.apiUrl, scenario.traffic.ordersPerMetricMinute, {
       minuteMs: metricMinuteMs,
-      sign: (c) => platform.issuer.sign(c),
+      sign: (c) => platform.sign(c),
     });
     const t = traffic;
     // Cold starts first: the first delivery may legitimately take longer than the deadline.
@@ -108,7 +117,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       `baseline: ${opts.baselineMinutes ?? 3} metric minutes of steady traffic (${scenario.traffic.ordersPerMetricMinute} orders a metric minute)`,
     );
     await sleep((opts.baselineMinutes ?? 3) * metricMinuteMs);
-    const history = () => platform.alarms.history() as AlarmEvent[];
+    const history = () => platform.alarmHistory();
     const baselineAlarms = [
       ...new Set(
         history()
@@ -118,7 +127,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     ];
     if (baselineAlarms.length) log(`baseline not quiet: ${baselineAlarms.join(', ')} fired before the injection`);
 
-    const injection = await platform.gameDay.inject(scenario.name, `${whoAmI()} (game-day run)`);
+    const injection = await platform.inject(scenario.name, `${whoAmI()} (game-day run)`);
     const injectedAt = Date.parse(injection.at);
     log(`injected ${scenario.name}: ${injection.changes.map((c) => `${c.kind} ${c.physical}`).join(', ')}`);
     const fired = (n: string) => history().find((h) => h.at >= injectedAt && h.to === 'ALARM' && short(h.alarmName) === n);
@@ -151,7 +160,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     let recovery: GameDayResult['recovery'];
     if (opts.mitigate) {
       mitigatedAt = Date.now();
-      const cleared = await platform.gameDay.clear(scenario.name, 'game-day run --mitigate');
+      const cleared = await platform.clear(scenario.name, 'game-day run --mitigate');
       mitigationSteps.push({
         at: Date.now(),
         what: `npm run game-day -- clear: restored ${cleared.flatMap((c) => c.changes.map((x) => x.physical)).join(', ')}`,
@@ -163,24 +172,9 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     const stoppedAt = Date.now();
     if (opts.mitigate) {
       for (const watch of scenario.mitigation.redrive ?? []) {
-        const source = platform.model.queues.find((q) => q.deadLetter && new RegExp(`^${watch}(Handler)?Queue`).test(q.logicalId));
-        const dlq = platform.model.queues.find((q) => q.arn === source?.deadLetter?.targetArn);
-        if (!source || !dlq) throw new Error(`no dead-letter queue for ${watch}`);
-        // Messages still being retried reach the DLQ later: redrive until the source and the DLQ are empty (bounded).
-        let moved = 0;
-        await until(
-          `${watch} queues empty`,
-          async () => {
-            moved += await redrive(platform.sqsClient(), dlq.url, source.url);
-            const q = platform.inspectQueue(source.queueName);
-            const d = platform.inspectQueue(dlq.queueName);
-            return !!q && !!d && q.ready.length + q.inflight.length + q.delayed.length === 0 && d.ready.length === 0;
-          },
-          Math.max(60_000, 10 * metricMinuteMs),
-          1000,
-        );
-        mitigationSteps.push({ at: Date.now(), what: `redrove ${moved} message(s) from ${dlq.queueName} to ${source.queueName}` });
-        log(`mitigation: redrove ${moved} message(s) from ${dlq.queueName}`);
+        const r = await platform.redrive(watch, Math.max(60_000, 10 * metricMinuteMs));
+        mitigationSteps.push({ at: Date.now(), what: `redrove ${r.moved} message(s) from ${r.from} to ${r.to}` });
+        log(`mitigation: redrove ${r.moved} message(s) from ${r.from}`);
       }
       const notes: string[] = [];
       // The expected alarms must return to OK; consequences with long windows (the slow SLO burn) may still be in
@@ -210,7 +204,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       recovery = { alarmsOk, allTerminal, moneyReconciled: false, stockConserved: false, notes };
     } else {
       // Not mitigated: the fault is cleared anyway so the platform is left as it was; the run does not wait for recovery.
-      await platform.gameDay.clear(scenario.name, 'game-day run (end, no mitigation)');
+      await platform.clear(scenario.name, 'game-day run (end, no mitigation)');
     }
 
     const ids = new Set(t.placed.map((p) => p.orderId));
@@ -250,7 +244,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     }
     const result: GameDayResult = {
       scenario,
-      target: 'offline',
+      target: opts.attach ? 'offline (attached to npm start)' : 'offline',
       speed: opts.speed,
       metricMinuteMs,
       startedAt,
@@ -275,6 +269,133 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     return { result, reportDir };
   } finally {
     traffic?.stop();
-    if (own) await platform.stop();
+    await platform.stop();
   }
+}
+
+/** What the runner needs of a platform: the one it started (or a test's), or a running `npm start` over HTTP. */
+export interface RunTarget {
+  apiUrl: string;
+  timeScale: number;
+  sign(customerId: string): Promise<string>;
+  doc: DynamoDBDocumentClient;
+  table(logicalIdPrefix: string): string;
+  alarmStates(): { alarmName: string; state: string }[];
+  alarmHistory(): AlarmEvent[];
+  inject(scenario: string, by: string): Promise<Injection>;
+  clear(scenario: string, by: string): Promise<Injection[]>;
+  /** Redrives the consumer's DLQ until it and the consumer's queue are empty (bounded). */
+  redrive(watchName: string, timeoutMs: number): Promise<{ moved: number; from: string; to: string }>;
+  stop(): Promise<void>;
+}
+
+function fromPlatform(platform: Platform, own: boolean): RunTarget {
+  return {
+    apiUrl: platform.apiUrl,
+    timeScale: platform.timeScale,
+    sign: (c) => platform.issuer.sign(c),
+    doc: platform.documentClient(),
+    table: (p) => platform.tableName(p),
+    alarmStates: () => platform.alarms.states(),
+    alarmHistory: () => platform.alarms.history(),
+    inject: (s, by) => platform.gameDay.inject(s, by),
+    clear: (s, by) => platform.gameDay.clear(s, by),
+    redrive: async (watch, timeoutMs) => {
+      const source = platform.model.queues.find((q) => q.deadLetter && new RegExp(`^${watch}(Handler)?Queue`).test(q.logicalId));
+      const dlq = platform.model.queues.find((q) => q.arn === source?.deadLetter?.targetArn);
+      if (!source || !dlq) throw new Error(`no dead-letter queue for ${watch}`);
+      // Messages still being retried reach the DLQ later: redrive until the source and the DLQ are empty (bounded).
+      let moved = 0;
+      await until(
+        `${watch} queues empty`,
+        async () => {
+          moved += await redrive(platform.sqsClient(), dlq.url, source.url);
+          const q = platform.inspectQueue(source.queueName);
+          const d = platform.inspectQueue(dlq.queueName);
+          return !!q && !!d && q.ready.length + q.inflight.length + q.delayed.length === 0 && d.ready.length === 0;
+        },
+        timeoutMs,
+        1000,
+      );
+      return { moved, from: dlq.queueName, to: source.queueName };
+    },
+    stop: async () => {
+      if (own) await platform.stop();
+    },
+  };
+}
+
+/**
+ * A running `npm start` (.offline/endpoints.json): its /ops game-day API for alarms, injection and queues (alarm
+ * state mirrored every 500 ms, so the runner reads it as it reads an in-process platform), its DynamoDB for the
+ * tables, the development issuer's key pair in .offline/ for tokens. Its tables may hold orders of others: the
+ * impact counts only this run's orders, and the stock check only that available + reserved is unchanged.
+ */
+async function attachTo(endpointsFile: string): Promise<RunTarget> {
+  const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8')) as { api: string; dynamodb: string };
+  const issuer = await DevIssuer.load();
+  const call = async (method: string, p: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${endpoints.api}/ops/api${p}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const json = (await res.json()) as any;
+    if (!res.ok) throw new Error(`${method} /ops/api${p}: ${json.message ?? res.status}`);
+    return json;
+  };
+  let status = await call('GET', '/game-day');
+  let stopped = false;
+  const refresh = async () => {
+    // Bounded: stops with the run, and after ~28 hours at the latest.
+    for (let i = 0; i < 200_000 && !stopped; i++) {
+      status = await call('GET', '/game-day').catch(() => status);
+      await sleep(500);
+    }
+  };
+  void refresh();
+  const tables = status.tables as Record<string, string>;
+  return {
+    apiUrl: endpoints.api,
+    timeScale: status.timeScale,
+    sign: (c) => issuer.sign(c),
+    doc: DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: endpoints.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
+      }),
+    ),
+    table: (prefix) => {
+      const found = Object.entries(tables).filter(([id]) => id.startsWith(prefix));
+      if (found.length !== 1) throw new Error(`${found.length} tables match ${prefix}`);
+      return found[0][1];
+    },
+    alarmStates: () => status.alarms,
+    alarmHistory: () => status.alarmHistory,
+    inject: async (s, by) => (await call('POST', '/game-day/inject', { scenario: s, by })).injected,
+    clear: async (s, by) => (await call('POST', '/game-day/clear', { scenario: s, by })).cleared,
+    redrive: async (watch, timeoutMs) => {
+      const queue = (status.queues as { dlq: string; source?: string; sourceLogicalId?: string }[]).find((q) =>
+        new RegExp(`^${watch}(Handler)?Queue`).test(q.sourceLogicalId ?? ''),
+      );
+      if (!queue?.source) throw new Error(`no dead-letter queue for ${watch}`);
+      let moved = 0;
+      await until(
+        `${watch} queues empty`,
+        async () => {
+          moved += (await call('POST', `/dlq/${queue.dlq}/redrive`)).moved;
+          const now = (await call('GET', '/game-day')).queues.find((q: { dlq: string }) => q.dlq === queue.dlq);
+          return now.count === 0 && now.sourceCount === 0;
+        },
+        timeoutMs,
+        1000,
+      );
+      return { moved, from: queue.dlq, to: queue.source };
+    },
+    stop: async () => {
+      stopped = true;
+    },
+  };
 }

@@ -254,7 +254,17 @@ export function opsHandler(deps: OpsDependencies) {
         alarmHistory: deps.alarms.history(),
         timeScale: deps.timeScale,
         tables: Object.fromEntries(deps.model.tables.map((t) => [t.logicalId, t.tableName])),
-        queues: deadLetterQueues(deps.model).map(({ dlq, source }) => ({ dlq: dlq.queueName, source: source?.queueName })),
+        queues: deadLetterQueues(deps.model).map(({ dlq, source }) => ({
+          dlq: dlq.queueName,
+          source: source?.queueName,
+          sourceLogicalId: source?.logicalId,
+          count: (deps.inspectQueue(dlq.queueName)?.ready.length ?? 0) + (deps.inspectQueue(dlq.queueName)?.inflight.length ?? 0),
+          sourceCount: source
+            ? (deps.inspectQueue(source.queueName)?.ready.length ?? 0) +
+              (deps.inspectQueue(source.queueName)?.inflight.length ?? 0) +
+              (deps.inspectQueue(source.queueName)?.delayed.length ?? 0)
+            : 0,
+        })),
       });
       return true;
     }
