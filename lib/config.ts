@@ -34,6 +34,13 @@ export interface PlatformConfig {
   tabletSimulator: TabletSimulatorConfig;
   courierSimulator: { stepDelayMs: number };
   paymentSimulator: { latencyMs: number; declinedPaymentMethods: string[]; failureRate: number };
+  /** The payment provider's circuit breaker (functions/payments/breaker.ts). */
+  paymentBreaker: { failures: number; cooldownMs: number };
+  /**
+   * The payment reconciler (functions/payments/reconciler.ts): ledger entries younger than `graceSeconds` wait for the
+   * next run; a PENDING row or a missing refund counts once the saga has had `settleSeconds` (its retries) to settle.
+   */
+  paymentReconciler: { windowMinutes: number; graceSeconds: number; settleSeconds: number };
   /** AWS-only features (X-Ray active tracing and the like). */
   awsOnly: boolean;
 }
@@ -54,6 +61,9 @@ const SPEEDS: Record<
     tabletSimulator: { ackDelayMs: 1500, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
     courierSimulator: { stepDelayMs: 1000 },
     paymentSimulator: { latencyMs: 150, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
+    paymentBreaker: { failures: 5, cooldownMs: 30_000 },
+    // Settle: a consumer's retry budget (5 receives × 60 s visibility) plus margin, so a held charge is not a mismatch.
+    paymentReconciler: { windowMinutes: 60, graceSeconds: 60, settleSeconds: 600 },
   },
   test: {
     // Measured offline on 2 cores, one order a second: charged → received by the restaurant (three hops) p90 4.2 s,
@@ -63,6 +73,8 @@ const SPEEDS: Record<
     tabletSimulator: { ackDelayMs: 50, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
     courierSimulator: { stepDelayMs: 20 },
     paymentSimulator: { latencyMs: 10, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
+    paymentBreaker: { failures: 5, cooldownMs: 5_000 },
+    paymentReconciler: { windowMinutes: 60, graceSeconds: 2, settleSeconds: 120 },
   },
 };
 

@@ -85,6 +85,7 @@ export class ShopWaveStack extends Stack {
     const alarms = new OperationalAlarms(this, 'Alarms', { config });
     alarms.addDeliverySli(config.deliverySliSeconds);
     alarms.addOutboxRelay();
+    alarms.addPayments();
     alarms.addApi(api.api);
     // Every function, consumer queue and DLQ is found in the construct tree at synthesis, not listed here.
     Aspects.of(this).add(

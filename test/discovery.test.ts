@@ -101,6 +101,7 @@ describe('discovery', () => {
       'OrdersApi',
       'OrdersSaga',
       'OutboxRelay',
+      'PaymentReconciler',
       'PaymentsConsumer',
       'ReadyApi',
       'RestaurantAckTimeout',

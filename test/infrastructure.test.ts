@@ -241,9 +241,45 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     ).toEqual(['OrdersReceivedByRestaurant', 'PaymentsCharged']);
     expect(byName('DeliverySloFastBurn')).toMatchObject({ Threshold: 14.4 });
     expect(byName('DeliverySloSlowBurn')).toMatchObject({ Threshold: 6 });
-    const [, schedule] = ofType(resources, 'AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression)!;
+    // Two scheduled rules now (the delivery and the payment reconciler): the delivery one must target its function.
     const [reconcilerId] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('DeliveryReconciler'))!;
-    expect(refId(schedule.Properties.Targets[0].Arn)).toBe(reconcilerId);
+    const schedule = ofType(resources, 'AWS::Events::Rule').find(
+      ([, r]) => r.Properties.ScheduleExpression && refId(r.Properties.Targets[0].Arn) === reconcilerId,
+    );
+    expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
+  });
+
+  it('watches payments (seed 002): the provider breaker and the reconciler, on plain thresholds, the reconciler read-only', () => {
+    const byName = (suffix: string) =>
+      ofType(resources, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `ShopWave-${suffix}`)?.[1].Properties;
+    for (const [alarm, metric] of [
+      ['PaymentBreakerOpen', 'PaymentBreakerOpen'],
+      ['PaymentMismatch', 'PaymentMismatches'],
+    ]) {
+      expect(byName(alarm)).toMatchObject({
+        MetricName: metric, // a plain single-metric alarm: what LocalStack evaluates (when the metric arrives)
+        Namespace: 'ShopWave',
+        Dimensions: [{ Name: 'service', Value: 'payments' }],
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+    const [reconcilerId, reconciler] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('PaymentReconciler'))!;
+    const schedule = ofType(resources, 'AWS::Events::Rule').find(
+      ([, r]) => r.Properties.ScheduleExpression && refId(r.Properties.Targets[0].Arn) === reconcilerId,
+    );
+    expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(Object.keys(reconciler.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining(['PROVIDER_LEDGER_TABLE_NAME', 'PAYMENTS_TABLE_NAME', 'ORDERS_TABLE_NAME', 'LEDGER_BY_HOUR_INDEX']),
+    );
+    // Least privilege: the reconciler only reads (no Put/Update/Delete on any table, no outbox).
+    const roleId = refId(reconciler.Properties.Role);
+    const actions = ofType(resources, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => refId(r) === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
+    expect(actions.filter((a: string) => a.startsWith('dynamodb:'))).not.toHaveLength(0);
+    expect(actions.filter((a: string) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
   });
 
   it('has one dashboard with the three audience sections', () => {

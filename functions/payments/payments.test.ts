@@ -1,4 +1,4 @@
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -260,5 +260,61 @@ describe('refunds', () => {
     );
     expect(await deliver(rejected('pending'))).toBe(1);
     expect(await payments.getPayment('pending')).toMatchObject({ status: 'PENDING' });
+  });
+});
+
+describe('behind the provider circuit breaker', () => {
+  const breakerKey = { pk: 'BREAKER#payment-provider', sk: 'STATE' };
+  afterEach(async () => {
+    await t.doc.send(new DeleteCommand({ TableName: t.names.payments, Key: breakerKey }));
+  });
+
+  it('holds the order while the breaker is open (no provider call), then charges it once when it has closed', async () => {
+    // Open, as another environment left it: the cool-down ends in the future.
+    await t.doc.send(
+      new PutCommand({
+        TableName: t.names.payments,
+        Item: { ...breakerKey, state: 'OPEN', consecutiveFailures: 0, openUntil: Date.now() + 60_000, reason: 'test' },
+      }),
+    );
+    const event = reserved('held');
+    expect(await deliver(event)).toBe(1); // the record fails: SQS brings it back
+    expect(await payments.getPayment('held')).toMatchObject({ status: 'PENDING' }); // held, not failed
+    expect(await ledger('charge-held')).toEqual([]); // the provider was not called
+    expect(await emittedFor('held')).toEqual([]);
+
+    // The cool-down is over: the redelivered record is the half-open probe, succeeds, and closes the breaker.
+    await t.doc.send(
+      new PutCommand({
+        TableName: t.names.payments,
+        Item: { ...breakerKey, state: 'OPEN', consecutiveFailures: 0, openUntil: Date.now() - 1 },
+      }),
+    );
+    expect(await deliver(rerun(event))).toBe(0);
+    expect(await payments.getPayment('held')).toMatchObject({ status: 'CHARGED', correlationId: 'corr-held' });
+    expect(await ledger('charge-held')).toHaveLength(1);
+    expect((await emittedFor('held')).map((e) => e.detailType)).toEqual(['payment.processed']);
+    const breaker = (await t.doc.send(new GetCommand({ TableName: t.names.payments, Key: breakerKey, ConsistentRead: true }))).Item;
+    expect(breaker).toMatchObject({ state: 'CLOSED' });
+  });
+
+  it('opens after consecutive provider failures and then stops calling the provider', async () => {
+    let calls = 0;
+    process.env.PAYMENT_PROVIDER_URL = await listen((_req, _body, res) => {
+      calls++;
+      res.writeHead(503).end('{}');
+    });
+    process.env.PAYMENT_BREAKER_FAILURES = '3';
+    try {
+      for (let i = 0; i < 3; i++) expect(await deliver(reserved(`outage-${i}`))).toBe(1);
+      expect(calls).toBe(3);
+      expect(await deliver(reserved('outage-3'))).toBe(1);
+      expect(calls).toBe(3); // refused by the breaker: nothing sent
+      const breaker = (await t.doc.send(new GetCommand({ TableName: t.names.payments, Key: breakerKey, ConsistentRead: true }))).Item;
+      expect(breaker).toMatchObject({ state: 'OPEN' });
+      expect(await payments.getPayment('outage-3')).toMatchObject({ status: 'PENDING' });
+    } finally {
+      delete process.env.PAYMENT_BREAKER_FAILURES;
+    }
   });
 });

@@ -11,6 +11,7 @@ import { requireEnv } from '../shared/env';
 import type { Money } from '../shared/money';
 import { commitWithEvents, isConditionFailure, statusChange } from '../shared/outbox';
 import { metrics, MetricUnit } from '../shared/powertools';
+import { BreakerOpenError, providerBreaker } from './breaker';
 import { createPaymentProvider } from './provider';
 
 export type PaymentStatus = 'PENDING' | 'CHARGED' | 'FAILED' | 'REFUNDED';
@@ -21,6 +22,8 @@ export interface Payment {
   amount: Money;
   status: PaymentStatus;
   createdAt: string;
+  /** The order's correlation id, so the payment reconciler can log a mismatch with it. */
+  correlationId?: string;
   providerChargeId?: string;
   failureReason?: string;
   refundId?: string;
@@ -46,11 +49,23 @@ async function paymentMethodOf(customerId: string): Promise<string | undefined> 
   return res.Item?.paymentMethod as string | undefined;
 }
 
-/** Every provider call goes through here, so errors (timeouts included) are counted once. */
+/**
+ * Every provider call goes through here, inside the shared circuit breaker (./breaker.ts), so errors (timeouts
+ * included) are counted once. While the breaker is open the call is not made and BreakerOpenError (transient)
+ * holds the order: its PENDING row stays, the record comes back and is charged with the same idempotency key once
+ * the provider is back (docs/architecture.md, "Payment provider circuit breaker", says why held and not failed).
+ */
 async function provider<T>(call: (p: ReturnType<typeof createPaymentProvider>) => Promise<T>): Promise<T> {
   try {
-    return await call(createPaymentProvider());
+    return await providerBreaker().call(() => call(createPaymentProvider()));
   } catch (err) {
+    if (err instanceof BreakerOpenError) {
+      metrics.addMetric('PaymentsHeldByBreaker', MetricUnit.Count, 1);
+      // Integration point: with a RetryLaterError in the shared consumer (retry-policy), this becomes
+      // `throw new RetryLaterError(err.message, err.retryAfterSeconds)` so a held record waits out the cool-down
+      // instead of spending its receives. Until then the visibility timeout spaces the retries.
+      throw err;
+    }
     metrics.addMetric('PaymentProviderErrors', MetricUnit.Count, 1);
     throw err; // the record is retried with the same key; after maxReceiveCount it parks in the DLQ (alarmed)
   }
@@ -79,6 +94,7 @@ export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Pro
     amount: total,
     status: 'PENDING',
     createdAt: new Date().toISOString(),
+    correlationId: envelope.metadata.correlationId,
   });
   // PENDING: an earlier run died mid-way (or is running now); carrying on with the same key is safe.
   if (started !== 'NEW' && started !== 'PENDING') return 'ALREADY_SETTLED';
@@ -86,7 +102,7 @@ export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Pro
   // No payment method on file is a decline we can decide without asking the provider.
   const paymentMethod = await paymentMethodOf(customerId);
   const result = paymentMethod
-    ? await provider((p) => p.charge({ idempotencyKey: `charge-${orderId}`, amount: total, customerId, paymentMethod }))
+    ? await provider((p) => p.charge({ idempotencyKey: `charge-${orderId}`, amount: total, customerId, paymentMethod, reference: orderId }))
     : ({ outcome: 'DECLINED', reason: 'no payment method on file' } as const);
 
   const at = new Date().toISOString();
@@ -128,7 +144,7 @@ export async function refund(envelope: EventEnvelope<'restaurant.order-rejected'
     return 'NOTHING_TO_REFUND'; // never charged (absent, FAILED) or already REFUNDED
   }
   const result = await provider((p) =>
-    p.refund({ idempotencyKey: `refund-${orderId}`, chargeId: payment.providerChargeId!, amount: payment.amount }),
+    p.refund({ idempotencyKey: `refund-${orderId}`, chargeId: payment.providerChargeId!, amount: payment.amount, reference: orderId }),
   );
   try {
     await commitWithEvents(

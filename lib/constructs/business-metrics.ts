@@ -46,6 +46,13 @@ export const flow = {
   placedToCharged: (stat = 'p90') => shopwaveMetric('orders', 'PlacedToChargedMs', stat, `placed → charged ${stat}`),
   chargedToReceived: (stat = 'p90') => shopwaveMetric('orders', 'ChargedToReceivedMs', stat, `charged → restaurant ${stat}`),
   placedToDelivered: (stat = 'p90') => shopwaveMetric('orders', 'PlacedToDeliveredMs', stat, `placed → delivered ${stat}`),
+  // Payments' own health (functions/payments/): the provider breaker (consumer and reconciler) and the reconciler's
+  // ledger-against-records mismatches, every minute, zeros included.
+  breakerOpen: () => shopwaveMetric('payments', 'PaymentBreakerOpen', 'Maximum', 'provider breaker open (1)'),
+  heldByBreaker: () => shopwaveMetric('payments', 'PaymentsHeldByBreaker', 'Sum', 'payments held by the breaker'),
+  providerErrors: () => shopwaveMetric('payments', 'PaymentProviderErrors', 'Sum', 'provider errors'),
+  paymentMismatches: (metricName = 'PaymentMismatches', label = 'payment mismatches') =>
+    shopwaveMetric('payments', metricName, 'Maximum', label),
   outboxLagMs: (stat = 'Maximum') => shopwaveMetric('outbox', 'OutboxRelayLagMs', stat, `outbox lag ${stat}`),
   relayFailures: () => shopwaveMetric('outbox', 'RelayFailures', 'Sum', 'relay failures'),
 };

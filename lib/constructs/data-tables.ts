@@ -84,6 +84,14 @@ export class DataTables extends Construct {
       ...base,
       partitionKey: { name: 'pk', type: AttributeType.STRING },
     });
+    // The provider's "list charges and refunds created between": entries by hour bucket (`ledgerHour`, yyyy-mm-ddThh),
+    // then `at`. The payment reconciler reads its window from here, one or two partitions a run, never a scan. One
+    // bucket takes one hour's writes: fine up to ~1,000 payments a second; shard the bucket (…#0..n) beyond that.
+    this.providerLedger.addGlobalSecondaryIndex({
+      indexName: LEDGER_BY_HOUR_INDEX,
+      partitionKey: { name: 'ledgerHour', type: AttributeType.STRING },
+      sortKey: { name: 'at', type: AttributeType.STRING },
+    });
 
     this.restaurant = pkSk('Restaurant');
     this.restaurant.addGlobalSecondaryIndex({
@@ -115,6 +123,9 @@ export class DataTables extends Construct {
 
 /** The Orders index of charged orders awaiting the restaurant (functions/orders/reconciler.ts reads it). */
 export const AWAITING_RESTAURANT_INDEX = 'awaitingRestaurant';
+
+/** The provider ledger's time index (functions/payments/reconciliation.ts reads it). */
+export const LEDGER_BY_HOUR_INDEX = 'byHour';
 
 /** DataTables property → the environment variable through which handlers learn that table's name. */
 export const TABLE_ENV = {

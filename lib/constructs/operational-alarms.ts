@@ -26,6 +26,8 @@ export const RUNBOOKS = {
   lambdaThrottles: 'docs/runbooks/lambda-throttles.md',
   apiErrors: 'docs/runbooks/api-5xx.md',
   apiLatency: 'docs/runbooks/api-latency.md',
+  paymentBreakerOpen: 'docs/runbooks/payment-breaker-open.md',
+  paymentMismatch: 'docs/runbooks/payment-mismatch.md',
 } as const;
 export type Runbook = keyof typeof RUNBOOKS;
 
@@ -207,6 +209,23 @@ export class OperationalAlarms extends Construct {
       threshold: 0,
       summary: 'The outbox relay could not publish some events to the bus (they are retried, then dead-lettered).',
       runbook: 'outboxRelay',
+    });
+  }
+
+  /** Seed 002: the payment provider's breaker, and the reconciler's ledger-against-records mismatches. */
+  addPayments(): void {
+    this.add('PaymentBreakerOpen', {
+      metric: flow.breakerOpen(),
+      threshold: 0,
+      summary: 'The payment provider circuit breaker is open: no charge or refund is attempted, orders are held (RESERVED).',
+      runbook: 'paymentBreakerOpen',
+    });
+    this.add('PaymentMismatch', {
+      metric: flow.paymentMismatches(),
+      threshold: 0,
+      summary:
+        "The provider's ledger disagrees with our payments or orders (a double charge, a charge without payment or order, a missing refund, or different amounts).",
+      runbook: 'paymentMismatch',
     });
   }
 

@@ -76,13 +76,25 @@ export class OperationsDashboard extends Construct {
 
     const business: IWidget[] = [
       heading(
-        '# Business\nOrders and revenue per minute, what was given back, and what is at risk now (seed 001: charged, never received).',
+        '# Business\nOrders and revenue per minute, what was given back, what is at risk now (seed 001: charged, never received), and whether the money adds up (seed 002: ledger mismatches, the provider breaker).',
       ),
       graph('Orders per minute', [flow.placed(), flow.charged(), flow.receivedByRestaurant(), flow.delivered()]),
       graph('Revenue per minute (minor units)', [flow.revenue(), flow.orderValue(), flow.refundedAmount()]),
       graph('Cancellations and refunds', [flow.cancelled(), flow.refunded()]),
       graph('Charged but not received by the restaurant', [flow.lostOrders(), flow.awaitingRestaurant(), flowGap()]),
       graph('Revenue at risk (minor units)', [flow.revenueAtRisk()]),
+      graph('Payment mismatches: ledger against payments and orders (seed 002)', [
+        flow.paymentMismatches(),
+        flow.paymentMismatches('DoubleCharges', 'double charges'),
+        flow.paymentMismatches('ChargesWithoutPayment', 'charges without payment'),
+        flow.paymentMismatches('ChargesWithoutOrder', 'charges without order'),
+        flow.paymentMismatches('MissingRefunds', 'missing refunds'),
+        flow.paymentMismatches('PaymentAmountMismatches', 'amounts differ'),
+      ]),
+      graph('Payment provider breaker (1 = open) and held payments', [flow.breakerOpen()], {
+        leftYAxis: { min: 0, max: 1 },
+        right: [flow.heldByBreaker(), flow.providerErrors()],
+      }),
       graph('Delivery SLI (%)', [deliverySli()], {
         leftYAxis: { min: 90, max: 100 },
         leftAnnotations: [{ value: DELIVERY_SLO * 100, label: `SLO ${DELIVERY_SLO * 100} %` }],

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ddb } from '../../shared/aws-clients';
 import { jsonEnv, requireEnv } from '../../shared/env';
+import type { Money } from '../../shared/money';
 import { isConditionFailure } from '../../shared/outbox';
 import { ProviderUnavailableError, type ChargeResult, type PaymentProvider, type RefundResult } from './types';
 
@@ -26,17 +27,31 @@ export function simulatorConfig(): SimulatorConfig {
   return parsed.data;
 }
 
+/** What the ledger keeps beside the outcome: the provider's view of the money, for reconciliation. */
+export interface LedgerEntryDetails {
+  kind: 'charge' | 'refund';
+  amount: Money;
+  reference?: string;
+}
+
+/**
+ * The ledger's time index (LEDGER_BY_HOUR_INDEX): entries by hour bucket, then time, so the payment reconciler
+ * reads a time window — a provider's "list charges created between" — and never scans the ledger.
+ */
+export const ledgerHour = (iso: string) => iso.slice(0, 13);
+
 /** Records the first outcome for a key; every later call with that key gets the same outcome back. */
-async function once<T extends object>(key: string, decide: () => T): Promise<T> {
+async function once<T extends object>(key: string, decide: () => T, details: LedgerEntryDetails): Promise<T> {
   const TableName = requireEnv('PROVIDER_LEDGER_TABLE_NAME');
   const existing = await ddb.send(new GetCommand({ TableName, Key: { pk: key }, ConsistentRead: true }));
   if (existing.Item) return existing.Item.result as T;
   const result = decide();
+  const at = new Date().toISOString();
   try {
     await ddb.send(
       new PutCommand({
         TableName,
-        Item: { pk: key, result, at: new Date().toISOString() },
+        Item: { pk: key, result, at, ledgerHour: ledgerHour(at), ...details },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -49,11 +64,11 @@ async function once<T extends object>(key: string, decide: () => T): Promise<T> 
 }
 
 export function simulatedProvider(config: SimulatorConfig = simulatorConfig()): PaymentProvider {
-  const call = async <T extends object>(key: string, decide: () => T, signal?: AbortSignal): Promise<T> => {
+  const call = async <T extends object>(key: string, decide: () => T, details: LedgerEntryDetails, signal?: AbortSignal): Promise<T> => {
     await sleep(config.latencyMs, undefined, { signal });
     const failure = Math.random() < config.failureRate ? (Math.random() < 0.5 ? 'before' : 'after') : undefined;
     if (failure === 'before') throw new ProviderUnavailableError('simulated provider error (503)');
-    const result = await once(key, decide);
+    const result = await once(key, decide, details);
     if (failure === 'after') throw new ProviderUnavailableError('simulated provider error after processing (response lost)');
     return result;
   };
@@ -65,9 +80,15 @@ export function simulatedProvider(config: SimulatorConfig = simulatorConfig()): 
           config.declinedPaymentMethods.includes(req.paymentMethod)
             ? { outcome: 'DECLINED', reason: 'card declined' }
             : { outcome: 'CHARGED', chargeId: `ch_${randomUUID().replaceAll('-', '').slice(0, 20)}` },
+        { kind: 'charge', amount: req.amount, reference: req.reference },
         signal,
       ),
     refund: (req, signal) =>
-      call<RefundResult>(req.idempotencyKey, () => ({ refundId: `re_${randomUUID().replaceAll('-', '').slice(0, 20)}` }), signal),
+      call<RefundResult>(
+        req.idempotencyKey,
+        () => ({ refundId: `re_${randomUUID().replaceAll('-', '').slice(0, 20)}` }),
+        { kind: 'refund', amount: req.amount, reference: req.reference },
+        signal,
+      ),
   };
 }

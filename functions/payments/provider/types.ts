@@ -6,11 +6,14 @@ export interface ChargeRequest {
   amount: Money;
   customerId: string;
   paymentMethod: string;
+  /** Our order id, kept by the provider with the charge (Stripe's `metadata`): reconciliation groups by it. */
+  reference?: string;
 }
 export interface RefundRequest {
   idempotencyKey: string;
   chargeId: string;
   amount: Money;
+  reference?: string;
 }
 /** A decline is an answer, not an error: the card said no, and asking again with the same key says no again. */
 export type ChargeResult = { outcome: 'CHARGED'; chargeId: string } | { outcome: 'DECLINED'; reason: string };
