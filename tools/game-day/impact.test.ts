@@ -12,7 +12,7 @@ const T0 = Date.parse('2026-12-01T12:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
 const eur = (amount: number) => ({ amount, currency: 'EUR' as const });
 
-/** Before the window, two in the window (one lost and refunded, one delivered late), one refused customer. */
+/** One before the window (baseline: 30 s to deliver), four in it (lost and refunded, late, owed, in flight), one refused. */
 const ORDERS: OrderRow[] = [
   {
     orderId: 'o-before',
@@ -54,8 +54,20 @@ const ORDERS: OrderRow[] = [
     milestones: { PLACED: iso(30), CHARGED: iso(31), CANCELLED: iso(90) },
     items: [{ productId: 'p-2', quantity: 1 }],
   },
+  // In flight at the fix, delivered after it but as fast as the baseline: not affected.
+  {
+    orderId: 'o-in-flight',
+    customerId: 'c-alice',
+    merchantId: 'm-pizza',
+    status: 'DELIVERED',
+    total: eur(800),
+    createdAt: iso(95),
+    milestones: { PLACED: iso(95), CHARGED: iso(96), DELIVERED: iso(120) },
+    items: [{ productId: 'p-1', quantity: 1 }],
+  },
 ];
 const PAYMENTS: PaymentRow[] = [
+  { orderId: 'o-in-flight', status: 'CHARGED', amount: eur(800) },
   { orderId: 'o-before', status: 'CHARGED', amount: eur(1000) },
   { orderId: 'o-lost', status: 'REFUNDED', amount: eur(950) },
   { orderId: 'o-late', status: 'CHARGED', amount: eur(1200) },
@@ -80,21 +92,21 @@ describe('impact from the tables', () => {
   it('counts affected orders and customers, money not delivered, refunds and time to refund', async () => {
     const orders = await scanAll<OrderRow>(tables.doc, tables.names.orders, (r) => r.sk === 'ORDER');
     const payments = await scanAll<PaymentRow>(tables.doc, tables.names.payments, (r) => r.sk === 'PAYMENT');
-    expect(orders).toHaveLength(4);
+    expect(orders).toHaveLength(5);
     const impact = computeImpact({
       orders,
       payments,
       refused: [{ at: T0 + 5000, customerId: 'c-erin', status: 500 }],
       window: { from: T0, to: T0 + 100_000 },
     });
-    expect(impact.orders).toMatchObject({ placed: 4, inWindow: 3, affected: 3, notTerminal: 0, byStatus: { DELIVERED: 2, CANCELLED: 2 } });
+    expect(impact.orders).toMatchObject({ placed: 5, inWindow: 4, affected: 3, notTerminal: 0, byStatus: { DELIVERED: 3, CANCELLED: 2 } });
     expect(impact.orders.affectedIds).toEqual(['o-late', 'o-lost', 'o-owed']);
     expect(impact.customersAffected).toBe(4); // bob, carol, dave + erin refused
     expect(impact.refusedRequests).toBe(1);
     expect(impact.money).toEqual({
       currency: 'EUR',
-      charged: 3650,
-      deliveredValue: 2200,
+      charged: 4450,
+      deliveredValue: 3000,
       refunded: 950,
       chargedNotDelivered: 1450,
       chargedNotDeliveredNotRefunded: 500,

@@ -62,7 +62,8 @@ const at = (iso: string | undefined) => (iso ? Date.parse(iso) : undefined);
 
 /**
  * An order is affected when it was placed during the incident window and did not end DELIVERED, or was delivered
- * only after the mitigation (it waited for the fix). Refused placements count their customers too.
+ * after the mitigation and late: slower than twice the slowest delivery of the orders placed before the window (the
+ * baseline), so an order merely in flight at the fix does not count. Refused placements count their customers too.
  */
 export function computeImpact(input: { orders: OrderRow[]; payments: PaymentRow[]; refused: RefusedRequest[]; window: Window }): Impact {
   const { orders, payments, refused, window } = input;
@@ -71,7 +72,12 @@ export function computeImpact(input: { orders: OrderRow[]; payments: PaymentRow[
     const t = Date.parse(o.createdAt);
     return t >= window.from && t <= window.to;
   });
-  const affected = inWindow.filter((o) => o.status !== 'DELIVERED' || (at(o.milestones.DELIVERED) ?? 0) > window.to);
+  const took = (o: OrderRow) => (at(o.milestones.DELIVERED) ?? 0) - Date.parse(o.createdAt);
+  const baseline = orders.filter((o) => Date.parse(o.createdAt) < window.from && o.status === 'DELIVERED');
+  const lateAfterMs = 2 * Math.max(0, ...baseline.map(took));
+  const affected = inWindow.filter(
+    (o) => o.status !== 'DELIVERED' || ((at(o.milestones.DELIVERED) ?? 0) > window.to && took(o) > lateAfterMs),
+  );
   const refusedInWindow = refused.filter((r) => r.at >= window.from && r.at <= window.to);
   const customers = new Set([...affected.map((o) => o.customerId), ...refusedInWindow.map((r) => r.customerId)]);
   const byStatus: Record<string, number> = {};
