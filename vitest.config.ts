@@ -1,11 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Tests whose assertions ride on wall-clock time (alarms on an accelerated clock against real hop latencies):
+ * Tests whose assertions ride on wall-clock time (alarms on an accelerated clock against real hop latencies, retry
+ * backoff at real time):
  * they run after everything else, one file at a time, so a neighbour's load (the fuzz hammering DynamoDB Local)
  * cannot turn a slow machine into a false alarm.
  */
-const TIMING_SENSITIVE = ['test/e2e/lost-orders.test.ts', 'test/e2e/payment-mismatch.test.ts', 'test/e2e/game-day.test.ts'];
+const TIMING_SENSITIVE = [
+  'test/e2e/lost-orders.test.ts',
+  'test/e2e/retry-backoff.test.ts',
+  'test/e2e/payment-mismatch.test.ts',
+  'test/e2e/game-day.test.ts',
+];
 const ALL = ['test/**/*.test.ts', 'functions/**/*.test.ts', 'offline/**/*.test.ts', 'tools/**/*.test.ts'];
 
 export default defineConfig({

@@ -5,6 +5,7 @@
  *   (median of several runs; the module-level work a cold start pays before the first event);
  * - offline end to end: orders placed through the API until DELIVERED, latency percentiles.
  * Writes bench/results.json next to this file. Run `npm run synth` (or `npm start` once) first.
+ * `--profile provider-faults` measures a flaky payment provider instead (bench/provider-faults.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -33,8 +34,29 @@ function coldInitMs(file: string, env: Record<string, string>): number {
   return Number(out.trim().split('\n').at(-1));
 }
 
+/** `--name value` from the command line (npm run bench -- --profile provider-faults …). */
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
 async function main(): Promise<void> {
   if (!existsSync(templatePath)) throw new Error(`${templatePath} not found: run 'npm run synth' first`);
+  const profile = arg('profile');
+  if (profile === 'provider-faults') {
+    const { measureProviderFaults } = await import('./provider-faults');
+    const template = arg('template');
+    await measureProviderFaults({
+      root,
+      templatePath: template ? path.resolve(root, template, 'ShopWave.template.json') : templatePath,
+      label: arg('label') ?? 'latest',
+      orders: Number(arg('orders') ?? 30),
+      failureRate: Number(arg('failure-rate') ?? 0.3),
+      maxSeconds: Number(arg('max-seconds') ?? 600),
+    });
+    return;
+  }
+  if (profile !== undefined) throw new Error(`unknown bench profile '${profile}' (known: provider-faults)`);
   const model = loadPlatformModel(JSON.parse(readFileSync(templatePath, 'utf8')), {
     stackName: 'ShopWave',
     assetRoot: outdir,

@@ -76,6 +76,23 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     }
   });
 
+  it('lets every queue-fed consumer set the visibility of its own records (retry backoff), and nothing else', () => {
+    const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => resources[refId(m.Properties.EventSourceArn)]?.Type === 'AWS::SQS::Queue',
+    );
+    const policies = ofType(resources, 'AWS::IAM::Policy');
+    for (const [id, m] of mappings) {
+      const queueId = refId(m.Properties.EventSourceArn);
+      const fn = resources[refId(m.Properties.FunctionName)];
+      expect(refId(fn.Properties.Environment.Variables.CONSUMER_QUEUE_URL), id).toBe(queueId);
+      const statements = policies
+        .filter(([, p]) => p.Properties.Roles.some((r: any) => refId(r) === refId(fn.Properties.Role)))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+      const grants = statements.filter((st: any) => [st.Action].flat().includes('sqs:ChangeMessageVisibility'));
+      expect([...new Set(grants.flatMap((st: any) => [st.Resource].flat().map(refId)))], id).toEqual([queueId]);
+    }
+  });
+
   it('routes only events of the contract, each from its own source', () => {
     for (const [id, rule] of ofType(resources, 'AWS::Events::Rule')) {
       const pattern = rule.Properties.EventPattern;

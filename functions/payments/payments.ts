@@ -11,6 +11,7 @@ import { requireEnv } from '../shared/env';
 import type { Money } from '../shared/money';
 import { commitWithEvents, isConditionFailure, statusChange } from '../shared/outbox';
 import { metrics, MetricUnit } from '../shared/powertools';
+import { RetryLaterError } from '../shared/retry-policy';
 import { BreakerOpenError, providerBreaker } from './breaker';
 import { createPaymentProvider } from './provider';
 
@@ -61,10 +62,9 @@ async function provider<T>(call: (p: ReturnType<typeof createPaymentProvider>) =
   } catch (err) {
     if (err instanceof BreakerOpenError) {
       metrics.addMetric('PaymentsHeldByBreaker', MetricUnit.Count, 1);
-      // Integration point: with a RetryLaterError in the shared consumer (retry-policy), this becomes
-      // `throw new RetryLaterError(err.message, err.retryAfterSeconds)` so a held record waits out the cool-down
-      // instead of spending its receives. Until then the visibility timeout spaces the retries.
-      throw err;
+      // The held record comes back when the cool-down ends (the next probe), not on the seconds-long backoff,
+      // which would spend its receives while the breaker is still open.
+      throw new RetryLaterError(err.message, err.retryAfterSeconds);
     }
     metrics.addMetric('PaymentProviderErrors', MetricUnit.Count, 1);
     throw err; // the record is retried with the same key; after maxReceiveCount it parks in the DLQ (alarmed)

@@ -9,6 +9,7 @@ import { causedBy, newEvent, type EventEnvelope } from '../shared/contracts/even
 import { numberEnv, requireEnv } from '../shared/env';
 import { commitWithEvents, isConditionFailure, statusChange, type TransactItem } from '../shared/outbox';
 import { metrics, MetricUnit } from '../shared/powertools';
+import { RetryLaterError } from '../shared/retry-policy';
 
 const table = () => requireEnv('RESTAURANT_TABLE_NAME');
 const tabletKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'TABLET' });
@@ -138,11 +139,15 @@ export async function expireIfUnacknowledged(envelope: EventEnvelope<'order.paid
   if (row && row.status !== 'SENT_TO_TABLET') return 'ALREADY_DECIDED';
   // The queue delay counts from when order.paid was published, which is after occurredAt. Seen before
   // occurredAt + deadline, the delay was shorter than the deadline (a queue changed by hand, a redrive, a deadline
-  // raised without the queue): throwing fails this record, SQS shows it again after the visibility timeout, and
-  // the tablet keeps its full time. Deciding now would cancel an order the restaurant may still accept.
+  // raised without the queue): RetryLaterError fails this record and the consumer has SQS show it again at the
+  // deadline (not on the seconds-long backoff, which would park it first), and the tablet keeps its full time.
+  // Deciding now would cancel an order the restaurant may still accept.
   const deadline = Date.parse(envelope.metadata.occurredAt) + ackDeadlineSeconds() * 1000;
   if (Date.now() + CLOCK_TOLERANCE_MS < deadline) {
-    throw new Error(`ack deadline of order ${orderId} not reached yet (${new Date(deadline).toISOString()}): retry later`);
+    throw new RetryLaterError(
+      `ack deadline of order ${orderId} not reached yet (${new Date(deadline).toISOString()}): retry later`,
+      (deadline - CLOCK_TOLERANCE_MS - Date.now()) / 1000,
+    );
   }
   const at = new Date().toISOString();
   const timedOut = { rejectedAt: at, reason: 'ACK_TIMEOUT' };

@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { datastoreFailure, dependencyFailure } from './faults';
 import { tracer } from './powertools';
@@ -41,4 +42,14 @@ export function eventBridgeClient(): EventBridgeClient {
     );
   }
   return eventBridge;
+}
+
+let sqs: SQSClient | undefined;
+/**
+ * Consumers change the visibility of the records they failed (retry-policy.ts); lazily created. The queue URL is
+ * a parameter, not the endpoint: the endpoint is the region's (or AWS_ENDPOINT_URL_SQS offline and on LocalStack).
+ */
+export function sqsClient(): SQSClient {
+  sqs ??= tracer.captureAWSv3Client(new SQSClient({ ...clientConfig, useQueueUrlAsEndpoint: false }));
+  return sqs;
 }

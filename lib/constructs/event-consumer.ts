@@ -6,10 +6,14 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EventCatalog, type DetailType } from '../../functions/shared/contracts/events';
+import { MAX_RECEIVE_COUNT } from '../../functions/shared/retry-policy';
 import { ServiceFunction, type ServiceFunctionProps } from './service-function';
 
-/** Retries before a message is parked in the DLQ: enough to ride out throttling and a provider blip. */
-export const MAX_RECEIVE_COUNT = 5;
+/**
+ * Receives before a message is parked in the DLQ. The consumer (functions/shared/retry-policy.ts) spaces the
+ * retries of a transient failure by a backoff of seconds and parks a permanent one at once.
+ */
+export { MAX_RECEIVE_COUNT };
 
 export interface EventConsumerProps extends ServiceFunctionProps {
   bus: IEventBus;
@@ -67,6 +71,11 @@ export class EventConsumer extends Construct {
     this.fn.addEventSource(
       new SqsEventSource(this.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
     );
+    // The consumer sets the visibility of the records it failed (backoff, or 0 to park: functions/shared/
+    // retry-policy.ts), on its own queue only. The event source's consume grant already allows
+    // sqs:ChangeMessageVisibility on this queue (a second grant would only duplicate the statement); the
+    // infrastructure test keeps that true.
+    this.fn.addEnvironment('CONSUMER_QUEUE_URL', this.queue.queueUrl);
 
     this.dlqAlarm = new Alarm(this, 'DeadLetterAlarm', {
       alarmName: `${Stack.of(this).stackName}-${id}DeadLetters`,

@@ -99,6 +99,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const issuer = opts.issuer ?? (await DevIssuer.load());
   // Set by localPages, which runs before the API answers: the game-day switch of the /ops page needs the runtime.
   let gameDay: GameDay | undefined;
+  // A scaled runtime tells the consumers, so their retry backoff (functions/shared/retry-policy.ts) scales with the queues.
+  const scaleEnv: Record<string, string> = (opts.timeScale ?? 1) !== 1 ? { SHOPWAVE_OFFLINE_TIME_SCALE: String(opts.timeScale) } : {};
 
   const runtime = await runTemplate({
     templatePath: opts.templatePath ?? path.join(ROOT, 'cdk.out', 'ShopWave.template.json'),
@@ -109,7 +111,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     timeScale: opts.timeScale,
     onAlarm: opts.onAlarm,
     apiLimits: opts.apiLimits,
-    functionEnv: { ...opts.extraFunctionEnv },
+    functionEnv: { ...scaleEnv, ...opts.extraFunctionEnv },
     logs: (opts.logs ?? 'file') === 'file' ? { directory: path.join(ROOT, '.offline', 'logs') } : (opts.logs as 'console' | 'silent'),
     // Publish the development issuer's public keys where the customer routes look for them (the template says where).
     beforeFunctions: ({ model, parameters }) => {
