@@ -125,7 +125,8 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
           .map((h) => short(h.alarmName)),
       ),
     ];
-    if (baselineAlarms.length) log(`baseline not quiet: ${baselineAlarms.join(', ')} fired before the injection`);
+    if (baselineAlarms.length)
+      log(`baseline not quiet: ${baselineAlarms.join(', ')} fired before the injection (a loaded machine?): TTDs are not reliable`);
 
     const injection = await platform.inject(scenario.name, `${whoAmI()} (game-day run)`);
     const injectedAt = Date.parse(injection.at);

@@ -159,7 +159,10 @@ ${legend.join('\n')}
 function detection(r: GameDayResult): string {
   const expected = r.scenario.alarms.expected.map((a) => `- ${a}: ${secs(r.ttd[a])}`).join('\n');
   const notFired = r.scenario.alarms.expected.filter((a) => r.ttd[a] === undefined);
-  return `${expected}\n\nDid not fire: ${notFired.join(', ') || 'none of the expected alarms is missing'}. Stayed quiet as they should: ${r.scenario.alarms.falseLeads.filter((a) => !r.falseLeads.includes(a)).join(', ')}.\nFalse leads (fired, not expected): ${r.falseLeads.join(', ') || 'none'}.`;
+  const noisy = r.baselineAlarms.length
+    ? `\n\n**Baseline not quiet**: ${r.baselineAlarms.join(', ')} fired before the injection; the TTDs above are not reliable.`
+    : '';
+  return `${expected}${noisy}\n\nDid not fire: ${notFired.join(', ') || 'none of the expected alarms is missing'}. Stayed quiet as they should: ${r.scenario.alarms.falseLeads.filter((a) => !r.falseLeads.includes(a)).join(', ')}.\nFalse leads (fired, not expected): ${r.falseLeads.join(', ') || 'none'}.`;
 }
 
 function postmortem(r: GameDayResult): string {
