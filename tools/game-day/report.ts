@@ -156,6 +156,12 @@ ${legend.join('\n')}
 `;
 }
 
+/** The expected alarm that fired first (the scenario's first one when none fired). */
+function firstAlarm(r: GameDayResult): string {
+  const fired = r.scenario.alarms.expected.filter((a) => r.ttd[a] !== undefined).sort((a, b) => r.ttd[a]! - r.ttd[b]!);
+  return fired[0] ?? r.scenario.alarms.expected[0];
+}
+
 function detection(r: GameDayResult): string {
   const expected = r.scenario.alarms.expected.map((a) => `- ${a}: ${secs(r.ttd[a])}`).join('\n');
   const notFired = r.scenario.alarms.expected.filter((a) => r.ttd[a] === undefined);
@@ -168,7 +174,7 @@ function detection(r: GameDayResult): string {
 function postmortem(r: GameDayResult): string {
   const i = r.impact;
   const m = (c: number) => formatMoney(c, i.money.currency);
-  const [primary] = r.scenario.alarms.expected;
+  const primary = firstAlarm(r);
   const rec = r.recovery;
   return `# Postmortem (draft) — ${r.scenario.title}
 
@@ -176,7 +182,7 @@ Game day, scenario \`${r.scenario.name}\` (seed ${r.scenario.seed}), ${r.target}
 Blameless draft built from what happened; edit before sharing.
 
 ## Summary
-${r.scenario.breaks} Detected by ${primary} after ${secs(r.ttd[primary])}. ${i.orders.affected} orders and ${i.customersAffected} customers were affected${r.mitigatedAt ? `; mitigated ${((r.mitigatedAt - r.injectedAt) / 1000).toFixed(0)} s after the injection` : '; not mitigated in this run (the fault was cleared at the end)'}.
+${r.scenario.breaks} Detected first by ${primary}, ${secs(r.ttd[primary])} after the injection. ${i.orders.affected} orders and ${i.customersAffected} customers were affected${r.mitigatedAt ? `; mitigated ${((r.mitigatedAt - r.injectedAt) / 1000).toFixed(0)} s after the injection` : '; not mitigated in this run (the fault was cleared at the end)'}.
 
 ## Impact
 - Orders affected: ${i.orders.affected} of ${i.orders.inWindow} placed in the window; customers affected: ${i.customersAffected}; attempts refused: ${i.refusedRequests}
@@ -220,7 +226,7 @@ function updates(r: GameDayResult): Record<string, string> {
           ? ` Everyone charged for an order they did not get has been refunded in full (${i.refunds.count} refunds, ${m(i.money.refunded)}); the refund shows on their statement within a few days.`
           : ' Nobody was charged for an order they did not get.'
     }\n\n**When it is fixed**: ${fixed}\n`,
-    'executives.md': `# Executive summary — ${r.scenario.title}\n\nFor ${duration(i.window.minutes)} ${r.scenario.customerEffect.what}: ${i.orders.affected} orders and ${i.customersAffected} customers were affected, ${m(i.money.chargedNotDelivered)} was charged for orders not delivered and ${m(i.money.refunded)} refunded${i.money.reconciled ? '; all money is accounted for' : '; money is NOT yet reconciled'}. Our monitoring caught it in ${secs(r.ttd[r.scenario.alarms.expected[0]])}. ${fixed}\n`,
+    'executives.md': `# Executive summary — ${r.scenario.title}\n\nFor ${duration(i.window.minutes)} ${r.scenario.customerEffect.what}: ${i.orders.affected} orders and ${i.customersAffected} customers were affected, ${m(i.money.chargedNotDelivered)} was charged for orders not delivered and ${m(i.money.refunded)} refunded${i.money.reconciled ? '; all money is accounted for' : '; money is NOT yet reconciled'}. Our monitoring caught it in ${secs(r.ttd[firstAlarm(r)])} (${firstAlarm(r)}). ${fixed}\n`,
   };
 }
 
