@@ -1,67 +1,128 @@
 /**
- * Game-day faults on a deployed stack (AWS or LocalStack): sets or clears SHOPWAVE_FAULTS on the function that
- * carries the fault, keeping the rest of its environment. docs/game-days/ has the facilitator's script.
- *   npx tsx scripts/game-day.ts inject restaurant-drops-orders [--stack ShopWave]
- *   npx tsx scripts/game-day.ts clear [--stack ShopWave]
- *   npx tsx scripts/game-day.ts status [--stack ShopWave]
- * Offline, use `npm start -- --fault <name>` or the Game day section of the /ops page instead.
+ * Game days (tools/game-day/; docs/game-days/README.md): the same scenario names on every target.
+ *   npm run game-day -- list
+ *   npm run game-day -- inject <scenario> [--stack S]     offline: the running `npm start`; --stack: AWS or LocalStack
+ *   npm run game-day -- clear [<scenario>] [--stack S]    restores what was there before (from the injection log)
+ *   npm run game-day -- status [--stack S]
+ *   npm run game-day -- run <scenario> [--speed demo|test] [--mitigate] [--attach]   a whole game day offline, with the report
+ *     (--attach: on the running `npm start` instead of a platform of its own)
+ *   npm run game-day -- report --stack S                  (not implemented yet: needs @aws-sdk/client-cloudwatch)
  */
-import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
-import {
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  UpdateFunctionConfigurationCommand,
-  waitUntilFunctionUpdatedV2,
-} from '@aws-sdk/client-lambda';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAULTS, type Fault } from '../functions/shared/game-day';
+import { awsTarget, offlineApi } from '../tools/game-day/aws-target';
+import { clear, defaultLogFile, fileLog, inject, openInjections, whoAmI } from '../tools/game-day/inject';
+import { runGameDay } from '../offline/shopwave/game-day-run';
+import { SCENARIOS, scenarioNamed } from '../tools/game-day/scenarios';
 
-/** Which function each fault lives in, by the logical-id prefix CDK gives it (lib/services/<service>.ts). */
-const FAULT_FUNCTION: Record<Fault, string> = { 'restaurant-drops-orders': 'RestaurantConsumerHandler' };
+const ROOT = path.resolve(import.meta.dirname, '..');
+const USAGE = `usage: npm run game-day -- list | inject <scenario> [--stack S] | clear [<scenario>] [--stack S] | status [--stack S]
+       | run <scenario> [--speed demo|test] [--mitigate] [--attach] | report --stack S
+scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`;
 
-async function functionNames(stackName: string, logicalIdPrefix: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const page of paginateListStackResources({ client: new CloudFormationClient({}) }, { StackName: stackName })) {
-    for (const r of page.StackResourceSummaries ?? []) {
-      if (r.ResourceType === 'AWS::Lambda::Function' && r.LogicalResourceId?.startsWith(logicalIdPrefix)) names.push(r.PhysicalResourceId!);
-    }
-  }
-  if (names.length !== 1) throw new Error(`expected one function ${logicalIdPrefix}* in stack ${stackName}, found ${names.length}`);
-  return names;
-}
-
-async function setFaults(lambda: LambdaClient, functionName: string, change: (current: string[]) => string[]): Promise<string[]> {
-  const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
-  const variables = { ...config.Environment?.Variables };
-  const current = (variables.SHOPWAVE_FAULTS ?? '').split(',').filter(Boolean);
-  const next = change(current);
-  if (next.length) variables.SHOPWAVE_FAULTS = next.join(',');
-  else delete variables.SHOPWAVE_FAULTS;
-  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, Environment: { Variables: variables } }));
-  await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 120 }, { FunctionName: functionName });
-  return next;
-}
-
-const { positionals, values } = parseArgs({ options: { stack: { type: 'string', default: 'ShopWave' } }, allowPositionals: true });
-const [command, fault] = positionals;
-const usage = `usage: npx tsx scripts/game-day.ts inject <${Object.keys(FAULTS).join('|')}> | clear | status [--stack ShopWave]`;
-if (!['inject', 'clear', 'status'].includes(command) || (command === 'inject' && !(fault in FAULTS))) {
-  console.error(usage);
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
   process.exit(2);
 }
 
-const lambda = new LambdaClient({});
-const faults = command === 'inject' ? [fault as Fault] : (Object.keys(FAULTS) as Fault[]);
-for (const f of faults) {
-  const [name] = await functionNames(values.stack!, FAULT_FUNCTION[f]);
-  if (command === 'status') {
-    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
-    const on = (config.Environment?.Variables?.SHOPWAVE_FAULTS ?? '').split(',').includes(f);
-    console.log(`${f}: ${on ? 'ON' : 'off'} (${name})`);
-  } else {
-    const active = await setFaults(lambda, name, (current) =>
-      command === 'inject' ? [...new Set([...current, f])] : current.filter((c) => c !== f),
-    );
-    console.log(`${name}: SHOPWAVE_FAULTS=${active.join(',') || '(none)'} at ${new Date().toISOString()}`);
+let parsed: ReturnType<
+  typeof parseArgs<{
+    options: { stack: { type: 'string' }; speed: { type: 'string' }; mitigate: { type: 'boolean' }; attach: { type: 'boolean' } };
+    allowPositionals: true;
+  }>
+>;
+try {
+  parsed = parseArgs({
+    options: { stack: { type: 'string' }, speed: { type: 'string' }, mitigate: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+} catch (err) {
+  fail((err as Error).message);
+}
+const { positionals, values } = parsed;
+const [command, name, ...extra] = positionals;
+if (extra.length) fail(`unexpected arguments: ${extra.join(' ')}`);
+if (name !== undefined && !SCENARIOS.some((s) => s.name === name)) fail(`unknown scenario '${name}'`);
+const by = whoAmI();
+
+/** The running `npm start`, from .offline/endpoints.json. */
+function offlineEndpoint(): string {
+  const file = path.join(ROOT, '.offline', 'endpoints.json');
+  if (!existsSync(file)) fail('no running offline platform (.offline/endpoints.json): start one with `npm start`, or pass --stack');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { api: string }).api;
+}
+
+switch (command) {
+  case 'list':
+    for (const s of SCENARIOS)
+      console.log(`${s.name.padEnd(28)} seed ${s.seed.padEnd(24)} ${s.title}\n${' '.repeat(29)}alarms: ${s.alarms.expected.join(', ')}`);
+    break;
+  case 'inject': {
+    if (!name) fail('inject needs a scenario');
+    if (values.stack) {
+      const target = awsTarget(values.stack);
+      const entry = await inject(target, fileLog(defaultLogFile(ROOT, values.stack)), scenarioNamed(name), by);
+      console.log(JSON.stringify(entry, null, 2));
+    } else console.log(JSON.stringify((await (await offlineApi(offlineEndpoint())).inject(name, by)).injected, null, 2));
+    break;
   }
+  case 'clear': {
+    if (values.stack) {
+      const cleared = await clear(awsTarget(values.stack), fileLog(defaultLogFile(ROOT, values.stack)), name, by);
+      console.log(
+        cleared.length ? cleared.map((c) => `cleared ${c.scenario} (injected ${c.at} by ${c.by})`).join('\n') : 'nothing injected',
+      );
+    } else {
+      const { cleared } = await (await offlineApi(offlineEndpoint())).clear(name, by);
+      console.log(
+        cleared.length ? cleared.map((c: any) => `cleared ${c.scenario} (injected ${c.at} by ${c.by})`).join('\n') : 'nothing injected',
+      );
+    }
+    break;
+  }
+  case 'status': {
+    const open = values.stack
+      ? openInjections(fileLog(defaultLogFile(ROOT, values.stack)), values.stack)
+      : (await (await offlineApi(offlineEndpoint())).status()).open;
+    if (!open.length) console.log('nothing injected');
+    for (const i of open as ReturnType<typeof openInjections>)
+      console.log(
+        `${i.scenario}: injected ${i.at} by ${i.by}\n${i.changes.map((c) => `  ${c.kind} ${c.physical}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`).join('\n')}`,
+      );
+    break;
+  }
+  case 'run': {
+    if (!name) fail('run needs a scenario');
+    const speed = (values.speed ?? 'demo') as 'demo' | 'test';
+    if (!['demo', 'test'].includes(speed)) fail(`--speed must be demo or test, got '${values.speed}'`);
+    if (values.stack) fail('run is offline only; on a stack use inject, clear and report');
+    // --attach: the running `npm start` (its speed is the one it was started with); else a platform of its own.
+    if (values.attach) offlineEndpoint();
+    const attach = values.attach ? path.join(ROOT, '.offline', 'endpoints.json') : undefined;
+    const { result, reportDir } = await runGameDay(scenarioNamed(name), { speed, mitigate: values.mitigate ?? false, attach });
+    console.log(
+      `\nTTD: ${Object.entries(result.ttd)
+        .map(([a, ms]) => `${a} ${ms === undefined ? 'not fired' : `${(ms / 1000).toFixed(1)} s`}`)
+        .join(', ')}`,
+    );
+    console.log(`false leads: ${result.falseLeads.join(', ') || 'none'}`);
+    console.log(
+      `impact: ${result.impact.orders.affected} orders, ${result.impact.customersAffected} customers; money ${result.impact.money.reconciled ? 'reconciled' : 'NOT reconciled'}`,
+    );
+    if (result.recovery) console.log(`recovery: ${JSON.stringify(result.recovery)}`);
+    console.log(`report: ${path.relative(ROOT, reportDir!)}/`);
+    const missed = result.scenario.alarms.expected.filter((a) => result.ttd[a] === undefined);
+    const lost = result.recovery && !(result.recovery.allTerminal && result.recovery.moneyReconciled && result.recovery.stockConserved);
+    if (result.baselineAlarms.length) console.log(`baseline not quiet: ${result.baselineAlarms.join(', ')} (TTDs not reliable)`);
+    process.exit(missed.length || result.falseLeads.length || result.baselineAlarms.length || lost ? 1 : 0);
+    break;
+  }
+  case 'report':
+    if (!values.stack) fail('report needs --stack');
+    console.error('report --stack is not implemented yet: it needs @aws-sdk/client-cloudwatch (DescribeAlarmHistory), not installed here');
+    process.exit(3);
+    break;
+  default:
+    fail(command ? `unknown command '${command}'` : 'no command');
 }

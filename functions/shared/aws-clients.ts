@@ -6,12 +6,23 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { datastoreFailure, dependencyFailure } from './faults';
 import { tracer } from './powertools';
 
 // Lambda functions are short-lived and the API has a 29 s ceiling: fail fast rather than retry for long.
 const clientConfig = { maxAttempts: 3 };
 
 export const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
+// Game-day hook (functions/shared/faults/): datastore-errors and an API's lost dependency fail the call here, before it
+// is sent, as the service would refuse it. The document client below shares this middleware stack.
+dynamodb.middlewareStack.add(
+  (next) => async (args) => {
+    const failure = dependencyFailure() ?? datastoreFailure();
+    if (failure) throw failure;
+    return next(args);
+  },
+  { step: 'initialize', name: 'shopwaveGameDayFaults' },
+);
 export const ddb = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
@@ -19,7 +30,17 @@ export const ddb = DynamoDBDocumentClient.from(dynamodb, {
 let eventBridge: EventBridgeClient | undefined;
 /** Only the outbox relay publishes; lazily created so other functions never open the client. */
 export function eventBridgeClient(): EventBridgeClient {
-  eventBridge ??= tracer.captureAWSv3Client(new EventBridgeClient(clientConfig));
+  if (!eventBridge) {
+    eventBridge = tracer.captureAWSv3Client(new EventBridgeClient(clientConfig));
+    eventBridge.middlewareStack.add(
+      (next) => async (args) => {
+        const failure = dependencyFailure();
+        if (failure) throw failure;
+        return next(args);
+      },
+      { step: 'initialize', name: 'shopwaveGameDayFaults' },
+    );
+  }
   return eventBridge;
 }
 

@@ -19,6 +19,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { dynamodb, sqsClient } from './aws-clients';
 import { ContractError, parseEvent, type DetailType, type EventEnvelope } from './contracts/events';
 import { numberEnv, requireEnv } from './env';
+import { crashIfInjected, dropsEvent } from './faults';
 import { logger, metrics, MetricUnit, tracer } from './powertools';
 import { classifyError, retryDelaySeconds } from './retry-policy';
 
@@ -68,6 +69,8 @@ export function createEventConsumer<E extends DetailType>(subscriptions: readonl
     const mismatch = `missing ${JSON.stringify(missing)}, not subscribed ${JSON.stringify(unsubscribed)}`;
     throw new ContractError(`handlers do not match the subscriptions: ${mismatch}`);
   }
+  // Game day (functions/shared/faults/): a consumer that fails at initialisation, as a crashlooping one does.
+  crashIfInjected(`event consumer for ${subscriptions.join(', ')}`);
   const processor = new RetryingBatchProcessor();
   const idempotencyConfig = new IdempotencyConfig({
     eventKeyJmesPath: 'detail.metadata.eventId',
@@ -102,7 +105,14 @@ export function createEventConsumer<E extends DetailType>(subscriptions: readonl
     logger.appendKeys(recordKeys(record));
     try {
       // A body that is not JSON is a permanent failure (SyntaxError) like any other contract violation.
-      await handleOnce(JSON.parse(record.body) as BusEvent);
+      const busEvent = JSON.parse(record.body) as BusEvent;
+      // Game day (seed 001, theory A): acknowledged, never handled. Before the idempotency layer, so nothing records
+      // the event as handled and a replay from the outbox after the fix is processed, not deduplicated.
+      if (dropsEvent(busEvent['detail-type'])) {
+        logger.info('event processed', { orderId: (busEvent.detail as { data?: { orderId?: string } })?.data?.orderId });
+        return;
+      }
+      await handleOnce(busEvent);
       metrics.addMetric('EventsConsumed', MetricUnit.Count, 1);
     } finally {
       logger.removeKeys(['correlationId', 'eventId', 'detailType', 'receiveCount']);

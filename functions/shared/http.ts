@@ -6,6 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import { activeFaults, duringRoute } from './faults';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -193,7 +194,10 @@ export function createApiHandler(routes: Routes) {
     };
     const route = routes[`${event.httpMethod} ${event.resource}`];
     if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${event.httpMethod} ${event.resource} is not supported`);
-    const res = await route(req);
+    // Game day (functions/shared/faults/): a bad SHOPWAVE_FAULTS fails the request (fails closed) before the route runs;
+    // a lost dependency (fail-dependency) fails this route's SDK calls and the route's own error path answers.
+    activeFaults();
+    const res = await duringRoute(`${event.httpMethod} ${event.resource}`, () => route(req));
     // A response to an authenticated caller is private whatever the route asked for; a route may only relax it
     // for public data. The security headers cannot be switched off by a route.
     const authenticated = context.customer !== undefined || context.merchantId !== undefined;

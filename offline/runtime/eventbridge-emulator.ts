@@ -52,6 +52,36 @@ export class EventBridgeEmulator {
     return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
   }
 
+  /** A rule of the template by name: its state and pattern as routing sees them now. */
+  describeRule(name: string): { name: string; state: 'ENABLED' | 'DISABLED'; eventPattern?: string } {
+    const rule = this.rule(name);
+    return {
+      name: rule.name,
+      state: rule.state,
+      eventPattern: rule.eventPattern === undefined ? undefined : JSON.stringify(rule.eventPattern),
+    };
+  }
+
+  /**
+   * Changes a rule at runtime, as DisableRule / EnableRule / PutRule do on AWS: the next PutEvents routes with it.
+   * Only state and pattern; targets stay the template's. A pattern is validated as JSON (an object).
+   */
+  updateRule(name: string, change: { state?: 'ENABLED' | 'DISABLED'; eventPattern?: string }): void {
+    const rule = this.rule(name);
+    if (change.eventPattern !== undefined) {
+      const pattern = JSON.parse(change.eventPattern);
+      if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern)) throw new Error('EventPattern must be a JSON object');
+      rule.eventPattern = pattern;
+    }
+    if (change.state) rule.state = change.state;
+  }
+
+  private rule(name: string) {
+    const rule = this.model.rules.find((r) => r.name === name || r.logicalId === name);
+    if (!rule) throw Object.assign(new Error(`Rule ${name} does not exist.`), { code: 'ResourceNotFoundException' });
+    return rule;
+  }
+
   private busName(nameOrArn: string | undefined): string {
     if (!nameOrArn) return 'default';
     return nameOrArn.startsWith('arn:') ? nameOrArn.split('/').at(-1)! : nameOrArn;
@@ -141,8 +171,24 @@ export class EventBridgeEmulator {
                 ? reply(200, { Name: bus.name, Arn: bus.arn })
                 : reply(400, { __type: 'ResourceNotFoundException', message: `bus ${input.Name} not found` });
             }
+            if (target === 'AWSEvents.DescribeRule') {
+              const r = this.describeRule(input.Name);
+              return reply(200, { Name: r.name, State: r.state, EventPattern: r.eventPattern });
+            }
+            if (target === 'AWSEvents.DisableRule' || target === 'AWSEvents.EnableRule') {
+              this.updateRule(input.Name, { state: target === 'AWSEvents.DisableRule' ? 'DISABLED' : 'ENABLED' });
+              return reply(200, {});
+            }
+            if (target === 'AWSEvents.PutRule') {
+              this.updateRule(input.Name, { eventPattern: input.EventPattern, state: input.State });
+              return reply(200, {
+                RuleArn: `arn:aws:events:${this.model.naming.region}:${this.model.naming.accountId}:rule/${input.Name}`,
+              });
+            }
             reply(400, { __type: 'UnknownOperationException', message: `${target} is not emulated offline` });
           } catch (err) {
+            if ((err as { code?: string }).code === 'ResourceNotFoundException')
+              return reply(400, { __type: 'ResourceNotFoundException', message: (err as Error).message });
             reply(500, { __type: 'InternalException', message: (err as Error).message });
           }
         });

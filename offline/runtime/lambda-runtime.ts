@@ -64,13 +64,32 @@ export class LambdaRuntime {
    */
   setExtraEnv(extraEnv: Record<string, string> | undefined): void {
     this.options.extraEnv = extraEnv;
-    for (const pool of this.pools.values()) {
-      for (const env of pool.envs) {
-        if (env.busy) env.stale = true;
-        else void env.worker.terminate();
-      }
-      pool.envs = pool.envs.filter((e) => e.busy);
+    for (const pool of this.pools.values()) this.recycle(pool);
+  }
+
+  /**
+   * Replaces the extra environment of one function (logical id or name) on top of every function's, as
+   * UpdateFunctionConfiguration on that function alone: only its environments are recycled.
+   */
+  setFunctionExtraEnv(nameOrId: string, extraEnv: Record<string, string> | undefined): void {
+    const fn = this.find(nameOrId);
+    if (extraEnv && Object.keys(extraEnv).length) this.functionEnv.set(fn.logicalId, { ...extraEnv });
+    else this.functionEnv.delete(fn.logicalId);
+    this.recycle(this.pools.get(fn.logicalId)!);
+  }
+
+  functionExtraEnv(nameOrId: string): Record<string, string> {
+    return { ...this.functionEnv.get(this.find(nameOrId).logicalId) };
+  }
+
+  private readonly functionEnv = new Map<string, Record<string, string>>();
+
+  private recycle(pool: { envs: Environment[] }): void {
+    for (const env of pool.envs) {
+      if (env.busy) env.stale = true;
+      else void env.worker.terminate();
     }
+    pool.envs = pool.envs.filter((e) => e.busy);
   }
 
   find(nameOrId: string): FunctionModel {
@@ -112,6 +131,7 @@ export class LambdaRuntime {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...this.options.endpointEnv,
         ...this.options.extraEnv,
+        ...this.functionEnv.get(fn.logicalId),
       },
       execArgv: ['--enable-source-maps'],
       stdout: true,

@@ -96,6 +96,11 @@ export interface RuntimeServices {
   timeScale: number;
   /** Replaces the extra environment of every function: new invocations get it (running ones finish first). */
   setFunctionEnv(env: Record<string, string>): void;
+  /** Replaces the extra environment of one function (logical id or name), on top of `setFunctionEnv`'s. */
+  setEnvOf(fn: string, env: Record<string, string> | undefined): void;
+  envOf(fn: string): Record<string, string>;
+  /** The bus's rules at runtime: DescribeRule, and DisableRule / EnableRule / PutRule (state, pattern). */
+  rules: Pick<EventBridgeEmulator, 'describeRule' | 'updateRule'>;
   /** Writes a line to the runtime's log destination, as if printed by `source`. */
   log: LogSink;
 }
@@ -344,6 +349,9 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       alarms,
       timeScale,
       setFunctionEnv: (env) => runtime.setExtraEnv(env),
+      setEnvOf: (fn, env) => runtime.setFunctionExtraEnv(fn, env),
+      envOf: (fn) => runtime.functionExtraEnv(fn),
+      rules: { describeRule: (name) => bus.describeRule(name), updateRule: (name, change) => bus.updateRule(name, change) },
       log,
     };
 

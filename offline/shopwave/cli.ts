@@ -2,19 +2,19 @@
  * `npm start`: the whole platform on this machine (no Docker, no AWS account), seeded with the demo data.
  *   npm start [-- --fault <name>] [--traffic <orders per minute>]
  * PORT sets the API port (default 3000). Function logs go to .offline/logs/<function>.log; the operations page is
- * at /ops. `--fault` switches on a game-day fault (functions/shared/game-day.ts), `--traffic` places demo orders.
+ * at /ops. `--fault` injects a game-day scenario (tools/game-day/scenarios/), `--traffic` places demo orders.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAULTS, type Fault } from '../../functions/shared/game-day';
+import { SCENARIOS, scenarioNamed } from '../../tools/game-day/scenarios';
 import { seedDemoData } from '../../tools/seed-data';
 import { startPlatform, type Platform } from './platform';
 import { startTraffic } from './traffic';
 
-const USAGE = `usage: tsx offline/shopwave/cli.ts start [--fault ${Object.keys(FAULTS).join('|')}] [--traffic <orders per minute>]`;
+const USAGE = `usage: tsx offline/shopwave/cli.ts start [--fault ${SCENARIOS.map((s) => s.name).join('|')}] [--traffic <orders per minute>]`;
 let args: ReturnType<
   typeof parseArgs<{ options: { fault: { type: 'string'; multiple: true }; traffic: { type: 'string' } }; allowPositionals: true }>
 >;
@@ -25,9 +25,9 @@ try {
   process.exit(2);
 }
 const [command = 'start'] = args.positionals;
-const faults = (args.values.fault ?? []) as Fault[];
+const faults = args.values.fault ?? [];
 const trafficPerMinute = args.values.traffic === undefined ? 0 : Number(args.values.traffic);
-const unknownFault = faults.find((f) => !(f in FAULTS));
+const unknownFault = faults.find((f) => !SCENARIOS.some((s) => s.name === f));
 if (command !== 'start' || unknownFault || !Number.isFinite(trafficPerMinute) || trafficPerMinute < 0 || trafficPerMinute > 600) {
   console.error(unknownFault ? `unknown fault '${unknownFault}'\n${USAGE}` : USAGE);
   process.exit(2);
@@ -121,8 +121,8 @@ console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed
 
   operations page (dashboards, alarms, DLQs, lost orders): ${api}/ops
   stop taking orders, keep the menus: npm run ordering -- read-only   (open | pause <merchantId> | resume <merchantId> | status)
-${faults.map((f) => `  GAME DAY FAULT ON: ${f} — ${FAULTS[f]}\n`).join('')}${trafficPerMinute ? `  placing ${trafficPerMinute} demo orders a minute\n` : ''}
+${faults.map((f) => `  GAME DAY FAULT ON: ${f} — ${scenarioNamed(f).title}\n`).join('')}${trafficPerMinute ? `  placing ${trafficPerMinute} demo orders a minute\n` : ''}
 Ctrl-C stops it.`);
-if (faults.length) platform.setFaults(faults);
+if (faults.length) await platform.setFaults(faults);
 const issuer = platform.issuer;
 traffic = trafficPerMinute ? startTraffic(api, trafficPerMinute, { sign: (c) => issuer.sign(c) }) : undefined;

@@ -11,12 +11,13 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { queryLostOrders } from '../../functions/orders/awaiting-restaurant';
-import { FAULTS } from '../../functions/shared/game-day';
+import { SCENARIOS } from '../../tools/game-day/scenarios';
 import { runRedrive } from '../../tools/redrive';
 import { evaluateExpression, type AlarmEvaluator } from '../runtime/alarms';
 import type { MetricStore } from '../runtime/metrics';
 import type { PlatformModel, QueueModel } from '../runtime/model';
 import type { QueueMessage, RuntimeServices } from '../runtime/run-template';
+import type { GameDay } from './platform';
 
 /** How many metric periods each plot shows. */
 const POINTS = 30;
@@ -30,8 +31,8 @@ export interface OpsDependencies {
   /** Non-destructive look into a queue. */
   inspectQueue: RuntimeServices['inspectQueue'];
   timeScale: number;
-  /** Game-day faults: the ones on, and the switch. */
-  faults: { active(): string[]; set(faults: string[]): void };
+  /** The game-day kit's offline target (tools/game-day/): inject, clear, the injection log. */
+  gameDay: GameDay;
 }
 
 type MetricEntry = (string | Record<string, unknown>)[];
@@ -186,13 +187,16 @@ export async function opsState(deps: OpsDependencies) {
       };
     }),
     lost: await lostOrders(deps),
-    faults: { active: deps.faults.active(), known: FAULTS },
+    faults: {
+      active: deps.gameDay.open().map((i) => i.scenario),
+      known: Object.fromEntries(SCENARIOS.map((s) => [s.name, `${s.title} (seed ${s.seed})`])),
+    },
   };
 }
 
 const PAGE = path.join(import.meta.dirname, 'ops-page.html');
 
-/** Handles /ops, /ops/api/state and POST /ops/api/dlq/<name>/redrive; false for every other path (the API's). */
+/** Handles /ops, /ops/api/state, POST /ops/api/dlq/<name>/redrive and the game-day routes; false for every other path (the API's). */
 export function opsHandler(deps: OpsDependencies) {
   return async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean> => {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
@@ -232,19 +236,70 @@ export function opsHandler(deps: OpsDependencies) {
       }
       return true;
     }
-    if (req.method === 'POST' && pathname === '/ops/api/faults') {
-      // Body: {"faults": ["restaurant-drops-orders"]}; [] clears. Only the faults the code knows.
-      let faults: unknown;
+    const readJson = (): Record<string, unknown> | undefined => {
       try {
-        faults = JSON.parse(body.toString('utf8') || '{}').faults;
+        const v = JSON.parse(body.toString('utf8') || '{}');
+        return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined;
       } catch {
-        faults = undefined;
+        return undefined;
       }
-      if (!Array.isArray(faults) || faults.some((f) => typeof f !== 'string' || !(f in FAULTS))) {
-        json(400, { message: `faults must be an array of ${Object.keys(FAULTS).join(', ')}` });
+    };
+    const known = SCENARIOS.map((s) => s.name);
+    if (req.method === 'POST' && pathname === '/ops/api/faults') {
+      // Body: {"faults": ["restaurant-drops-orders"]}: the scenarios to have on (others are cleared); [] clears.
+      const faults = readJson()?.faults;
+      if (!Array.isArray(faults) || faults.some((f) => typeof f !== 'string' || !known.includes(f))) {
+        json(400, { message: `faults must be an array of ${known.join(', ')}` });
       } else {
-        deps.faults.set(faults as string[]);
-        json(200, { active: deps.faults.active() });
+        const on = new Set(deps.gameDay.open().map((i) => i.scenario));
+        for (const name of on) if (!faults.includes(name)) await deps.gameDay.clear(name, 'ops-page');
+        for (const name of faults as string[]) if (!on.has(name)) await deps.gameDay.inject(name, 'ops-page');
+        json(200, { active: deps.gameDay.open().map((i) => i.scenario) });
+      }
+      return true;
+    }
+    // The game-day CLI's offline target (tools/game-day/): status, inject and clear, with the injection log.
+    if (req.method === 'GET' && pathname === '/ops/api/game-day') {
+      json(200, {
+        scenarios: known,
+        open: deps.gameDay.open(),
+        log: deps.gameDay.log.read(),
+        alarms: deps.alarms.states(),
+        alarmHistory: deps.alarms.history(),
+        timeScale: deps.timeScale,
+        tables: Object.fromEntries(deps.model.tables.map((t) => [t.logicalId, t.tableName])),
+        queues: deadLetterQueues(deps.model).map(({ dlq, source }) => ({
+          dlq: dlq.queueName,
+          source: source?.queueName,
+          sourceLogicalId: source?.logicalId,
+          count: (deps.inspectQueue(dlq.queueName)?.ready.length ?? 0) + (deps.inspectQueue(dlq.queueName)?.inflight.length ?? 0),
+          sourceCount: source
+            ? (deps.inspectQueue(source.queueName)?.ready.length ?? 0) +
+              (deps.inspectQueue(source.queueName)?.inflight.length ?? 0) +
+              (deps.inspectQueue(source.queueName)?.delayed.length ?? 0)
+            : 0,
+        })),
+      });
+      return true;
+    }
+    const gameDayMatch = /^\/ops\/api\/game-day\/(inject|clear)$/.exec(pathname);
+    if (req.method === 'POST' && gameDayMatch) {
+      const input = readJson();
+      const scenario = input?.scenario;
+      const by = typeof input?.by === 'string' ? input.by.slice(0, 100) : 'ops-api';
+      if (
+        gameDayMatch[1] === 'inject'
+          ? typeof scenario !== 'string' || !known.includes(scenario)
+          : scenario !== undefined && !known.includes(String(scenario))
+      ) {
+        json(400, { message: `scenario must be one of ${known.join(', ')}` });
+        return true;
+      }
+      try {
+        if (gameDayMatch[1] === 'inject') json(200, { injected: await deps.gameDay.inject(String(scenario), by) });
+        else json(200, { cleared: await deps.gameDay.clear(scenario === undefined ? undefined : String(scenario), by) });
+      } catch (err) {
+        json(409, { message: (err as Error).message });
       }
       return true;
     }

@@ -1,11 +1,23 @@
 /**
  * ShopWave offline: the generic runtime (offline/runtime/) running ShopWave's synthesized template, plus what only
  * ShopWave has — the development issuer's public keys published where the customer routes look for them, the
- * game-day faults (SHOPWAVE_FAULTS on every function) and the /ops page beside the API.
+ * game-day kit's offline target (per-function SHOPWAVE_FAULTS and rule changes, no restart; tools/game-day/) and
+ * the /ops page beside the API.
  */
 import path from 'node:path';
-import { FAULTS_ENV } from '../../functions/shared/game-day';
+import { FAULTS_ENV } from '../../functions/shared/faults/config';
+import {
+  clear,
+  type GameDayTarget,
+  type Injection,
+  inject,
+  type InjectionLog,
+  memoryLog,
+  openInjections,
+} from '../../tools/game-day/inject';
+import { scenarioNamed } from '../../tools/game-day/scenarios';
 import { DevIssuer } from '../../tools/dev-issuer';
+import type { PlatformModel } from '../runtime/model';
 import { runTemplate, type RunTemplateOptions, type RuntimeServices, type TemplateRuntime } from '../runtime/run-template';
 import { opsHandler } from './ops';
 
@@ -25,32 +37,72 @@ export interface PlatformOptions
   logs?: 'console' | 'file' | 'silent';
 }
 
-/** The runtime, less `setFunctionEnv`: here the function environment is the options' plus the faults, set by `setFaults`. */
+/** The game-day kit on this platform: the same scenario names as on AWS, injected into the running platform. */
+export interface GameDay {
+  target: GameDayTarget;
+  log: InjectionLog;
+  inject(scenario: string, by?: string): Promise<Injection>;
+  /** Restores what was there before every open injection (or one scenario's). */
+  clear(scenario?: string, by?: string): Promise<Injection[]>;
+  open(): Injection[];
+}
+
+/** The runtime, less `setFunctionEnv` (the function environment is the options' plus the game day's). */
 export interface Platform extends Omit<TemplateRuntime, 'setFunctionEnv'> {
   /** The development issuer whose public keys the handlers trust: `issuer.sign('c-alice')` is a customer token. */
   issuer: DevIssuer;
-  /** Switches game-day faults (functions/shared/game-day.ts) on every function; [] clears them. */
-  setFaults(faults: string[]): void;
+  gameDay: GameDay;
+  /** Shorthand: clears every injection, then injects these scenarios (tools/game-day/scenarios/); [] clears. */
+  setFaults(scenarios: string[]): Promise<void>;
+  /** The scenarios injected now. */
   faults(): string[];
+}
+
+/** A function or rule by its watch name: the logical id is the name, 'Handler' for a construct's handler, and CDK's hash. */
+export function byWatchName<T extends { logicalId: string }>(items: T[], watchName: string, what: string): T {
+  const re = new RegExp(`^${watchName}(Handler)?[0-9A-F]{8}$`);
+  const found = items.filter((i) => re.test(i.logicalId));
+  if (found.length !== 1) throw new Error(`expected one ${what} named ${watchName}, found ${found.length}`);
+  return found[0];
+}
+
+export function offlineTarget(
+  services: Pick<RuntimeServices, 'envOf' | 'setEnvOf' | 'rules' | 'log'> & { model: PlatformModel },
+): GameDayTarget {
+  const fn = (watch: string) => byWatchName(services.model.functions, watch, 'function');
+  const rule = (watch: string) => byWatchName(services.model.rules, watch, 'rule');
+  return {
+    name: 'offline',
+    getFaultsVar: async (watch) => ({ physical: fn(watch).functionName, value: services.envOf(fn(watch).logicalId)[FAULTS_ENV] }),
+    setFaultsVar: async (watch, value) => {
+      const f = fn(watch);
+      const env = services.envOf(f.logicalId);
+      if (value === undefined) delete env[FAULTS_ENV];
+      else env[FAULTS_ENV] = value;
+      services.setEnvOf(f.logicalId, env);
+      services.log(
+        'game-day',
+        'stdout',
+        JSON.stringify({ function: f.functionName, [FAULTS_ENV]: value ?? null, at: new Date().toISOString() }),
+      );
+    },
+    getRule: async (watch) => {
+      const r = services.rules.describeRule(rule(watch).name);
+      return { physical: r.name, state: r.state, eventPattern: r.eventPattern };
+    },
+    setRule: async (watch, state) => {
+      services.rules.updateRule(rule(watch).name, state);
+      services.log('game-day', 'stdout', JSON.stringify({ rule: rule(watch).name, ...state, at: new Date().toISOString() }));
+    },
+  };
 }
 
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const issuer = opts.issuer ?? (await DevIssuer.load());
-  let activeFaults: string[] = [];
+  // Set by localPages, which runs before the API answers: the game-day switch of the /ops page needs the runtime.
+  let gameDay: GameDay | undefined;
   // A scaled runtime tells the consumers, so their retry backoff (functions/shared/retry-policy.ts) scales with the queues.
   const scaleEnv: Record<string, string> = (opts.timeScale ?? 1) !== 1 ? { SHOPWAVE_OFFLINE_TIME_SCALE: String(opts.timeScale) } : {};
-  const functionEnv = () => ({
-    ...scaleEnv,
-    ...opts.extraFunctionEnv,
-    ...(activeFaults.length ? { [FAULTS_ENV]: activeFaults.join(',') } : {}),
-  });
-  // Set by localPages, which runs before the API answers: the faults switch of the /ops page needs the runtime.
-  let services: RuntimeServices | undefined;
-  const setFaults = (faults: string[]) => {
-    activeFaults = [...faults];
-    services!.setFunctionEnv(functionEnv());
-    services!.log('game-day', 'stdout', JSON.stringify({ faults: activeFaults, at: new Date().toISOString() }));
-  };
 
   const runtime = await runTemplate({
     templatePath: opts.templatePath ?? path.join(ROOT, 'cdk.out', 'ShopWave.template.json'),
@@ -65,7 +117,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     // generic runtime does not model: 1 per 429, 0 otherwise (its default value).
     onApiRequest: ({ status }, s) =>
       s.metrics.put({ ...API_THROTTLED_METRIC, dimensions: {}, value: status === 429 ? 1 : 0, unit: 'Count', timestamp: Date.now() }),
-    functionEnv: functionEnv(),
+    functionEnv: { ...scaleEnv, ...opts.extraFunctionEnv },
     logs: (opts.logs ?? 'file') === 'file' ? { directory: path.join(ROOT, '.offline', 'logs') } : (opts.logs as 'console' | 'silent'),
     // Publish the development issuer's public keys where the customer routes look for them (the template says where).
     beforeFunctions: ({ model, parameters }) => {
@@ -73,7 +125,15 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         parameters.put(name, JSON.stringify(issuer.jwks()));
     },
     localPages: (s) => {
-      services = s;
+      const target = offlineTarget(s);
+      const log = memoryLog();
+      gameDay = {
+        target,
+        log,
+        inject: (name, by) => inject(target, log, scenarioNamed(name), by),
+        clear: (name, by) => clear(target, log, name, by),
+        open: () => openInjections(log, target.name),
+      };
       return opsHandler({
         model: s.model,
         metrics: s.metrics,
@@ -82,9 +142,14 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         doc: s.documentClient(),
         timeScale: s.timeScale,
         inspectQueue: s.inspectQueue,
-        faults: { active: () => [...activeFaults], set: setFaults },
+        gameDay,
       });
     },
   });
-  return { ...runtime, issuer, setFaults, faults: () => [...activeFaults] };
+  const gd = gameDay!;
+  const setFaults = async (scenarios: string[]) => {
+    await gd.clear();
+    for (const s of scenarios) await gd.inject(s);
+  };
+  return { ...runtime, issuer, gameDay: gd, setFaults, faults: () => gd.open().map((i) => i.scenario) };
 }

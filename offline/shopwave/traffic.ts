@@ -14,6 +14,8 @@ const ORDERS = [
 export interface Traffic {
   placed: { orderId: string; correlationId: string; at: number }[];
   failed: number;
+  /** Each refused or failed placement: when, whose, the HTTP status (0: no answer). */
+  failures: { at: number; customerId: string; status: number }[];
   stop(): void;
 }
 
@@ -36,7 +38,7 @@ export function startTraffic(
     tokens.set(customerId, { at: Date.now(), token });
     return token;
   };
-  const traffic: Traffic = { placed: [], failed: 0, stop: () => clearInterval(timer) };
+  const traffic: Traffic = { placed: [], failed: 0, failures: [], stop: () => clearInterval(timer) };
   let n = 0;
   const timer = setInterval(async () => {
     const o = ORDERS[n % ORDERS.length];
@@ -53,9 +55,13 @@ export function startTraffic(
         body: JSON.stringify({ merchantId: o.merchantId, items: [{ productId: o.productId, quantity: 1 }] }),
       });
       if (res.status === 202) traffic.placed.push({ orderId: ((await res.json()) as { orderId: string }).orderId, correlationId, at });
-      else traffic.failed++;
+      else {
+        traffic.failed++;
+        traffic.failures.push({ at, customerId: o.customerId, status: res.status });
+      }
     } catch {
       traffic.failed++;
+      traffic.failures.push({ at, customerId: o.customerId, status: 0 });
     }
   }, minuteMs / perMinute);
   return traffic;

@@ -73,7 +73,7 @@ describe('seed 001: charged, never received by the restaurant', { timeout: 240_0
   let injectedAt = 0;
   it('fires the lost-order and flow-gap alarms, and only SLI alarms, after the fault', async () => {
     injectedAt = Date.now();
-    t.platform.setFaults(['restaurant-drops-orders']);
+    await t.platform.gameDay.inject('restaurant-drops-orders');
     await waitFor(() => alarmNamed('LostOrders').state === 'ALARM' && alarmNamed('FlowGap').state === 'ALARM', {
       timeoutMs: 90_000,
       description: 'LostOrders and FlowGap in ALARM',
@@ -112,7 +112,7 @@ describe('seed 001: charged, never received by the restaurant', { timeout: 240_0
       description: 'three orders placed after the fault reported overdue',
     });
     const victims = victimsNow();
-    t.platform.setFaults([]);
+    await t.platform.gameDay.clear();
     // The ack deadline (20 s) compensates what the restaurant never got: cancelled, refunded, not lost.
     for (const orderId of victims.slice(0, 3)) {
       const order = await t.waitForStatus(orderId, 'CANCELLED', 30_000);

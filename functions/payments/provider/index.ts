@@ -4,6 +4,7 @@
  * which is retried with the same idempotency key, instead of holding the batch until the Lambda timeout.
  */
 import { numberEnv } from '../../shared/env';
+import { withProviderFaults } from '../../shared/faults';
 import { httpProvider } from './http';
 import { simulatedProvider } from './simulated';
 import { ProviderUnavailableError, type PaymentProvider } from './types';
@@ -15,7 +16,19 @@ export { simulatedProvider } from './simulated';
 /** Reads its configuration on every call, so a change of environment (or a test) takes effect at once. */
 export function createPaymentProvider(): PaymentProvider {
   const url = process.env.PAYMENT_PROVIDER_URL;
-  return withTimeout(url ? httpProvider(url) : simulatedProvider(), numberEnv('PAYMENT_PROVIDER_TIMEOUT_MS', 3000));
+  return withTimeout(withGameDayFaults(url ? httpProvider(url) : simulatedProvider()), numberEnv('PAYMENT_PROVIDER_TIMEOUT_MS', 3000));
+}
+
+/**
+ * The hook for the provider's game-day faults (functions/shared/faults/provider.ts: provider-latency every Nth
+ * call, provider-errors, provider-lost-response). Inside the timeout, so a slow answer is cut off as a real one is.
+ */
+export function withGameDayFaults(provider: PaymentProvider): PaymentProvider {
+  const hooks = { unavailable: (message: string) => new ProviderUnavailableError(message) };
+  return {
+    charge: (request, signal) => withProviderFaults(() => provider.charge(request, signal), signal, hooks),
+    refund: (request, signal) => withProviderFaults(() => provider.refund(request, signal), signal, hooks),
+  };
 }
 
 /** Bounds every call with AbortSignal.timeout; an abort becomes ProviderUnavailableError (transient, retry). */

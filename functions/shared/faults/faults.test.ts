@@ -1,0 +1,191 @@
+/**
+ * The game-day fault modes, one by one, through the hooks the platform really uses (createEventConsumer,
+ * createApiHandler, the SDK clients' middleware, the payment provider's wrapper), and the configuration failing
+ * closed: a SHOPWAVE_FAULTS that does not validate fails the invocation, never runs as if nothing were set.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiEvent, lambdaContext } from '../../../test/support/lambda';
+import { withGameDayFaults } from '../../payments/provider';
+import type { PaymentProvider } from '../../payments/provider/types';
+import { ddb } from '../aws-clients';
+import { createEventConsumer } from '../event-consumer';
+import { createApiHandler } from '../http';
+import {
+  datastoreFailure,
+  dependencyFailure,
+  dropsEvent,
+  duringRoute,
+  FaultConfigError,
+  FAULTS_ENV,
+  InitCrash,
+  parseFaults,
+  serializeFaults,
+} from '.';
+import { resetProviderFaultCounter } from './provider';
+
+const set = (faults: unknown) => {
+  process.env[FAULTS_ENV] = typeof faults === 'string' ? faults : JSON.stringify(faults);
+};
+afterEach(() => {
+  delete process.env[FAULTS_ENV];
+  resetProviderFaultCounter();
+});
+
+describe('configuration', () => {
+  it('is empty when unset or blank, and fills defaults', () => {
+    expect(parseFaults(undefined)).toEqual([]);
+    expect(parseFaults('  ')).toEqual([]);
+    expect(parseFaults('[{"mode":"datastore-errors"}]')).toEqual([{ mode: 'datastore-errors', error: 'ThrottlingException', share: 1 }]);
+  });
+
+  it.each([
+    ['not JSON', 'restaurant-drops-orders', /not JSON/],
+    ['not a list', '{"mode":"drop-events"}', /invalid/],
+    ['an unknown mode', '[{"mode":"explode"}]', /mode/],
+    ['a share above 1', '[{"mode":"datastore-errors","share":2}]', /share/],
+    ['an unknown parameter', '[{"mode":"drop-events","detailType":"order.paid"}]', /detailType|Unrecognized/],
+    ['a bad route', '[{"mode":"fail-dependency","routes":["orders"]}]', /routes/],
+  ])('fails closed on %s', (_what, raw, message) => {
+    expect(() => parseFaults(raw)).toThrow(FaultConfigError);
+    expect(() => parseFaults(raw)).toThrow(message);
+  });
+
+  it('refuses to serialize a scenario with a typo (injection fails, not the function later)', () => {
+    expect(() => serializeFaults([{ mode: 'provider-latency' } as never])).toThrow();
+    expect(JSON.parse(serializeFaults([{ mode: 'provider-latency', delayMs: 4000, everyNth: 3 }]))).toEqual([
+      { mode: 'provider-latency', delayMs: 4000, everyNth: 3 },
+    ]);
+  });
+});
+
+const sqsEvent = (detailType: string): SQSEvent => ({
+  Records: [
+    {
+      messageId: 'm-1',
+      receiptHandle: 'r',
+      body: JSON.stringify({
+        id: 'bus-1',
+        source: 'shopwave.orders',
+        'detail-type': detailType,
+        detail: { data: { orderId: 'o-1' }, metadata: { eventId: 'e-1' } },
+      }),
+      attributes: { ApproximateReceiveCount: '1' } as never,
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
+      awsRegion: 'us-east-1',
+    },
+  ],
+});
+
+describe('consumer hook', () => {
+  process.env.IDEMPOTENCY_TABLE_NAME ??= 'idempotency-unit-test';
+  let handled = 0;
+  const consumer = () => createEventConsumer(['order.paid'], { 'order.paid': async () => void handled++ });
+
+  it('drop-events acknowledges matching detail-types without handling them, before idempotency (no DynamoDB call)', async () => {
+    set([{ mode: 'drop-events', detailTypes: ['order.paid'] }]);
+    expect(dropsEvent('order.paid')).toBe(true);
+    expect(dropsEvent('order.created')).toBe(false);
+    // The idempotency table does not exist: a record that reached the idempotency layer would fail.
+    const res = await consumer()(sqsEvent('order.paid'), lambdaContext('restaurant-consumer'));
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(handled).toBe(0);
+    set([{ mode: 'drop-events' }]);
+    expect(dropsEvent('anything')).toBe(true);
+  });
+
+  it('a bad configuration fails the record instead of acknowledging it', async () => {
+    const handler = consumer();
+    set('[{"mode":"drop-events","detailTypes":"order.paid"}]');
+    const res = await handler(sqsEvent('order.paid'), lambdaContext('restaurant-consumer'));
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+  });
+
+  it('crash-on-init fails the consumer at initialisation; a bad configuration too', () => {
+    set([{ mode: 'crash-on-init', message: 'boom at init' }]);
+    expect(consumer).toThrow(InitCrash);
+    expect(consumer).toThrow('boom at init');
+    set('[{"mode":"crash-on-init","reason":1}]');
+    expect(consumer).toThrow(FaultConfigError);
+    delete process.env[FAULTS_ENV];
+    expect(consumer).not.toThrow();
+  });
+});
+
+describe('API hook', () => {
+  const api = createApiHandler({
+    'POST /orders': async () => {
+      await ddb.send(new GetCommand({ TableName: 'orders-unit-test', Key: { pk: 'x', sk: 'y' } }));
+      return { statusCode: 202, body: {} };
+    },
+    'GET /health': async () => ({ statusCode: 200, body: { ok: true } }),
+  });
+  const call = (method: string, resource: string) => api(apiEvent({ method, resource, path: resource }), lambdaContext('orders-api'));
+
+  it("fail-dependency fails the route's SDK calls as access denied, and the handler's error path answers 500", async () => {
+    set([{ mode: 'fail-dependency', routes: ['POST /orders'] }]);
+    const res = await call('POST', '/orders');
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.body).error.code).toBe('INTERNAL');
+    // Other routes keep working; outside a route nothing fails.
+    expect((await call('GET', '/health')).statusCode).toBe(200);
+    expect(dependencyFailure()).toBeUndefined();
+    await expect(duringRoute('POST /orders', async () => dependencyFailure()?.name)).resolves.toBe('AccessDeniedException');
+    set([{ mode: 'fail-dependency', error: 'MissingConfiguration' }]);
+    await expect(duringRoute('GET /anything', async () => dependencyFailure()?.name)).resolves.toBe('ResourceNotFoundException');
+  });
+
+  it('a bad configuration fails every request (500), even one that calls nothing', async () => {
+    set('[{"mode":"fail-dependency","routes":"all"}]');
+    expect((await call('GET', '/health')).statusCode).toBe(500);
+  });
+});
+
+describe('SDK hook', () => {
+  it('datastore-errors fails DynamoDB calls with the configured error, for the configured share', async () => {
+    set([{ mode: 'datastore-errors', error: 'ProvisionedThroughputExceededException' }]);
+    await expect(ddb.send(new GetCommand({ TableName: 't', Key: { pk: 'a' } }))).rejects.toMatchObject({
+      name: 'ProvisionedThroughputExceededException',
+      $fault: 'server',
+    });
+    set([{ mode: 'datastore-errors', error: 'AccessDeniedException', share: 0.25 }]);
+    expect(datastoreFailure(() => 0.2)?.name).toBe('AccessDeniedException');
+    expect(datastoreFailure(() => 0.3)).toBeUndefined();
+  });
+});
+
+describe('payment provider hook', () => {
+  const calls: string[] = [];
+  const provider: PaymentProvider = {
+    charge: async (r) => {
+      calls.push(r.idempotencyKey);
+      return { chargeId: `ch-${r.idempotencyKey}` } as never;
+    },
+    refund: async () => ({ refundId: 'rf' }) as never,
+  };
+  const charge = (key: string) => withGameDayFaults(provider).charge({ idempotencyKey: key } as never);
+
+  it('provider-latency delays every Nth call', async () => {
+    set([{ mode: 'provider-latency', everyNth: 2, delayMs: 300 }]);
+    const t0 = Date.now();
+    await charge('a');
+    const t1 = Date.now();
+    await charge('b');
+    expect(t1 - t0).toBeLessThan(200);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
+  });
+
+  it('provider-errors fails before calling; provider-lost-response calls (charges) and loses the answer', async () => {
+    calls.length = 0;
+    set([{ mode: 'provider-errors' }]);
+    await expect(charge('c')).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    expect(calls).toEqual([]);
+    set([{ mode: 'provider-lost-response', everyNth: 1 }]);
+    await expect(charge('d')).rejects.toThrow(/answer lost/);
+    expect(calls).toEqual(['d']);
+  });
+});

@@ -1,0 +1,402 @@
+/**
+ * `npm run game-day -- run <scenario>` (the kit is tools/game-day/): a whole game day on the offline platform, bounded in time at every step.
+ * Starts the platform, runs steady traffic, records a baseline, injects, waits for the expected alarms (TTD of each,
+ * every other alarm a false lead), with `mitigate` applies the scenario's mitigation (clear, redrive), verifies
+ * recovery (alarms OK, every order terminal, charges = delivered value + refunds, stock conserved) and writes the
+ * report folder from the tables.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DevIssuer } from '../../tools/dev-issuer';
+import { computeImpact, type OrderRow, type PaymentRow } from '../../tools/game-day/impact';
+import { type Injection, whoAmI } from '../../tools/game-day/inject';
+import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/game-day/report';
+import type { Scenario } from '../../tools/game-day/scenario';
+import { scanAll } from '../../tools/game-day/tables';
+import { redrive } from '../../tools/redrive';
+import { seedDemoData } from '../../tools/seed-data';
+import { startPlatform, type Platform } from './platform';
+import { startTraffic, type Traffic } from './traffic';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** demo: the template `npm start` runs, real time. test: the test template, one metric minute = 8 s. */
+export const SPEEDS = {
+  demo: { timeScale: 1, template: path.join(ROOT, 'cdk.out', 'ShopWave.template.json') },
+  test: { timeScale: 2 / 15, template: path.join(ROOT, 'cdk.out.test', 'ShopWave.template.json') },
+} as const;
+
+export interface RunOptions {
+  speed: 'demo' | 'test';
+  mitigate: boolean;
+  /** Use this platform instead of starting one (tests share one); its orders tables may hold earlier runs' orders. */
+  platform?: Platform;
+  /** Attach to the `npm start` whose .offline/endpoints.json this is, instead of starting a platform. */
+  attach?: string;
+  dynamodbEndpoint?: string;
+  log?: (line: string) => void;
+  /** Write the report folder (default true). */
+  report?: boolean;
+  /** Baseline length in metric minutes (default 3). */
+  baselineMinutes?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const short = (name: string) => name.replace(/^[^-]+-/, '');
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(everyMs);
+  }
+  void what;
+  return false;
+}
+
+export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<{ result: GameDayResult; reportDir?: string }> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const speed = SPEEDS[opts.speed];
+  const startedAt = Date.now();
+  const own = !opts.platform && !opts.attach;
+  const platform: RunTarget = opts.attach
+    ? await attachTo(opts.attach)
+    : fromPlatform(
+        opts.platform ??
+          (await startPlatform({
+            templatePath: speed.template,
+            timeScale: speed.timeScale,
+            port: 0,
+            logs: 'file',
+            issuer: await DevIssuer.ephemeral(),
+            dynamodbEndpoint: opts.dynamodbEndpoint,
+            resourcePrefix: `gd${startedAt.toString(36)}-`,
+          })),
+        own,
+      );
+  const { doc } = platform;
+  const table = (p: string) => platform.table(p);
+  if (own) {
+    await seedDemoData({
+      doc,
+      tableName: (key) => table({ catalog: 'DataCatalog', customers: 'DataCustomers', inventory: 'DataInventory' }[key]),
+    });
+  }
+  const metricMinuteMs = 60_000 * platform.timeScale;
+  const stateOf = (n: string) => platform.alarmStates().find((a) => short(a.alarmName) === n)?.state;
+  let traffic: Traffic | undefined;
+  try {
+    const stockBefore = await scanAll<{ productId: string; available: number; reserved: number }>(
+      doc,
+      table('DataInventory'),
+      (r) => r.sk === 'STOCK',
+    );
+    log(`platform up: ${platform.apiUrl} (${opts.speed} speed, 1 metric minute = ${(metricMinuteMs / 1000).toFixed(0)} s)`);
+    traffic = startTraffic(platform.apiUrl, scenario.traffic.ordersPerMetricMinute, {
+      minuteMs: metricMinuteMs,
+      sign: (c) => platform.sign(c),
+    });
+    const t = traffic;
+    // Cold starts first: the first delivery may legitimately take longer than the deadline.
+    const delivered = await until(
+      'first delivery',
+      async () => {
+        const first = t.placed[0];
+        if (!first) return false;
+        const rows = await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.orderId === first.orderId && r.sk === 'ORDER');
+        return rows[0]?.status === 'DELIVERED';
+      },
+      Math.max(120_000, 3 * metricMinuteMs),
+      1000,
+    );
+    if (!delivered) throw new Error('no order was delivered during warm-up: the platform is not healthy, no baseline');
+    const baselineFrom = Date.now();
+    log(
+      `baseline: ${opts.baselineMinutes ?? 3} metric minutes of steady traffic (${scenario.traffic.ordersPerMetricMinute} orders a metric minute)`,
+    );
+    await sleep((opts.baselineMinutes ?? 3) * metricMinuteMs);
+    const history = () => platform.alarmHistory();
+    const baselineAlarms = [
+      ...new Set(
+        history()
+          .filter((h) => h.at >= baselineFrom && h.to === 'ALARM')
+          .map((h) => short(h.alarmName)),
+      ),
+    ];
+    if (baselineAlarms.length)
+      log(`baseline not quiet: ${baselineAlarms.join(', ')} fired before the injection (a loaded machine?): TTDs are not reliable`);
+
+    const injection = await platform.inject(scenario.name, `${whoAmI()} (game-day run)`);
+    const injectedAt = Date.parse(injection.at);
+    log(`injected ${scenario.name}: ${injection.changes.map((c) => `${c.kind} ${c.physical}`).join(', ')}`);
+    const fired = (n: string) => history().find((h) => h.at >= injectedAt && h.to === 'ALARM' && short(h.alarmName) === n);
+    // Detection: bounded by the scenario's wait (default 12 metric minutes: demo 12 min, test 96 s).
+    const detectWait = (scenario.alarms.withinMetricMinutes ?? 12) * metricMinuteMs;
+    await until('expected alarms', () => scenario.alarms.expected.every((a) => fired(a)), detectWait, 500);
+    // One more metric minute: consequences and false leads show up after the first alarm too.
+    await sleep(metricMinuteMs);
+    const ttd: Record<string, number | undefined> = {};
+    for (const a of scenario.alarms.expected) {
+      const f = fired(a);
+      ttd[a] = f ? f.at - injectedAt : undefined;
+      log(
+        `  ${a}: ${f ? `ALARM after ${((f.at - injectedAt) / 1000).toFixed(1)} s` : `did not fire within ${(detectWait / 1000).toFixed(0)} s`}`,
+      );
+    }
+    const allowed = new Set([...scenario.alarms.expected, ...(scenario.alarms.mayFire ?? [])]);
+    const falseLeads = () => [
+      ...new Set(
+        history()
+          .filter((h) => h.at >= injectedAt && h.to === 'ALARM' && !allowed.has(short(h.alarmName)))
+          .map((h) => short(h.alarmName)),
+      ),
+    ];
+    const firstEffect = scenario.customerEffect.signal === 'api-errors' ? t.failures.find((f) => f.at >= injectedAt)?.at : undefined;
+
+    const mitigationSteps: { at: number; what: string }[] = [];
+    let mitigatedAt: number | undefined;
+    let recoveredAt: number | undefined;
+    let recovery: GameDayResult['recovery'];
+    if (opts.mitigate) {
+      mitigatedAt = Date.now();
+      const cleared = await platform.clear(scenario.name, 'game-day run --mitigate');
+      mitigationSteps.push({
+        at: Date.now(),
+        what: `npm run game-day -- clear: restored ${cleared.flatMap((c) => c.changes.map((x) => x.physical)).join(', ')}`,
+      });
+      log(`mitigation: cleared (${scenario.mitigation.summary})`);
+    }
+    // Traffic stops once the incident is over (or at the end of the observation): the rest is draining.
+    t.stop();
+    const stoppedAt = Date.now();
+    if (opts.mitigate) {
+      for (const watch of scenario.mitigation.redrive ?? []) {
+        const r = await platform.redrive(watch, Math.max(60_000, 10 * metricMinuteMs));
+        mitigationSteps.push({ at: Date.now(), what: `redrove ${r.moved} message(s) from ${r.from} to ${r.to}` });
+        log(`mitigation: redrove ${r.moved} message(s) from ${r.from}`);
+      }
+      const notes: string[] = [];
+      // The expected alarms must return to OK; consequences with long windows (the slow SLO burn) may still be in
+      // ALARM when the run ends: noted, not a failure.
+      const alarmsOk = await until(
+        'alarms OK',
+        () => scenario.alarms.expected.every((a) => stateOf(a) !== 'ALARM'),
+        Math.max(120_000, 15 * metricMinuteMs),
+        1000,
+      );
+      if (!alarmsOk)
+        notes.push(`expected alarms still in ALARM: ${scenario.alarms.expected.filter((a) => stateOf(a) === 'ALARM').join(', ')}`);
+      const lingering = (scenario.alarms.mayFire ?? []).filter((a) => stateOf(a) === 'ALARM');
+      if (lingering.length) notes.push(`still in ALARM at the end (long evaluation windows): ${lingering.join(', ')}`);
+      const ids = new Set(t.placed.map((p) => p.orderId));
+      const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];
+      const allTerminal = await until(
+        'orders terminal',
+        async () =>
+          (await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.sk === 'ORDER' && ids.has(r.orderId))).every((o) =>
+            TERMINAL.includes(o.status),
+          ),
+        Math.max(120_000, 10 * metricMinuteMs),
+        2000,
+      );
+      if (allTerminal) recoveredAt = Date.now();
+      recovery = { alarmsOk, allTerminal, moneyReconciled: false, stockConserved: false, notes };
+    } else {
+      // Not mitigated: the fault is cleared anyway so the platform is left as it was; the run does not wait for recovery.
+      await platform.clear(scenario.name, 'game-day run (end, no mitigation)');
+    }
+
+    const ids = new Set(t.placed.map((p) => p.orderId));
+    const orders = await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.sk === 'ORDER' && ids.has(r.orderId));
+    const payments = await scanAll<PaymentRow>(doc, table('DataPayments'), (r) => r.sk === 'PAYMENT' && ids.has(r.orderId));
+    const firstCustomerEffectAt =
+      firstEffect ??
+      orders
+        .filter((o) => Date.parse(o.createdAt) >= injectedAt && o.status !== 'DELIVERED')
+        .map((o) => Date.parse(o.milestones.CHARGED ?? o.createdAt))
+        .sort((a, b) => a - b)[0];
+    const impact = computeImpact({ orders, payments, refused: t.failures, window: { from: injectedAt, to: mitigatedAt ?? stoppedAt } });
+    if (recovery) {
+      recovery.moneyReconciled = impact.money.reconciled;
+      // Stock: what is available plus what is reserved (sold or held) is what there was; the reserved delta is exactly
+      // the delivered quantities of this run (every other order released its reservation).
+      const stockAfter = await scanAll<{ productId: string; available: number; reserved: number }>(
+        doc,
+        table('DataInventory'),
+        (r) => r.sk === 'STOCK',
+      );
+      const soldNow = new Map<string, number>();
+      for (const o of orders.filter((x) => x.status === 'DELIVERED'))
+        for (const l of o.items) soldNow.set(l.productId, (soldNow.get(l.productId) ?? 0) + l.quantity);
+      recovery.stockConserved = stockAfter.every((a) => {
+        const b = stockBefore.find((x) => x.productId === a.productId);
+        if (!b) return false;
+        const ok =
+          a.available + a.reserved === b.available + b.reserved &&
+          (own ? a.reserved - b.reserved === (soldNow.get(a.productId) ?? 0) : true);
+        if (!ok)
+          recovery!.notes.push(
+            `stock of ${a.productId}: before ${b.available}+${b.reserved}, after ${a.available}+${a.reserved}, delivered ${soldNow.get(a.productId) ?? 0}`,
+          );
+        return ok;
+      });
+    }
+    const result: GameDayResult = {
+      scenario,
+      target: opts.attach ? 'offline (attached to npm start)' : 'offline',
+      speed: opts.speed,
+      metricMinuteMs,
+      startedAt,
+      baselineFrom,
+      injectedAt,
+      injectedBy: injection.by,
+      ttd,
+      falseLeads: falseLeads(),
+      baselineAlarms,
+      firstCustomerEffectAt,
+      firstCustomerEffect: firstCustomerEffectAt ? scenario.customerEffect.what : undefined,
+      mitigatedAt,
+      mitigationSteps,
+      recoveredAt,
+      recovery,
+      endedAt: Date.now(),
+      alarmHistory: history().filter((h) => h.at >= baselineFrom),
+      impact,
+      orders,
+    };
+    const reportDir = opts.report === false ? undefined : writeReport(ROOT, result);
+    return { result, reportDir };
+  } finally {
+    traffic?.stop();
+    await platform.stop();
+  }
+}
+
+/** What the runner needs of a platform: the one it started (or a test's), or a running `npm start` over HTTP. */
+export interface RunTarget {
+  apiUrl: string;
+  timeScale: number;
+  sign(customerId: string): Promise<string>;
+  doc: DynamoDBDocumentClient;
+  table(logicalIdPrefix: string): string;
+  alarmStates(): { alarmName: string; state: string }[];
+  alarmHistory(): AlarmEvent[];
+  inject(scenario: string, by: string): Promise<Injection>;
+  clear(scenario: string, by: string): Promise<Injection[]>;
+  /** Redrives the consumer's DLQ until it and the consumer's queue are empty (bounded). */
+  redrive(watchName: string, timeoutMs: number): Promise<{ moved: number; from: string; to: string }>;
+  stop(): Promise<void>;
+}
+
+function fromPlatform(platform: Platform, own: boolean): RunTarget {
+  return {
+    apiUrl: platform.apiUrl,
+    timeScale: platform.timeScale,
+    sign: (c) => platform.issuer.sign(c),
+    doc: platform.documentClient(),
+    table: (p) => platform.tableName(p),
+    alarmStates: () => platform.alarms.states(),
+    alarmHistory: () => platform.alarms.history(),
+    inject: (s, by) => platform.gameDay.inject(s, by),
+    clear: (s, by) => platform.gameDay.clear(s, by),
+    redrive: async (watch, timeoutMs) => {
+      const source = platform.model.queues.find((q) => q.deadLetter && new RegExp(`^${watch}(Handler)?Queue`).test(q.logicalId));
+      const dlq = platform.model.queues.find((q) => q.arn === source?.deadLetter?.targetArn);
+      if (!source || !dlq) throw new Error(`no dead-letter queue for ${watch}`);
+      // Messages still being retried reach the DLQ later: redrive until the source and the DLQ are empty (bounded).
+      let moved = 0;
+      await until(
+        `${watch} queues empty`,
+        async () => {
+          moved += await redrive(platform.sqsClient(), dlq.url, source.url);
+          const q = platform.inspectQueue(source.queueName);
+          const d = platform.inspectQueue(dlq.queueName);
+          return !!q && !!d && q.ready.length + q.inflight.length + q.delayed.length === 0 && d.ready.length === 0;
+        },
+        timeoutMs,
+        1000,
+      );
+      return { moved, from: dlq.queueName, to: source.queueName };
+    },
+    stop: async () => {
+      if (own) await platform.stop();
+    },
+  };
+}
+
+/**
+ * A running `npm start` (.offline/endpoints.json): its /ops game-day API for alarms, injection and queues (alarm
+ * state mirrored every 500 ms, so the runner reads it as it reads an in-process platform), its DynamoDB for the
+ * tables, the development issuer's key pair in .offline/ for tokens. Its tables may hold orders of others: the
+ * impact counts only this run's orders, and the stock check only that available + reserved is unchanged.
+ */
+async function attachTo(endpointsFile: string): Promise<RunTarget> {
+  const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8')) as { api: string; dynamodb: string };
+  const issuer = await DevIssuer.load();
+  const call = async (method: string, p: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${endpoints.api}/ops/api${p}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const json = (await res.json()) as any;
+    if (!res.ok) throw new Error(`${method} /ops/api${p}: ${json.message ?? res.status}`);
+    return json;
+  };
+  let status = await call('GET', '/game-day');
+  let stopped = false;
+  const refresh = async () => {
+    // Bounded: stops with the run, and after ~28 hours at the latest.
+    for (let i = 0; i < 200_000 && !stopped; i++) {
+      status = await call('GET', '/game-day').catch(() => status);
+      await sleep(500);
+    }
+  };
+  void refresh();
+  const tables = status.tables as Record<string, string>;
+  return {
+    apiUrl: endpoints.api,
+    timeScale: status.timeScale,
+    sign: (c) => issuer.sign(c),
+    doc: DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: endpoints.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
+      }),
+    ),
+    table: (prefix) => {
+      const found = Object.entries(tables).filter(([id]) => id.startsWith(prefix));
+      if (found.length !== 1) throw new Error(`${found.length} tables match ${prefix}`);
+      return found[0][1];
+    },
+    alarmStates: () => status.alarms,
+    alarmHistory: () => status.alarmHistory,
+    inject: async (s, by) => (await call('POST', '/game-day/inject', { scenario: s, by })).injected,
+    clear: async (s, by) => (await call('POST', '/game-day/clear', { scenario: s, by })).cleared,
+    redrive: async (watch, timeoutMs) => {
+      const queue = (status.queues as { dlq: string; source?: string; sourceLogicalId?: string }[]).find((q) =>
+        new RegExp(`^${watch}(Handler)?Queue`).test(q.sourceLogicalId ?? ''),
+      );
+      if (!queue?.source) throw new Error(`no dead-letter queue for ${watch}`);
+      let moved = 0;
+      await until(
+        `${watch} queues empty`,
+        async () => {
+          moved += (await call('POST', `/dlq/${queue.dlq}/redrive`)).moved;
+          const now = (await call('GET', '/game-day')).queues.find((q: { dlq: string }) => q.dlq === queue.dlq);
+          return now.count === 0 && now.sourceCount === 0;
+        },
+        timeoutMs,
+        1000,
+      );
+      return { moved, from: queue.dlq, to: queue.source };
+    },
+    stop: async () => {
+      stopped = true;
+    },
+  };
+}

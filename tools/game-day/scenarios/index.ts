@@ -1,0 +1,28 @@
+/**
+ * Every game-day scenario, by name. One module per scenario (the shape is ../scenario.ts's `Scenario`):
+ *   name, seed, title, breaks          what it reproduces
+ *   inject.functions / inject.rules    how it is injected, by watch name, the same on every target
+ *   alarms.expected / mayFire / falseLeads
+ *   customerEffect, runbook, mitigation (commands; DLQs to redrive), traffic, postmortem, customerMessage
+ * To add one: copy a module, change the data, add it to the list below. `npm run game-day -- list` shows them.
+ */
+import type { Scenario } from '../scenario';
+import consumerCrashloop from './consumer-crashloop';
+import datastoreFailing from './datastore-failing';
+import orderPlacementFails from './order-placement-fails';
+import paidOrdersRoutedNowhere from './paid-orders-routed-nowhere';
+import restaurantDropsOrders from './restaurant-drops-orders';
+
+export const SCENARIOS: readonly Scenario[] = [
+  restaurantDropsOrders,
+  paidOrdersRoutedNowhere,
+  orderPlacementFails,
+  consumerCrashloop,
+  datastoreFailing,
+];
+
+export function scenarioNamed(name: string): Scenario {
+  const s = SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown scenario '${name}'; known: ${SCENARIOS.map((x) => x.name).join(', ')}`);
+  return s;
+}
