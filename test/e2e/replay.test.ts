@@ -5,7 +5,7 @@
  * detail-type and time-window selections return exactly the rows the bus carried.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -142,29 +142,34 @@ describe('replay from the outbox', () => {
   });
 
   it('reaches a consumer that recorded order.paid as handled without doing it only with --reprocess', { timeout: 90_000 }, async () => {
-    // Seed 001, theory A as the fault does it: the restaurant consumer's idempotent handler returns without sending
-    // the order to the tablet, so its idempotency record says "handled".
+    // A consumer bug that returns "handled" without doing the work: its idempotency record says COMPLETED, but the
+    // order never reached the tablet. (The game-day drop-events fault sits before the idempotency layer, so it leaves
+    // no record and a plain replay suffices; this is the case that needs --reprocess.) Built here as the bug leaves
+    // it: order.paid kept from the restaurant's queue, and the record Powertools would have written.
     const restaurant = (await target.consumerFunction!('RestaurantConsumer'))!;
-    t.platform.setFaults(['restaurant-drops-orders']);
+    const restaurantQueue = t.platform.model.queues.find((q) => q.logicalId.startsWith('RestaurantConsumerQueue'))!;
+    const rule = t.platform.model.rules.find((r) => r.targets.some((tg) => tg.arn === restaurantQueue.arn))!;
     let orderId: string;
     let eventId: string;
+    rule.state = 'DISABLED';
     try {
       orderId = (await t.placeOrder('c-alice', 'm-pizza', [{ productId: 'p-margherita', quantity: 1 }])).body.orderId;
       await waitFor(() => ofOrder(orderId).some((e) => e.detailType === 'order.paid'), { timeoutMs: 20_000 });
       eventId = ofOrder(orderId).find((e) => e.detailType === 'order.paid')!.detail.metadata.eventId;
-      const record = async () =>
-        (
-          await t.doc.send(
-            new GetCommand({ TableName: target.idempotencyTable!, Key: { id: idempotencyKey(restaurant, eventId) }, ConsistentRead: true }),
-          )
-        ).Item;
-      await waitFor(async () => (await record())?.status === 'COMPLETED', {
-        timeoutMs: 10_000,
-        description: 'the dropped order.paid recorded as handled',
-      });
     } finally {
-      t.platform.setFaults([]);
+      rule.state = 'ENABLED';
     }
+    await t.doc.send(
+      new PutCommand({
+        TableName: target.idempotencyTable!,
+        Item: {
+          id: idempotencyKey(restaurant, eventId),
+          status: 'COMPLETED',
+          data: 'true',
+          expiration: Math.floor(Date.now() / 1000) + 3600,
+        },
+      }),
+    );
 
     // A plain replay after the fix: the restaurant consumer finds its record and does nothing.
     await runReplay(target, parseReplayArgs(['--order', orderId, '--detail-type', 'order.paid', '--send']), () => undefined);
