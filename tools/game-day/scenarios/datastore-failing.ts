@@ -9,7 +9,9 @@ export default defineScenario({
   inject: { functions: { ShippingConsumer: [{ mode: 'datastore-errors', error: 'ThrottlingException', share: 1 }] } },
   alarms: {
     expected: ['ShippingConsumerDeadLetters'],
-    mayFire: ['ShippingConsumerErrors', 'ShippingConsumerBacklog', 'DeliverySloFastBurn', 'DeliverySloSlowBurn'],
+    // TrackingNotIngested is a true consequence, not a false lead: orders the restaurant received get no shipment, so
+    // analytics waits for tracking that never comes (whether it fires depends on how long the fault lasts).
+    mayFire: ['ShippingConsumerErrors', 'ShippingConsumerBacklog', 'DeliverySloFastBurn', 'DeliverySloSlowBurn', 'TrackingNotIngested'],
     falseLeads: ['LostOrders', 'FlowGap', 'Api5xxRate', 'RestaurantConsumerErrors'],
     // Each record fails on its own (partial batch response), so the function does not error and
     // ShippingConsumerErrors stays quiet: the first alarm is the DLQ's, once a record has used its five receives
