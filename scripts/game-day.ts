@@ -6,7 +6,9 @@
  *   npm run game-day -- status [--stack S]
  *   npm run game-day -- run <scenario> [--speed demo|test] [--mitigate] [--attach]   a whole game day offline, with the report
  *     (--attach: on the running `npm start` instead of a platform of its own)
- *   npm run game-day -- report --stack S                  (not implemented yet: needs @aws-sdk/client-cloudwatch)
+ *   npm run game-day -- scorecard [--speed test|demo] [--only a,b] [--parallel N]
+ *     every scenario (or those named) with --mitigate, each on a platform of its own; writes docs/game-days/scorecard.md
+ *   npm run game-day -- report --stack S [--scenario name]   the report folder of the last injection on a deployed stack
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,10 +17,14 @@ import { awsTarget, offlineApi } from '../tools/game-day/aws-target';
 import { clear, defaultLogFile, fileLog, inject, openInjections, whoAmI } from '../tools/game-day/inject';
 import { runGameDay } from '../offline/shopwave/game-day-run';
 import { SCENARIOS, scenarioNamed } from '../tools/game-day/scenarios';
+import { mergeRows, readScorecard, rowPasses, writeScorecard } from '../tools/game-day/scorecard';
+import { stackReport } from '../tools/game-day/stack-report';
+import { runScorecard } from '../offline/shopwave/game-day-run';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const USAGE = `usage: npm run game-day -- list | inject <scenario> [--stack S] | clear [<scenario>] [--stack S] | status [--stack S]
-       | run <scenario> [--speed demo|test] [--mitigate] [--attach] | report --stack S
+       | run <scenario> [--speed demo|test] [--mitigate] [--attach]
+       | scorecard [--speed test|demo] [--only a,b] [--parallel N] | report --stack S [--scenario name]
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`;
 
 function fail(message: string): never {
@@ -28,13 +34,29 @@ function fail(message: string): never {
 
 let parsed: ReturnType<
   typeof parseArgs<{
-    options: { stack: { type: 'string' }; speed: { type: 'string' }; mitigate: { type: 'boolean' }; attach: { type: 'boolean' } };
+    options: {
+      stack: { type: 'string' };
+      speed: { type: 'string' };
+      mitigate: { type: 'boolean' };
+      attach: { type: 'boolean' };
+      only: { type: 'string' };
+      parallel: { type: 'string' };
+      scenario: { type: 'string' };
+    };
     allowPositionals: true;
   }>
 >;
 try {
   parsed = parseArgs({
-    options: { stack: { type: 'string' }, speed: { type: 'string' }, mitigate: { type: 'boolean' } },
+    options: {
+      stack: { type: 'string' },
+      speed: { type: 'string' },
+      mitigate: { type: 'boolean' },
+      attach: { type: 'boolean' },
+      only: { type: 'string' },
+      parallel: { type: 'string' },
+      scenario: { type: 'string' },
+    },
     allowPositionals: true,
   });
 } catch (err) {
@@ -118,11 +140,33 @@ switch (command) {
     process.exit(missed.length || result.falseLeads.length || result.baselineAlarms.length || lost ? 1 : 0);
     break;
   }
-  case 'report':
-    if (!values.stack) fail('report needs --stack');
-    console.error('report --stack is not implemented yet: it needs @aws-sdk/client-cloudwatch (DescribeAlarmHistory), not installed here');
-    process.exit(3);
+  case 'scorecard': {
+    if (name) fail('scorecard takes no scenario: use --only a,b');
+    const speed = (values.speed ?? 'test') as 'demo' | 'test';
+    if (!['demo', 'test'].includes(speed)) fail(`--speed must be demo or test, got '${values.speed}'`);
+    const only = values.only?.split(',').map((x) => x.trim());
+    const unknown = only?.filter((x) => !SCENARIOS.some((s) => s.name === x)) ?? [];
+    if (unknown.length) fail(`--only: unknown scenario(s) ${unknown.join(', ')}`);
+    const parallel = Number(values.parallel ?? 1);
+    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 6) fail(`--parallel must be an integer 1-6, got '${values.parallel}'`);
+    const chosen = SCENARIOS.filter((s) => !only || only.includes(s.name));
+    const rows = await runScorecard(chosen, { speed, parallel });
+    const jsonFile = path.join(ROOT, 'docs', 'game-days', 'scorecard.json');
+    writeScorecard(jsonFile, jsonFile.replace(/json$/, 'md'), mergeRows(readScorecard(jsonFile), rows), SCENARIOS);
+    for (const r of rows)
+      console.log(
+        `${r.scenario.padEnd(34)} ${r.detectedBy ?? 'NOT DETECTED'} ${r.ttdMs === undefined ? '' : `${(r.ttdMs / 1000).toFixed(1)} s`}  false leads: ${r.falseLeads.join(', ') || 'none'}  nothing lost: ${r.nothingLost}`,
+      );
+    console.log(`scorecard: ${path.relative(ROOT, jsonFile.replace(/json$/, 'md'))}`);
+    process.exit(rows.every(rowPasses) ? 0 : 1);
     break;
+  }
+  case 'report': {
+    if (!values.stack) fail('report needs --stack');
+    const dir = await stackReport(ROOT, values.stack, { scenario: values.scenario ?? name });
+    console.log(`report: ${path.relative(ROOT, dir)}/`);
+    break;
+  }
   default:
     fail(command ? `unknown command '${command}'` : 'no command');
 }

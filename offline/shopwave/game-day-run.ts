@@ -14,6 +14,7 @@ import { computeImpact, type OrderRow, type PaymentRow } from '../../tools/game-
 import { type Injection, whoAmI } from '../../tools/game-day/inject';
 import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/game-day/report';
 import type { Scenario } from '../../tools/game-day/scenario';
+import { type ScorecardRow, scorecardRow } from '../../tools/game-day/scorecard';
 import { scanAll } from '../../tools/game-day/tables';
 import { redrive } from '../../tools/redrive';
 import { seedDemoData } from '../../tools/seed-data';
@@ -72,7 +73,8 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
             logs: 'file',
             issuer: await DevIssuer.ephemeral(),
             dynamodbEndpoint: opts.dynamodbEndpoint,
-            resourcePrefix: `gd${startedAt.toString(36)}-`,
+            // Unique per run: scorecard runs start several platforms in the same millisecond on one DynamoDB Local.
+            resourcePrefix: `gd${startedAt.toString(36)}${Math.random().toString(36).slice(2, 6)}-`,
           })),
         own,
       );
@@ -272,6 +274,48 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     traffic?.stop();
     await platform.stop();
   }
+}
+
+/**
+ * The scorecard's runs: every scenario with --mitigate, each on a platform of its own (no scenario inherits another's
+ * alarms or backlog), `parallel` at a time (demo speed is real time and light; test speed is better one at a time on
+ * a small machine). A run that throws is a row with nothing detected and the error as its note.
+ */
+export async function runScorecard(
+  scenarios: readonly Scenario[],
+  opts: { speed: 'demo' | 'test'; parallel: number; log?: (line: string) => void },
+): Promise<ScorecardRow[]> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const queue = [...scenarios];
+  const rows: ScorecardRow[] = [];
+  const worker = async () => {
+    for (let s = queue.shift(); s; s = queue.shift()) {
+      const scenario = s;
+      const t0 = Date.now();
+      try {
+        const { result, reportDir } = await runGameDay(scenario, {
+          speed: opts.speed,
+          mitigate: true,
+          log: (l) => log(`[${scenario.name}] ${l}`),
+        });
+        rows.push(scorecardRow(result));
+        log(`[${scenario.name}] done in ${((Date.now() - t0) / 60_000).toFixed(1)} min; report ${reportDir}`);
+      } catch (err) {
+        log(`[${scenario.name}] failed: ${(err as Error).message}`);
+        rows.push({
+          scenario: scenario.name,
+          speed: opts.speed,
+          measuredAt: new Date(t0).toISOString(),
+          expected: Object.fromEntries(scenario.alarms.expected.map((a) => [a, null])),
+          falseLeads: [],
+          baselineQuiet: false,
+          notes: [`run failed: ${(err as Error).message}`],
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.parallel, scenarios.length) }, worker));
+  return scenarios.map((sc) => rows.find((r) => r.scenario === sc.name)!);
 }
 
 /** What the runner needs of a platform: the one it started (or a test's), or a running `npm start` over HTTP. */

@@ -32,7 +32,8 @@ export interface GameDayResult {
   mitigatedAt?: number;
   mitigationSteps: { at: number; what: string }[];
   recoveredAt?: number;
-  recovery?: { alarmsOk: boolean; allTerminal: boolean; moneyReconciled: boolean; stockConserved: boolean; notes: string[] };
+  /** stockConserved null: not checked (a deployed stack has no snapshot of the stock before the injection). */
+  recovery?: { alarmsOk: boolean; allTerminal: boolean; moneyReconciled: boolean; stockConserved: boolean | null; notes: string[] };
   endedAt: number;
   alarmHistory: AlarmEvent[];
   impact: Impact;
@@ -201,7 +202,7 @@ ${r.scenario.postmortem.trigger}
 ## Resolution
 ${r.scenario.mitigation.summary}
 ${r.mitigationSteps.map((s) => `- ${clock(s.at)} ${s.what}`).join('\n') || '- (no mitigation applied: run with --mitigate)'}
-${rec ? `\nRecovery check: alarms back to OK ${rec.alarmsOk ? 'yes' : 'NO'}; every order terminal ${rec.allTerminal ? 'yes' : 'NO'}; charges = delivered + refunds ${rec.moneyReconciled ? 'yes' : 'NO'}; stock conserved ${rec.stockConserved ? 'yes' : 'NO'}.${rec.notes.length ? `\n${rec.notes.map((n) => `- ${n}`).join('\n')}` : ''}` : ''}
+${rec ? `\nRecovery check: alarms back to OK ${rec.alarmsOk ? 'yes' : 'NO'}; every order terminal ${rec.allTerminal ? 'yes' : 'NO'}; charges = delivered + refunds ${rec.moneyReconciled ? 'yes' : 'NO'}; stock conserved ${rec.stockConserved === null ? 'not checked' : rec.stockConserved ? 'yes' : 'NO'}.${rec.notes.length ? `\n${rec.notes.map((n) => `- ${n}`).join('\n')}` : ''}` : ''}
 
 ## Action items
 ${r.scenario.postmortem.actionItems.map((a) => `- [ ] ${a}`).join('\n')}

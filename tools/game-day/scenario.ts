@@ -32,6 +32,8 @@ export interface Scenario {
     /** How long the runner waits for the expected alarms, in metric minutes (default 12), and why when longer. */
     withinMetricMinutes?: number;
     why?: string;
+    /** When the expected alarms cannot detect it within 3 minutes at demo speed: what would (the scorecard says it). */
+    faster?: string;
   };
   /** What a customer notices first, and how the runner sees it: orders not delivered, or the API refusing orders. */
   customerEffect: { what: string; signal: 'orders-not-delivered' | 'api-errors' | 'orders-delayed' };
