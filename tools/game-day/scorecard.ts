@@ -82,7 +82,7 @@ export function renderScorecard(data: ScorecardData, scenarios: readonly Scenari
     const within = demo?.ttdMs !== undefined ? demo.ttdMs <= TTD_TARGET_MS : undefined;
     return `| \`${sc.name}\` | ${sc.seed} | ${main?.detectedBy ?? (main ? '**not detected**' : 'not measured')} | ${s(demo?.ttdMs)} | ${
       test?.ttdMetricMinutes !== undefined ? `${test.ttdMetricMinutes.toFixed(1)} (${s(test.ttdMs)})` : '–'
-    } | ${yes(within)} | ${main ? main.falseLeads.join(', ') || 'none' : '–'} | ${yes(main?.nothingLost)} | [${sc.runbook.replace(/^docs\/runbooks\//, '')}](../../${sc.runbook}) |`;
+    } | ${yes(within)} | ${main ? main.falseLeads.join(', ') || 'none' : '–'} | ${yes(main?.nothingLost)} | [${sc.runbook.replace(/^docs\/runbooks\//, '')}](../${sc.runbook.replace(/^docs\//, '')}) |`;
   });
   const slow = scenarios.filter((sc) => {
     const demo = data[sc.name]?.demo;
