@@ -14,10 +14,10 @@ const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', '..', 'functions');
  * How every function is bundled (`npm run bench -- --profile bundles` rebuilds each entry with these options to
  * attribute the bytes per package; figures in docs/performance.md):
  * - the SDK is bundled, not taken from the nodejs22.x runtime: it is ~350 KB of a ~675 KB bundle, but a cold init
- *   that loads an unbundled SDK from disk, as the runtime's is loaded, took about twice as long (median 522 ms
- *   against 269 ms), and the version we test is the version we run;
+ *   that loads an unbundled SDK from disk, as the runtime's is loaded, took twice as long or more (median 373 ms
+ *   against 170 ms), and the version we test is the version we run;
  * - the source map is a separate, linked `index.mjs.map` without `sourcesContent` (positions and names only, ~1 MB
- *   instead of ~4 MB): NODE_OPTIONS=--enable-source-maps reads it (~60 ms of a cold init), so the stacks Powertools
+ *   instead of ~4 MB): NODE_OPTIONS=--enable-source-maps reads it (~30–60 ms of a cold init), so the stacks Powertools
  *   logs name functions/…/*.ts lines instead of `index.mjs:1:345678`.
  */
 export const BUNDLING = {
