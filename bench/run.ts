@@ -58,7 +58,8 @@ function machine(): Record<string, unknown> {
 }
 
 function readResults(file: string): any {
-  return JSON.parse(readFileSync(path.resolve(process.cwd(), file), 'utf8'));
+  // npm runs scripts in the package root; INIT_CWD is where the command was typed.
+  return JSON.parse(readFileSync(path.resolve(process.env.INIT_CWD ?? process.cwd(), file), 'utf8'));
 }
 
 function printComparison(before: any, after: any, beforeName: string): void {
