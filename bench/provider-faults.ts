@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { percentile as interpolatedPercentile } from './stats';
 
 export interface ProviderFaultsOptions {
   root: string;
@@ -42,9 +43,10 @@ const KINDS = [
   { customerId: 'c-alice', merchantId: 'm-pizza', productId: 'p-truffle-pizza', expect: ['DELIVERED', 'REJECTED'] },
 ];
 
+/** Interpolated percentile (bench/stats.ts), rounded to the millisecond. */
 function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  const value = interpolatedPercentile(sorted, p);
+  return value === null ? null : Math.round(value);
 }
 
 const load = () => os.loadavg().map((l) => Number(l.toFixed(2)));

@@ -1,38 +1,26 @@
 /**
- * `npm run bench`: what the platform costs, measured rather than guessed.
- * - bundle size of every function (what Lambda downloads on a cold start);
- * - cold init: time to import each bundle in a fresh Node process with the function's template environment
- *   (median of several runs; the module-level work a cold start pays before the first event);
- * - offline end to end: orders placed through the API until DELIVERED, latency percentiles.
- * Writes bench/results.json next to this file. Run `npm run synth` (or `npm start` once) first.
- * `--profile provider-faults` measures a flaky payment provider instead (bench/provider-faults.ts).
+ * `npm run bench`: what the platform costs, measured rather than guessed. Profiles (`--profile <name>`):
+ * - default: bundle size and cold init per function, and offline end to end: orders placed through the API until
+ *   DELIVERED (demo speed, so including the simulated actors' delays), latency percentiles → bench/results.json;
+ * - `bundles`: per function bundle and map size, cold init with and without source maps, bytes per package, and
+ *   the runtime-SDK alternative (bench/bundles.ts) → bench/results.bundles.json;
+ * - `provider-faults`: a flaky payment provider (bench/provider-faults.ts).
+ * Those files are scratch (git-ignored). `--record` also writes the run to bench/results/<profile>.json (or
+ * <profile>.<label>.json with `--label`), the
+ * committed reference with the machine, Node and commit it was measured on; `--compare <earlier.json>` prints every
+ * metric of this run beside the earlier one with the ratio (`--with <later.json>` compares two files, running
+ * nothing). `--template <dir>` measures another cloud assembly than cdk.out. Run `npm run synth` (or `npm start`
+ * once) first.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TERMINAL_STATUSES } from '../functions/orders/status';
 import { loadPlatformModel } from '../offline/runtime/template-model';
+import { compareResults, percentile } from './stats';
 
 const root = path.resolve(import.meta.dirname, '..');
-// The demo-speed template includes the simulated actors' delays (tablet 1.5 s, courier 4 × 1 s): the end-to-end
-// numbers are the platform's own latency plus those.
-const outdir = path.join(root, 'cdk.out');
-const templatePath = path.join(outdir, 'ShopWave.template.json');
-const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 20);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function coldInitMs(file: string, env: Record<string, string>): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...env, NODE_OPTIONS: '' },
-    encoding: 'utf8',
-  });
-  return Number(out.trim().split('\n').at(-1));
-}
 
 /** `--name value` from the command line (npm run bench -- --profile provider-faults …). */
 function arg(name: string): string | undefined {
@@ -40,15 +28,59 @@ function arg(name: string): string | undefined {
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 
+// The demo-speed template includes the simulated actors' delays (tablet 1.5 s, courier 4 × 1 s): the end-to-end
+// numbers are the platform's own latency plus those.
+// `--template <dir>`: another synthesized cloud assembly (another commit's cdk.out, for a before figure).
+const outdir = path.resolve(root, arg('template') ?? 'cdk.out');
+const templatePath = path.join(outdir, 'ShopWave.template.json');
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 20);
+
+const round = (n: number | null) => (n === null ? null : Math.round(n));
+
+/** Where a run was measured: the figures depend on the machine and on what else it was doing. */
+function machine(): Record<string, unknown> {
+  let commit: string | null = null;
+  try {
+    // -dirty: measured with uncommitted changes, so the commit alone does not say what was measured.
+    commit = execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=7'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {}
+  return {
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    template: path.relative(root, outdir) || outdir,
+    loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
+    commit,
+  };
+}
+
+function readResults(file: string): any {
+  // npm runs scripts in the package root; INIT_CWD is where the command was typed.
+  return JSON.parse(readFileSync(path.resolve(process.env.INIT_CWD ?? process.cwd(), file), 'utf8'));
+}
+
+function printComparison(before: any, after: any, beforeName: string): void {
+  const rows = compareResults(before, after).filter((r) => !/^(machine|coldRuns)\b/.test(r.metric));
+  console.log(
+    `compared with ${beforeName} (${before.measuredAt ?? '?'}, Node ${before.machine?.node ?? before.node ?? '?'}): ratio = now ÷ then`,
+  );
+  console.table(rows);
+}
+
 async function main(): Promise<void> {
+  const compare = arg('compare');
+  const later = arg('with');
+  if (compare && later) return printComparison(readResults(compare), readResults(later), compare);
   if (!existsSync(templatePath)) throw new Error(`${templatePath} not found: run 'npm run synth' first`);
   const profile = arg('profile');
   if (profile === 'provider-faults') {
     const { measureProviderFaults } = await import('./provider-faults');
-    const template = arg('template');
     await measureProviderFaults({
       root,
-      templatePath: template ? path.resolve(root, template, 'ShopWave.template.json') : templatePath,
+      templatePath,
       label: arg('label') ?? 'latest',
       orders: Number(arg('orders') ?? 30),
       failureRate: Number(arg('failure-rate') ?? 0.3),
@@ -56,34 +88,63 @@ async function main(): Promise<void> {
     });
     return;
   }
-  if (profile !== undefined) throw new Error(`unknown bench profile '${profile}' (known: provider-faults)`);
+  if (profile !== undefined && profile !== 'bundles')
+    throw new Error(`unknown bench profile '${profile}' (known: bundles, provider-faults)`);
+  const startedAt = machine();
   const model = loadPlatformModel(JSON.parse(readFileSync(templatePath, 'utf8')), {
     stackName: 'ShopWave',
     assetRoot: outdir,
     naming: { region: 'us-east-1', accountId: '000000000000', sqsEndpoint: 'http://127.0.0.1:9', resourcePrefix: '' },
   });
+  const { measureBundles } = await import('./bundles');
+  const bundles = await measureBundles({ root, outdir, functions: model.functions, runs: COLD_RUNS, runtimeSdk: profile === 'bundles' });
+  const table = bundles.functions.map((f) => ({
+    function: f.function,
+    'bundle KB': f.bundleKB,
+    'map KB': f.mapKB,
+    'cold init ms': f.coldInitMs,
+    'no maps ms': f.coldInitNoMapsMs,
+    'SDK KB': f.sdkKB,
+    ...(profile === 'bundles' && { 'runtime-SDK KB': f.runtimeSdkBundleKB, 'runtime-SDK init ms': f.runtimeSdkColdInitMs }),
+  }));
+  console.table(table);
+  const drifted = bundles.functions.filter((f) => f.rebuildMatchesAsset === false).map((f) => f.function);
+  if (drifted.length)
+    console.warn(`rebuilt with BUNDLING, these differ from their asset (stale cdk.out? run npm run synth): ${drifted.join(', ')}`);
 
-  const functions = model.functions.map((fn) => {
-    const file = ['index.mjs', 'index.js'].map((f) => path.join(fn.codeDirectory ?? '', f)).find(existsSync);
-    if (!file) throw new Error(`no bundle for ${fn.logicalId}`);
-    const runs = Array.from({ length: COLD_RUNS }, () => coldInitMs(file, fn.environment)).sort((a, b) => a - b);
-    return {
-      function: fn.logicalId,
-      bundleKiB: Math.round(statSync(file).size / 1024),
-      coldInitMedianMs: Math.round(percentile(runs, 50)),
+  let results: Record<string, unknown>;
+  if (profile === 'bundles') {
+    console.table(bundles.packages.slice(0, 30));
+    console.table([{ 'median of': 'functions', ...bundles.summary }]);
+    results = { profile, measuredAt: new Date().toISOString(), machine: startedAt, coldRuns: COLD_RUNS, ...bundles };
+  } else {
+    const endToEnd = await measureEndToEnd();
+    console.table([endToEnd]);
+    results = {
+      profile: 'default',
+      measuredAt: new Date().toISOString(),
+      machine: startedAt,
+      coldRuns: COLD_RUNS,
+      functions: bundles.functions,
+      endToEnd,
     };
-  });
-  console.table(functions);
-
-  const endToEnd = await measureEndToEnd();
-  console.table([endToEnd]);
-  const results = { measuredAt: new Date().toISOString(), node: process.version, coldRuns: COLD_RUNS, functions, endToEnd };
-  writeFileSync(path.join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log('written bench/results.json');
+  }
+  (results.machine as Record<string, unknown>).loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
+  const name = profile === undefined ? 'results.json' : `results.${profile}.json`;
+  writeFileSync(path.join(root, 'bench', name), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`written bench/${name}`);
+  if (process.argv.includes('--record')) {
+    const label = arg('label');
+    const recorded = path.join(root, 'bench', 'results', `${profile ?? 'default'}${label ? `.${label}` : ''}.json`);
+    mkdirSync(path.dirname(recorded), { recursive: true });
+    writeFileSync(recorded, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`recorded ${path.relative(root, recorded)} (commit it with the change it measures)`);
+  }
+  if (compare) printComparison(readResults(compare), results, compare);
 }
 
 /** Places ORDERS orders (5 at a time) on a fresh offline platform and times each from POST to DELIVERED. */
-async function measureEndToEnd(): Promise<Record<string, number>> {
+async function measureEndToEnd(): Promise<Record<string, number | null>> {
   const { startPlatform } = await import('../offline/shopwave/platform');
   const { seedDemoData } = await import('../tools/seed-data');
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
@@ -121,7 +182,13 @@ async function measureEndToEnd(): Promise<Record<string, number>> {
     const latencies: number[] = [];
     for (let i = 0; i < ORDERS; i += 5) latencies.push(...(await Promise.all(Array.from({ length: Math.min(5, ORDERS - i) }, one))));
     latencies.sort((a, b) => a - b);
-    return { orders: latencies.length, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), maxMs: latencies.at(-1)! };
+    return {
+      orders: latencies.length,
+      p50Ms: round(percentile(latencies, 50)),
+      p95Ms: round(percentile(latencies, 95)),
+      p99Ms: round(percentile(latencies, 99)),
+      maxMs: latencies.at(-1)!,
+    };
   } finally {
     await platform.stop();
   }

@@ -1,5 +1,5 @@
 /** Catalog API: products (search, merchant filter, pages), one product with price and stock, merchants. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput, PUBLIC_CATALOG_CACHE } from '../shared/http';
 
 // Menus are public and the same for every caller: browsers and shared caches may keep them briefly (see http.ts).

@@ -3,7 +3,7 @@
  * it (read-only grant on the Inventory table) so a product page shows what can be ordered now.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ddb } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import type { Money } from '../shared/money';

@@ -1,5 +1,5 @@
 /** GET /customers/{id}: the caller's own profile (bearer token), never the payment method. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { customerAuth } from '../shared/auth';
 import { createApiHandler, IdSchema, notFound, parseInput } from '../shared/http';
 import { getCustomerView } from './profiles';

@@ -12,7 +12,7 @@
  * rebuilt from the order row itself.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_ORDER_LINES, newEvent } from '../shared/contracts/events';
 import { customerAuth } from '../shared/auth';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput } from '../shared/http';

@@ -4,7 +4,7 @@
  * does not move the status still records its milestone (if_not_exists), so the history ends up complete.
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ddb } from '../shared/aws-clients';
 import type { DomainEvent } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';

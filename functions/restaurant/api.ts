@@ -6,7 +6,7 @@
  *   POST /merchants/{id}/orders/{orderId}/acknowledge    → restaurant.order-received
  *   POST /merchants/{id}/orders/{orderId}/reject         body {reason?} → restaurant.order-rejected (refund follows)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { countAuthFailure } from '../shared/auth-metrics';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput, type ApiRequest } from '../shared/http';
 import { logger } from '../shared/powertools';

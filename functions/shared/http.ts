@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import { activeFaults, duringRoute } from './faults';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Customer } from './auth';
 import { logger, metrics, tracer } from './powertools';
 

@@ -2,7 +2,7 @@
  * Money is an integer number of minor units (cents) plus an ISO currency: floats lose cents
  * (0.1 + 0.2 !== 0.3), and a total must never depend on the order lines are added in.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CurrencySchema = z.enum(['EUR', 'USD', 'GBP']);
 export type Currency = z.infer<typeof CurrencySchema>;

@@ -2,7 +2,7 @@
  * The ordering switch's value (an SSM parameter, lib/constructs/ordering-switch.ts). Pure: shared by the orders API,
  * the CDK construct (its initial value) and the ordering CLI, so all three agree on the shape.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const OrderingStateSchema = z.strictObject({
   acceptingOrders: z.boolean(),

@@ -13,7 +13,7 @@ import {
   IdempotencyPersistenceLayerError,
 } from '@aws-lambda-powertools/idempotency';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProviderUnavailableError } from '../payments/provider/types';
 import { ContractError, parseEvent } from './contracts/events';
 import {

@@ -1,5 +1,5 @@
 /** tracking-api: GET /orders/{id}/tracking → the shipment and its tracking points, oldest first. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { customerAuth } from '../shared/auth';
 import { createApiHandler, HttpError, IdSchema, parseInput } from '../shared/http';
 import { getShipment, trackingPoints } from './shipments';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { causedBy } from '../shared/contracts/events';
 import { createEventConsumer } from '../shared/event-consumer';
 import { jsonEnv } from '../shared/env';

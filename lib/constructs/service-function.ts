@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import path from 'node:path';
@@ -9,6 +9,32 @@ import type { PlatformConfig } from '../config';
 import { TABLE_ENV, type DataTables, type TableKey } from './data-tables';
 
 const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', '..', 'functions');
+
+/**
+ * How every function is bundled (`npm run bench -- --profile bundles` rebuilds each entry with these options to
+ * attribute the bytes per package; figures in docs/performance.md):
+ * - the SDK is bundled, not taken from the nodejs22.x runtime: it is ~350 KB of a ~675 KB bundle, but a cold init
+ *   that loads an unbundled SDK from disk, as the runtime's is loaded, took twice as long or more (median 373 ms
+ *   against 170 ms), and the version we test is the version we run;
+ * - the source map is a separate, linked `index.mjs.map` without `sourcesContent` (positions and names only, ~1 MB
+ *   instead of ~4 MB): NODE_OPTIONS=--enable-source-maps reads it (~30–60 ms of a cold init), so the stacks Powertools
+ *   logs name functions/…/*.ts lines instead of `index.mjs:1:345678`.
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node20',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [],
+  // Some CommonJS dependencies call require(); give ESM bundles one.
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+} as const satisfies BundlingOptions;
+
+/** Construct metadata (cdk.out/<stack>.metadata.json, not the template) naming a function's entry file. */
+export const ENTRY_METADATA = 'shopwave:entry';
 
 export interface ServiceFunctionProps {
   config: PlatformConfig;
@@ -36,7 +62,7 @@ export interface TableAccess {
 /**
  * A Lambda function for one handler of one service, with the platform's defaults: Node.js 22 runtime, ESM bundle
  * built locally by esbuild for a node20 target (so the same bundle runs on Lambda and on the offline runtime's
- * Node 20), the SDK bundled in (the version we test is the version we run), bounded timeout and memory,
+ * Node 20), the SDK bundled in (BUNDLING says why), bounded timeout and memory,
  * Powertools settings, its own log group with retention. What it may touch is declared with `bindTables`, which both
  * grants IAM and sets the table-name variables, so a handler can only name tables it was granted.
  */
@@ -72,18 +98,9 @@ export class ServiceFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node20',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        externalModules: [],
-        // Some CommonJS dependencies call require(); give ESM bundles one.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      },
+      bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [] },
     });
+    this.node.addMetadata(ENTRY_METADATA, `functions/${props.service}/${props.entry}.ts`);
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-L1',

@@ -5,7 +5,7 @@
  * with the idempotency key in the `Idempotency-Key` header. 5xx, 429 and 409 (same key still in flight) are
  * transient; any other answer is a bug on one side and fails loudly.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProviderUnavailableError, type ChargeResult, type PaymentProvider, type RefundResult } from './types';
 
 const Charged = z.object({ chargeId: z.string().min(1).max(128) });

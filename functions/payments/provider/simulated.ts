@@ -7,7 +7,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ddb } from '../../shared/aws-clients';
 import { jsonEnv, requireEnv } from '../../shared/env';
 import type { Money } from '../../shared/money';

@@ -4,7 +4,7 @@
  * both against this file. Change a schema → bump its schemaVersion and keep consumers reading the old one.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MoneySchema } from '../money';
 
 const Id = z

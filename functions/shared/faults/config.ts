@@ -5,7 +5,7 @@
  * Fails closed: a configuration that does not parse or validate throws FaultConfigError wherever a hook reads it,
  * so the invocation fails loudly (errors, alarms) instead of running as if nothing were injected.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const FAULTS_ENV = 'SHOPWAVE_FAULTS';
 
