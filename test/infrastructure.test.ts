@@ -263,6 +263,11 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
       Resource: '*',
       Condition: { StringEquals: { 'cloudwatch:namespace': 'ShopWave' } },
     });
+    // Two scheduled rules now (the delivery and the payment reconciler): the delivery one must target its function.
+    const schedule = ofType(resources, 'AWS::Events::Rule').find(
+      ([, r]) => r.Properties.ScheduleExpression && refId(r.Properties.Targets[0].Arn) === reconcilerId,
+    );
+    expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
     // Metric math is never evaluated on LocalStack: not deployed there; OrdersPilingUp is the plain companion.
     if (target === 'localstack') {
       for (const name of ['FlowGap', 'DeliverySloFastBurn', 'DeliverySloSlowBurn']) expect(byName(name), name).toBeUndefined();
@@ -277,11 +282,6 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     ).toEqual(['OrdersReceivedByRestaurant', 'PaymentsCharged']);
     expect(byName('DeliverySloFastBurn')).toMatchObject({ Threshold: 14.4 });
     expect(byName('DeliverySloSlowBurn')).toMatchObject({ Threshold: 6 });
-    // Two scheduled rules now (the delivery and the payment reconciler): the delivery one must target its function.
-    const schedule = ofType(resources, 'AWS::Events::Rule').find(
-      ([, r]) => r.Properties.ScheduleExpression && refId(r.Properties.Targets[0].Arn) === reconcilerId,
-    );
-    expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
   });
 
   it('watches payments (seed 002): the provider breaker and the reconciler, on plain thresholds, the reconciler read-only', () => {
