@@ -38,6 +38,23 @@ describe('alarms per target', () => {
     }
   });
 
+  it("states the offline runtime's service metrics as offline/runtime/run-template.ts records them", () => {
+    // lib/targets/offline.json is hand-kept from the runtime: a metric the runtime starts (or stops) recording shows here.
+    const source = readFileSync(new URL('../offline/runtime/run-template.ts', import.meta.url), 'utf8');
+    const recorded: Record<string, string[]> = {};
+    for (const block of source.split(/const d = \{ namespace: /).slice(1)) {
+      const namespace = /^'([^']+)'/.exec(block)![1];
+      const end = block.indexOf('\n      },');
+      recorded[namespace] = [...block.slice(0, end < 0 ? undefined : end).matchAll(/metrics\.put\(\{ \.\.\.d, name: '([^']+)'/g)]
+        .map((m) => m[1])
+        .sort();
+    }
+    const stated = Object.fromEntries(
+      Object.entries(FACTS.offline.metrics as Record<string, string[]>).map(([ns, names]) => [ns, [...names].sort()]),
+    );
+    expect(recorded).toEqual(stated);
+  });
+
   it('would not reach LocalStack by EMF alone: without the gauges the SLI alarms get no data there', () => {
     // The facts decide, not the table: the same alarm without PutMetricData publishers is dead on LocalStack.
     const lost = Object.values<any>(templates.localstack).find((r) => r.Properties?.AlarmName === 'ShopWave-LostOrders');
