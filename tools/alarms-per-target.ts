@@ -86,7 +86,7 @@ export function renderAlarmTable(templates: Record<Target, Resources> = synthAll
     'Whether each alarm can ever receive data on each target: from what the target implements (LocalStack community',
     "4.14: `lib/targets/localstack-4.14.json`, read from LocalStack's source; the offline runtime: `lib/targets/offline.json`;",
     'AWS: everything) and from what the template publishes (the gauges functions send with PutMetricData, declared in',
-    '`SHOPWAVE_GAUGES`; metric filters). An alarm that can never receive data on LocalStack is not deployed there',
+    '`SHOPWAVE_GAUGES`; metric filters). An alarm that can never receive data on a target is not deployed there',
     '(lib/constructs/operational-alarms.ts). Plain-threshold companions: `OrdersPilingUp` for `FlowGap`, `LostOrders`',
     "and `OldestAwaitingOrder` for the SLO burn rates; each queue's `DeadLetters` and each function's `Errors` stay.",
     '',

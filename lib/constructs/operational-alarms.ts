@@ -128,12 +128,13 @@ export class OperationalAlarms extends Construct {
 
   /**
    * An alarm that names its runbook and notifies the topic; its name is `<stack>-<id>`, readable in any console.
-   * On LocalStack, an alarm that can never receive data there (lib/targets/reach.ts) is not deployed: it would sit in
-   * INSUFFICIENT_DATA or OK whatever happens. It is listed in `notDeployed` (docs/alarms-per-target.md says why).
+   * An alarm that can never receive data on the target (lib/targets/reach.ts: Throttles on LocalStack and offline,
+   * metric math on LocalStack, ...) is not deployed there: it would sit in OK whatever happens. It is listed in
+   * `notDeployed` (docs/alarms-per-target.md says why).
    */
   add(id: string, p: RunbookAlarm): Alarm | undefined {
-    if (this.target === 'localstack') {
-      const reach = alarmReach(FACTS.localstack, signalOf(plain(p.metric)), sourcesIn(Stack.of(this)));
+    if (this.target !== 'aws') {
+      const reach = alarmReach(FACTS[this.target], signalOf(plain(p.metric)), sourcesIn(Stack.of(this)));
       if (!reach.receives) {
         this.notDeployed.push({ id, why: reach.why });
         return undefined;
