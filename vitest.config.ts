@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 const TIMING_SENSITIVE = [
   'test/e2e/lost-orders.test.ts',
+  'test/e2e/lost-orders-localstack.test.ts',
   'test/e2e/retry-backoff.test.ts',
   'test/e2e/payment-mismatch.test.ts',
   'test/e2e/freshness-and-auth-alarms.test.ts',

@@ -17,7 +17,8 @@ type Resources = Record<string, { Type: string; Properties: Record<string, any> 
 function synth(extend: (stack: ShopWaveStack) => void = () => {}): { resources: Resources; stack: ShopWaveStack } {
   const { app, stack } = buildApp({
     outdir: mkdtempSync(path.join(tmpdir(), 'shopwave-discovery-')),
-    context: { target: 'offline', 'aws:cdk:bundling-stacks': [] },
+    // aws: the target that deploys every alarm (LocalStack and offline leave out those they cannot feed, Throttles).
+    context: { target: 'aws', 'aws:cdk:bundling-stacks': [] },
   });
   extend(stack);
   const resources = app.synth().getStackByName(stack.stackName).template.Resources as Resources;

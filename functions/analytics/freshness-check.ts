@@ -7,13 +7,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { logger, metrics, MetricUnit, tracer } from '../shared/powertools';
+import { publishGauges } from '../shared/gauges';
+import { logger, metrics, tracer } from '../shared/powertools';
 import { trackingFreshness, type TrackingFreshness } from './tracking';
 
 export const handler = middy(async (): Promise<TrackingFreshness> => {
   const result = await trackingFreshness();
-  metrics.addMetric('TrackingStalenessSeconds', MetricUnit.Seconds, result.stalenessSeconds);
-  metrics.addMetric('OrdersAwaitingTracking', MetricUnit.Count, result.awaitingTracking);
+  // PutMetricData, not EMF: the path that reaches CloudWatch on every target, LocalStack included (shared/gauges.ts).
+  await publishGauges({
+    TrackingStalenessSeconds: { value: result.stalenessSeconds, unit: 'Seconds' },
+    OrdersAwaitingTracking: { value: result.awaitingTracking, unit: 'Count' },
+  });
   if (result.stalenessSeconds > 0) {
     logger.info('orders awaiting tracking', {
       ...result,

@@ -16,7 +16,8 @@ import { ddb } from '../shared/aws-clients';
 import { newEvent } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';
 import { commitWithEvents, isConditionFailure } from '../shared/outbox';
-import { logger, metrics, MetricUnit, tracer } from '../shared/powertools';
+import { publishGauges } from '../shared/gauges';
+import { logger, metrics, tracer } from '../shared/powertools';
 import { AWAITING, countAwaiting, queryAwaiting, queryLostOrders, type AwaitingIndex, type AwaitingOrder } from './awaiting-restaurant';
 import { orderKey } from './order-store';
 
@@ -106,12 +107,15 @@ export async function reconcile(now = new Date()): Promise<ReconcileResult> {
 
 export const handler = middy(async (): Promise<Omit<ReconcileResult, 'lost'> & { lostOrders: number }> => {
   const result = await reconcile();
-  metrics.addMetric('LostOrders', MetricUnit.Count, result.lost.length);
-  metrics.addMetric('OrdersAwaitingRestaurant', MetricUnit.Count, result.awaiting);
-  metrics.addMetric('OldestAwaitingRestaurantSeconds', MetricUnit.Seconds, result.oldestAwaitingSeconds);
-  metrics.addMetric('RevenueAtRisk', MetricUnit.NoUnit, result.revenueAtRisk);
-  // The SLI's bad events: each overdue order counts once, when first found (good events: PaymentsCharged).
-  metrics.addMetric('OrdersOverdue', MetricUnit.Count, result.reported);
+  // PutMetricData, not EMF: the path that reaches CloudWatch on every target, LocalStack included (shared/gauges.ts).
+  await publishGauges({
+    LostOrders: { value: result.lost.length, unit: 'Count' },
+    OrdersAwaitingRestaurant: { value: result.awaiting, unit: 'Count' },
+    OldestAwaitingRestaurantSeconds: { value: result.oldestAwaitingSeconds, unit: 'Seconds' },
+    RevenueAtRisk: { value: result.revenueAtRisk, unit: 'None' },
+    // The SLI's bad events: each overdue order counts once, when first found (good events: PaymentsCharged).
+    OrdersOverdue: { value: result.reported, unit: 'Count' },
+  });
   logger.info('delivery reconciliation done', { lostOrders: result.lost.length, awaiting: result.awaiting, reported: result.reported });
   const { lost, ...summary } = result;
   return { ...summary, lostOrders: lost.length };

@@ -29,7 +29,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ddb } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
 import type { Money } from '../shared/money';
-import { logger, metrics, MetricUnit, tracer } from '../shared/powertools';
+import { publishGauges } from '../shared/gauges';
+import { logger, metrics, tracer } from '../shared/powertools';
 import { providerBreaker } from './breaker';
 import type { Payment } from './payments';
 import { ledgerHour } from './provider/simulated';
@@ -279,12 +280,15 @@ export const handler = middy(async () => {
     logger.error('payment mismatch', { ...m });
   }
   // Every run, zeros included, so the alarm always has data and returns to OK by itself.
-  metrics.addMetric('PaymentMismatches', MetricUnit.Count, result.mismatches.length);
-  for (const kind of MISMATCH_KINDS) metrics.addMetric(MISMATCH_METRICS[kind], MetricUnit.Count, result.counts[kind]);
-  metrics.addMetric('LedgerEntriesReconciled', MetricUnit.Count, result.ledgerEntries);
   // The breaker's gauge also comes from here, once a minute, so it has data when no order is being charged.
   const breaker = await providerBreaker().read();
-  metrics.addMetric('PaymentBreakerOpen', MetricUnit.Count, breaker.state === 'CLOSED' ? 0 : 1);
+  // PutMetricData, not EMF: the path that reaches CloudWatch on every target, LocalStack included (shared/gauges.ts).
+  await publishGauges({
+    PaymentMismatches: { value: result.mismatches.length, unit: 'Count' },
+    ...Object.fromEntries(MISMATCH_KINDS.map((kind) => [MISMATCH_METRICS[kind], { value: result.counts[kind], unit: 'Count' as const }])),
+    LedgerEntriesReconciled: { value: result.ledgerEntries, unit: 'Count' },
+    PaymentBreakerOpen: { value: breaker.state === 'CLOSED' ? 0 : 1, unit: 'Count' },
+  });
   if (result.truncated)
     logger.warn('payment reconciliation truncated: more ledger entries than one run reads', { read: result.ledgerEntries });
   logger.info('payment reconciliation done', {

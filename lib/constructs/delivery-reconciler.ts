@@ -27,6 +27,8 @@ export class DeliveryReconciler extends Construct {
         AWAITING_RESTAURANT_INDEX,
       },
     });
+    // Through PutMetricData, the path that reaches CloudWatch on every target (functions/shared/gauges.ts).
+    this.fn.publishGauges('LostOrders', 'OrdersAwaitingRestaurant', 'OldestAwaitingRestaurantSeconds', 'RevenueAtRisk', 'OrdersOverdue');
     this.schedule = new Rule(this, 'Schedule', {
       description: 'Runs the delivery reconciler every minute',
       schedule: Schedule.rate(Duration.minutes(1)),

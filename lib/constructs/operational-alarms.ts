@@ -9,8 +9,11 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CfnMetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { PlatformConfig } from '../config';
+import { alarmReach, FACTS, type AlarmSignal, type MetricRef, type TemplateSources } from '../targets/reach';
 import { auth, deliveryBurnRate, flow, flowGap } from './business-metrics';
+import { ServiceFunction } from './service-function';
 import type { Watched } from './watch';
 
 /** Every alarm points at one of these; test/infrastructure.test.ts checks that the file exists. */
@@ -56,6 +59,40 @@ function plain(metric: IMetric): IMetric {
   return new Metric({ namespace, metricName, dimensionsMap: dimensions, statistic, period, unit });
 }
 
+/** What an alarm on `metric` reads, in the terms of lib/targets/reach.ts. */
+function signalOf(metric: IMetric): AlarmSignal {
+  const metrics: MetricRef[] = [];
+  let math = false;
+  let extendedStatistic = false;
+  const visit = (m: IMetric): void => {
+    const config = m.toMetricConfig();
+    if (config.metricStat) {
+      const { namespace, metricName, dimensions, statistic } = config.metricStat;
+      if (/^(p|tm|tc|ts|wm|pr)\d/i.test(statistic)) extendedStatistic = true;
+      metrics.push({ namespace, metricName, dimensions: Object.fromEntries((dimensions ?? []).map((d) => [d.name, String(d.value)])) });
+    }
+    if (config.mathExpression) {
+      math = true;
+      for (const used of Object.values(config.mathExpression.usingMetrics)) visit(used);
+    }
+  };
+  visit(metric);
+  return { metrics, math, extendedStatistic };
+}
+
+/** What the stack publishes itself (gauges of its functions, metric filters), found in the construct tree. */
+function sourcesIn(stack: Stack): TemplateSources {
+  const sources: TemplateSources = { gauges: [], metricFilters: [] };
+  for (const node of stack.node.findAll()) {
+    if (node instanceof ServiceFunction)
+      for (const metricName of node.gauges) sources.gauges.push({ service: node.service, metricName, functionId: node.node.path });
+    if (node instanceof CfnMetricFilter)
+      for (const t of node.metricTransformations as CfnMetricFilter.MetricTransformationProperty[])
+        sources.metricFilters.push({ namespace: t.metricNamespace, metricName: t.metricName, id: node.node.path });
+  }
+  return sources;
+}
+
 /** The text every alarm description carries, so a page always says where to start. */
 export const runbookSentence = (runbook: Runbook) => `Runbook: ${RUNBOOKS[runbook]}`;
 
@@ -67,10 +104,14 @@ export const runbookSentence = (runbook: Runbook) => `Runbook: ${RUNBOOKS[runboo
 export class OperationalAlarms extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
+  /** Alarms left out on this target because they could never receive data there. */
+  readonly notDeployed: { id: string; why: string }[] = [];
   private readonly action: SnsAction;
+  private readonly target: PlatformConfig['target'];
 
   constructor(scope: Construct, id: string, props: { config: PlatformConfig }) {
     super(scope, id);
+    this.target = props.config.target;
     // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key: use our own, and let it in.
     const key = new Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts the ShopWave alarm topic' });
     key.addToResourcePolicy(
@@ -85,8 +126,20 @@ export class OperationalAlarms extends Construct {
     this.action = new SnsAction(this.topic);
   }
 
-  /** An alarm that names its runbook and notifies the topic; its name is `<stack>-<id>`, readable in any console. */
-  add(id: string, p: RunbookAlarm): Alarm {
+  /**
+   * An alarm that names its runbook and notifies the topic; its name is `<stack>-<id>`, readable in any console.
+   * An alarm that can never receive data on the target (lib/targets/reach.ts: Throttles on LocalStack and offline,
+   * metric math on LocalStack, ...) is not deployed there: it would sit in OK whatever happens. It is listed in
+   * `notDeployed` (docs/alarms-per-target.md says why).
+   */
+  add(id: string, p: RunbookAlarm): Alarm | undefined {
+    if (this.target !== 'aws') {
+      const reach = alarmReach(FACTS[this.target], signalOf(plain(p.metric)), sourcesIn(Stack.of(this)));
+      if (!reach.receives) {
+        this.notDeployed.push({ id, why: reach.why });
+        return undefined;
+      }
+    }
     const alarm = new Alarm(this, id, {
       alarmName: `${Stack.of(this).stackName}-${id}`,
       alarmDescription: `${p.summary} ${runbookSentence(p.runbook)}`,

@@ -30,6 +30,18 @@ export class PaymentReconciler extends Construct {
         PAYMENT_RECONCILE_SETTLE_SECONDS: String(settleSeconds),
       },
     });
+    // Through PutMetricData, the path that reaches CloudWatch on every target (functions/shared/gauges.ts); the
+    // mismatch kinds are MISMATCH_METRICS of functions/payments/reconciler.ts (the handler refuses an undeclared one).
+    this.fn.publishGauges(
+      'PaymentMismatches',
+      'DoubleCharges',
+      'ChargesWithoutPayment',
+      'ChargesWithoutOrder',
+      'MissingRefunds',
+      'PaymentAmountMismatches',
+      'LedgerEntriesReconciled',
+      'PaymentBreakerOpen',
+    );
     this.schedule = new Rule(this, 'Schedule', {
       description: 'Runs the payment reconciler every minute',
       schedule: Schedule.rate(Duration.minutes(1)),

@@ -38,14 +38,16 @@ export class PublicApi extends Construct {
     // API Gateway counts a throttled request (429) in 4XXError and publishes no metric of its own for it: the access
     // log has the status, so a metric filter makes one (the dashboard's 4xx graph; offline/shopwave/platform.ts
     // writes the same metric offline).
-    new MetricFilter(this, 'ThrottledRequests', {
-      logGroup: accessLogs,
-      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
-      metricNamespace: NAMESPACE,
-      metricName: API_THROTTLED_REQUESTS,
-      metricValue: '1',
-      defaultValue: 0,
-    });
+    // Not on LocalStack 4.14: no provider for AWS::Logs::MetricFilter (lib/targets/localstack-4.14.json).
+    if (props.config.target !== 'localstack')
+      new MetricFilter(this, 'ThrottledRequests', {
+        logGroup: accessLogs,
+        filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+        metricNamespace: NAMESPACE,
+        metricName: API_THROTTLED_REQUESTS,
+        metricValue: '1',
+        defaultValue: 0,
+      });
     this.api = new RestApi(this, 'Api', {
       restApiName: Stack.of(this).stackName, // the ApiName dimension of its CloudWatch metrics
       description: 'ShopWave public API',

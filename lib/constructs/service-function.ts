@@ -1,11 +1,13 @@
 import { Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import path from 'node:path';
 import type { PlatformConfig } from '../config';
+import { NAMESPACE } from './business-metrics';
 import { TABLE_ENV, type DataTables, type TableKey } from './data-tables';
 
 const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', '..', 'functions');
@@ -75,6 +77,9 @@ export class ServiceFunction extends NodejsFunction {
     return this.node.id === 'Handler' && this.node.scope ? this.node.scope.node.id : this.node.id;
   }
 
+  /** The Powertools service name: the `service` dimension of its metrics. */
+  readonly service: string;
+
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const { config } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -101,6 +106,7 @@ export class ServiceFunction extends NodejsFunction {
       bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [] },
     });
     this.node.addMetadata(ENTRY_METADATA, `functions/${props.service}/${props.entry}.ts`);
+    this.service = props.service;
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-L1',
@@ -129,6 +135,33 @@ export class ServiceFunction extends NodejsFunction {
     for (const key of use.read ?? []) this.bindTable(tables, key, (t) => t.grantReadData(this));
     if (use.outbox) this.bindTable(tables, 'outbox', (t) => t.grant(this, 'dynamodb:PutItem'));
     if (use.idempotency) this.bindTable(tables, 'idempotency', (t) => t.grantReadWriteData(this));
+    return this;
+  }
+
+  /** The gauges this function publishes with PutMetricData (functions/shared/gauges.ts), by metric name. */
+  readonly gauges: string[] = [];
+
+  /**
+   * Lets the function publish `names` to CloudWatch with PutMetricData, in the platform's namespace only, and
+   * declares them (SHOPWAVE_GAUGES): the handler refuses an undeclared name, and the per-target alarm table
+   * (docs/alarms-per-target.md) reads the declaration from the template to know which metrics reach LocalStack.
+   */
+  publishGauges(...names: string[]): this {
+    this.gauges.push(...names.filter((n) => !this.gauges.includes(n)));
+    this.addEnvironment('SHOPWAVE_GAUGES', this.gauges.join(','));
+    if (this.gauges.length === names.length) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': NAMESPACE } },
+        }),
+      );
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'cloudwatch:PutMetricData supports no resource-level permission; the policy is limited to the ShopWave namespace.',
+      });
+    }
     return this;
   }
 

@@ -22,6 +22,8 @@ export class TrackingFreshnessCheck extends Construct {
       entry: 'freshness-check',
       timeout: Duration.seconds(30),
     });
+    // Through PutMetricData, the path that reaches CloudWatch on every target (functions/shared/gauges.ts).
+    this.fn.publishGauges('TrackingStalenessSeconds', 'OrdersAwaitingTracking');
     this.schedule = new Rule(this, 'Schedule', {
       description: "Runs analytics' tracking freshness check every minute",
       schedule: Schedule.rate(Duration.minutes(1)),

@@ -17,6 +17,7 @@ import { EventBridgeEmulator, type EventListener, type PutEventsEntry } from './
 import { EventSourcePollers } from './event-source-pollers';
 import { AlarmEvaluator, type AlarmTransition } from './alarms';
 import { ApiGatewayEmulator, type ApiGatewayHooks, type ApiGatewayLimits } from './api-gateway';
+import { CloudWatchEmulator } from './cloudwatch-emulator';
 import { MetricStore } from './metrics';
 import { SsmEmulator } from './ssm-emulator';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
@@ -56,6 +57,12 @@ export interface RunTemplateOptions {
   /** Environment every function gets on top of the template's (changeable later with `setFunctionEnv`). */
   functionEnv?: Record<string, string>;
   logs?: LogDestination;
+  /**
+   * Whether EMF documents in function output become metrics, as CloudWatch Logs does on AWS (default true). false
+   * runs the template as LocalStack community 4.14 would: no EMF parsing, only PutMetricData and the service
+   * metrics reach the alarms.
+   */
+  emf?: boolean;
   /**
    * Runs once the emulators are up and before any function starts: for what the template leaves to an operator
    * (a parameter whose value is published after deploy, say).
@@ -169,9 +176,10 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
   const timeScale = opts.timeScale ?? 1;
   const metrics = new MetricStore({ msPerMetricSecond: 1000 * timeScale });
   const sink = logSinkFor(opts.logs ?? 'silent');
-  // Like CloudWatch Logs: EMF documents a function prints become metrics.
+  // Like CloudWatch Logs on AWS: EMF documents a function prints become metrics (not on LocalStack: `emf: false`).
+  const emf = opts.emf ?? true;
   const log: LogSink = (fn, stream, line) => {
-    if (stream === 'stdout' && line.includes('"_aws"')) metrics.ingestLogLine(line);
+    if (emf && stream === 'stdout' && line.includes('"_aws"')) metrics.ingestLogLine(line);
     sink(fn, stream, line);
   };
   const stoppers: (() => Promise<void>)[] = [];
@@ -251,6 +259,10 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       get: (name) => ssm.get(name),
       put: (name, value, type, overwrite) => ssm.put(name, value, type, overwrite),
     };
+    // PutMetricData (the scheduled checks' gauges: functions/shared/gauges.ts) into the same store.
+    const cloudWatch = new CloudWatchEmulator(metrics);
+    const cloudWatchEndpoint = await cloudWatch.start();
+    stoppers.push(() => cloudWatch.stop());
     await opts.beforeFunctions?.({ model, parameters });
 
     runtime = new LambdaRuntime(model.functions, {
@@ -261,6 +273,7 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         AWS_ENDPOINT_URL_SQS: sqsEndpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventbridge,
         AWS_ENDPOINT_URL_SSM: ssmEndpoint,
+        AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatchEndpoint,
       },
       extraEnv: opts.functionEnv,
       logSink: log,

@@ -4,6 +4,7 @@
  * game-day kit's offline target (per-function SHOPWAVE_FAULTS and rule changes, no restart; tools/game-day/) and
  * the /ops page beside the API.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FAULTS_ENV } from '../../functions/shared/faults/config';
 import {
@@ -26,7 +27,7 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const API_THROTTLED_METRIC = { namespace: 'ShopWave', name: 'ApiThrottledRequests' } as const;
 
 export interface PlatformOptions
-  extends Pick<RunTemplateOptions, 'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm' | 'apiLimits'> {
+  extends Pick<RunTemplateOptions, 'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm' | 'apiLimits' | 'emf'> {
   /** Default: what `npm start` synthesized, cdk.out/ShopWave.template.json. */
   templatePath?: string;
   stackName?: string;
@@ -104,8 +105,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   // A scaled runtime tells the consumers, so their retry backoff (functions/shared/retry-policy.ts) scales with the queues.
   const scaleEnv: Record<string, string> = (opts.timeScale ?? 1) !== 1 ? { SHOPWAVE_OFFLINE_TIME_SCALE: String(opts.timeScale) } : {};
 
+  const templatePath = opts.templatePath ?? path.join(ROOT, 'cdk.out', 'ShopWave.template.json');
+  // The localstack template has no metric filter (LocalStack 4.14 cannot deploy one): then nothing writes the metric.
+  const throttledFilter = Object.values<any>(JSON.parse(readFileSync(templatePath, 'utf8')).Resources ?? {}).some(
+    (r) => r.Type === 'AWS::Logs::MetricFilter' && r.Properties?.MetricTransformations?.[0]?.MetricName === API_THROTTLED_METRIC.name,
+  );
   const runtime = await runTemplate({
-    templatePath: opts.templatePath ?? path.join(ROOT, 'cdk.out', 'ShopWave.template.json'),
+    templatePath,
     stackName: opts.stackName ?? 'ShopWave',
     port: opts.port,
     dynamodbEndpoint: opts.dynamodbEndpoint,
@@ -113,9 +119,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     timeScale: opts.timeScale,
     onAlarm: opts.onAlarm,
     apiLimits: opts.apiLimits,
+    emf: opts.emf,
     // The template's access-log metric filter for throttled requests (lib/constructs/public-api.ts), which the
     // generic runtime does not model: 1 per 429, 0 otherwise (its default value).
     onApiRequest: ({ status }, s) =>
+      throttledFilter &&
       s.metrics.put({ ...API_THROTTLED_METRIC, dimensions: {}, value: status === 429 ? 1 : 0, unit: 'Count', timestamp: Date.now() }),
     functionEnv: { ...scaleEnv, ...opts.extraFunctionEnv },
     logs: (opts.logs ?? 'file') === 'file' ? { directory: path.join(ROOT, '.offline', 'logs') } : (opts.logs as 'console' | 'silent'),
