@@ -30,6 +30,15 @@ import { classifyError, retryDelaySeconds } from '../retry-policy';
 import { picked } from './select';
 import { resetProviderFaultCounter } from './provider';
 
+/** The error `fn` throws (undefined when it does not). */
+const thrownBy = (fn: () => void): unknown => {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+};
 const set = (faults: unknown) => {
   process.env[FAULTS_ENV] = typeof faults === 'string' ? faults : JSON.stringify(faults);
 };
@@ -157,13 +166,7 @@ describe('event chaos (seed 002)', () => {
     });
     expect(handled).toBe(0);
     // It comes back after delaySeconds (real time, whatever the offline scale), and is not held again.
-    const held = (() => {
-      try {
-        reorderIfInjected('order.paid', 'm-1', 1);
-      } catch (err) {
-        return err;
-      }
-    })();
+    const held = thrownBy(() => reorderIfInjected('order.paid', 'm-1', 1));
     const errorClass = classifyError(held);
     expect(errorClass).toMatchObject({ kind: 'transient', retryAfterSeconds: 7 });
     expect(retryDelaySeconds(errorClass, 1, { timeScale: 2 / 15 })).toBe(7);
@@ -179,26 +182,13 @@ describe('event chaos (seed 002)', () => {
         batchItemFailures: [{ itemIdentifier: 'm-1' }],
       });
     expect(handled).toBe(0);
-    const poison = (() => {
-      try {
-        poisonIfInjected('order.paid', 'e-1');
-      } catch (err) {
-        return err;
-      }
-    })();
+    const poison = thrownBy(() => poisonIfInjected('order.paid', 'e-1'));
     expect(classifyError(poison).kind).toBe('permanent');
     expect(retryDelaySeconds(classifyError(poison), 1)).toBe(0);
     expect(() => poisonIfInjected('order.created', 'e-1')).not.toThrow();
     // By event id: the same events are poison on every receive and in every environment, the others never.
     set([{ mode: 'poison-events', share: 0.3 }]);
-    const poisoned = ids.filter((id) => {
-      try {
-        poisonIfInjected('order.paid', id);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    const poisoned = ids.filter((id) => thrownBy(() => poisonIfInjected('order.paid', id)) !== undefined);
     expect(poisoned).toEqual(ids.filter((id) => picked(id, 0.3)));
   });
 });
