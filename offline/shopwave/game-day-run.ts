@@ -6,6 +6,7 @@
  * report folder from the tables.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/ga
 import type { Scenario } from '../../tools/game-day/scenario';
 import { scanAll } from '../../tools/game-day/tables';
 import { redrive } from '../../tools/redrive';
+import { DEFAULT_MAX_EVENTS, type ReplayArgs, type ReplayOutcome, type ReplayTarget, runReplay } from '../../tools/replay';
 import { seedDemoData } from '../../tools/seed-data';
 import { startPlatform, type Platform } from './platform';
 import { startTraffic, type Traffic } from './traffic';
@@ -177,6 +179,16 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
         mitigationSteps.push({ at: Date.now(), what: `redrove ${r.moved} message(s) from ${r.from} to ${r.to}` });
         log(`mitigation: redrove ${r.moved} message(s) from ${r.from}`);
       }
+      if (scenario.mitigation.replay) {
+        const step = await replayMissed(
+          platform,
+          scenario.mitigation.replay,
+          { from: injectedAt - metricMinuteMs, to: Date.now() },
+          metricMinuteMs,
+        );
+        mitigationSteps.push({ at: Date.now(), what: step });
+        log(`mitigation: ${step}`);
+      }
       const notes: string[] = [];
       // The expected alarms must return to OK; consequences with long windows (the slow SLO burn) may still be in
       // ALARM when the run ends: noted, not a failure.
@@ -274,6 +286,38 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
   }
 }
 
+/**
+ * The scenario's outbox replay (Scenario.mitigation.replay): its detail-types over the incident window, sent, through
+ * the replay tool's library function (the same as `npm run replay -- --send`, audited), then bounded waiting for the
+ * target consumer's queue to drain. The window starts one metric minute before the injection: an outbox row
+ * committed just before it may have been relayed after it (and replaying an event a consumer had is harmless).
+ * Throws when anything selected was not published: the mitigation is not done.
+ */
+async function replayMissed(
+  platform: RunTarget,
+  replay: NonNullable<Scenario['mitigation']['replay']>,
+  window: { from: number; to: number },
+  metricMinuteMs: number,
+): Promise<string> {
+  const args: ReplayArgs = {
+    detailTypes: replay.detailTypes,
+    since: new Date(window.from),
+    until: new Date(window.to),
+    send: true,
+    max: DEFAULT_MAX_EVENTS,
+    ...(replay.reprocess ? { reprocess: [replay.consumer] } : {}),
+  };
+  const { outcome, drained } = await platform.replay(args, replay.consumer, Math.max(60_000, 10 * metricMinuteMs));
+  if (outcome.exitCode !== 0)
+    throw new Error(`replay of ${replay.detailTypes.join(', ')} failed: ${JSON.stringify(outcome.result?.failed ?? [])}`);
+  return (
+    `npm run replay -- ${replay.detailTypes.map((t) => `--detail-type ${t}`).join(' ')} --since ${args.since!.toISOString()} ` +
+    `--until ${args.until!.toISOString()}${replay.reprocess ? ` --reprocess ${replay.consumer}` : ''} --send: ` +
+    `re-published ${outcome.result?.published.length ?? 0} event(s) from the outbox for ${replay.consumer}` +
+    `${drained ? ', its queue drained' : `, ${replay.consumer}'s queue still not empty`} (audit ${outcome.audit?.id})`
+  );
+}
+
 /** What the runner needs of a platform: the one it started (or a test's), or a running `npm start` over HTTP. */
 export interface RunTarget {
   apiUrl: string;
@@ -287,8 +331,16 @@ export interface RunTarget {
   clear(scenario: string, by: string): Promise<Injection[]>;
   /** Redrives the consumer's DLQ until it and the consumer's queue are empty (bounded). */
   redrive(watchName: string, timeoutMs: number): Promise<{ moved: number; from: string; to: string }>;
+  /** Replays from the outbox (tools/replay.ts), then waits (bounded) for the consumer's queue to be empty. */
+  replay(args: ReplayArgs, consumer: string, timeoutMs: number): Promise<{ outcome: ReplayOutcome; drained: boolean }>;
   stop(): Promise<void>;
 }
+
+const OFFLINE_CREDENTIALS = { region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } };
+
+/** The consumer's function name by its construct id: the logical id is `<consumer>Handler<hash>`. */
+const consumerFunctionIn = (functions: Record<string, string>, consumer: string) =>
+  Object.entries(functions).find(([logicalId]) => new RegExp(`^${consumer}Handler[0-9A-F]{8}$`).test(logicalId))?.[1];
 
 function fromPlatform(platform: Platform, own: boolean): RunTarget {
   return {
@@ -320,6 +372,34 @@ function fromPlatform(platform: Platform, own: boolean): RunTarget {
       );
       return { moved, from: dlq.queueName, to: source.queueName };
     },
+    replay: async (args, consumer, timeoutMs) => {
+      const target: ReplayTarget = {
+        name: 'offline',
+        doc: platform.documentClient(),
+        outboxTable: platform.tableName('DataOutbox'),
+        eventBridge: new EventBridgeClient({ endpoint: platform.endpoints.eventbridge, ...OFFLINE_CREDENTIALS }),
+        busName: platform.model.buses[0].name,
+        audit: {},
+        idempotencyTable: platform.tableName('DataIdempotency'),
+        consumerFunction: async (c) =>
+          consumerFunctionIn(Object.fromEntries(platform.model.functions.map((f) => [f.logicalId, f.functionName])), c),
+      };
+      const outcome = await runReplay(target, args, () => {}, { backoffMs: 50 });
+      const queue = platform.model.queues.find((q) => new RegExp(`^${consumer}(Handler)?Queue`).test(q.logicalId));
+      if (!queue) throw new Error(`no queue for ${consumer}`);
+      // The bus routes at once; then the consumer has them until its queue is empty.
+      await sleep(1000);
+      const drained = await until(
+        `${consumer} queue empty`,
+        () => {
+          const q = platform.inspectQueue(queue.queueName);
+          return !!q && q.ready.length + q.inflight.length + q.delayed.length === 0;
+        },
+        timeoutMs,
+        500,
+      );
+      return { outcome, drained };
+    },
     stop: async () => {
       if (own) await platform.stop();
     },
@@ -333,7 +413,15 @@ function fromPlatform(platform: Platform, own: boolean): RunTarget {
  * impact counts only this run's orders, and the stock check only that available + reserved is unchanged.
  */
 async function attachTo(endpointsFile: string): Promise<RunTarget> {
-  const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8')) as { api: string; dynamodb: string };
+  const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8')) as {
+    api: string;
+    dynamodb: string;
+    eventbridge?: string;
+    outboxTable?: string;
+    eventBus?: string;
+    idempotencyTable?: string;
+    functions?: Record<string, string>;
+  };
   const issuer = await DevIssuer.load();
   const call = async (method: string, p: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${endpoints.api}/ops/api${p}`, {
@@ -357,17 +445,16 @@ async function attachTo(endpointsFile: string): Promise<RunTarget> {
   };
   void refresh();
   const tables = status.tables as Record<string, string>;
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, ...OFFLINE_CREDENTIALS }));
+  const queueStatus = async (consumer: string) =>
+    ((await call('GET', '/game-day')).queues as { dlq: string; sourceLogicalId?: string; sourceCount: number }[]).find((q) =>
+      new RegExp(`^${consumer}(Handler)?Queue`).test(q.sourceLogicalId ?? ''),
+    );
   return {
     apiUrl: endpoints.api,
     timeScale: status.timeScale,
     sign: (c) => issuer.sign(c),
-    doc: DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: endpoints.dynamodb,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
-      }),
-    ),
+    doc,
     table: (prefix) => {
       const found = Object.entries(tables).filter(([id]) => id.startsWith(prefix));
       if (found.length !== 1) throw new Error(`${found.length} tables match ${prefix}`);
@@ -394,6 +481,25 @@ async function attachTo(endpointsFile: string): Promise<RunTarget> {
         1000,
       );
       return { moved, from: queue.dlq, to: queue.source };
+    },
+    replay: async (args, consumer, timeoutMs) => {
+      if (!endpoints.eventbridge || !endpoints.outboxTable || !endpoints.eventBus)
+        throw new Error(`${endpointsFile} has no eventbridge/outboxTable/eventBus: restart npm start with this version`);
+      const target: ReplayTarget = {
+        name: 'offline',
+        doc,
+        outboxTable: endpoints.outboxTable,
+        eventBridge: new EventBridgeClient({ endpoint: endpoints.eventbridge, ...OFFLINE_CREDENTIALS }),
+        busName: endpoints.eventBus,
+        audit: {},
+        idempotencyTable: endpoints.idempotencyTable,
+        consumerFunction: async (c) => consumerFunctionIn(endpoints.functions ?? {}, c),
+      };
+      const outcome = await runReplay(target, args, () => {}, { backoffMs: 50 });
+      await sleep(1000);
+      // The ops API counts a consumer's queue (sourceCount) for consumers with a DLQ: every event consumer has one.
+      const drained = await until(`${consumer} queue empty`, async () => (await queueStatus(consumer))?.sourceCount === 0, timeoutMs, 1000);
+      return { outcome, drained };
     },
     stop: async () => {
       stopped = true;
