@@ -58,6 +58,21 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   return false;
 }
 
+/**
+ * Until `check` holds and still holds one metric minute later (bounded). An alarm can read OK for one evaluation
+ * because a scheduled check's datapoint fell outside that minute (missing data is not breaching), then fire again:
+ * recovery is an alarm that stays OK.
+ */
+async function untilSteady(check: () => boolean, timeoutMs: number, steadyMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await until('steady', check, deadline - Date.now(), 1000))) return false;
+    const flapped = await until('flapped', () => !check(), steadyMs, 500);
+    if (!flapped) return true;
+  }
+  return false;
+}
+
 export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<{ result: GameDayResult; reportDir?: string }> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const speed = SPEEDS[opts.speed];
@@ -192,11 +207,10 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       const notes: string[] = [];
       // The expected alarms must return to OK; consequences with long windows (the slow SLO burn) may still be in
       // ALARM when the run ends: noted, not a failure.
-      const alarmsOk = await until(
-        'alarms OK',
+      const alarmsOk = await untilSteady(
         () => scenario.alarms.expected.every((a) => stateOf(a) !== 'ALARM'),
         Math.max(120_000, 15 * metricMinuteMs),
-        1000,
+        metricMinuteMs,
       );
       if (!alarmsOk)
         notes.push(`expected alarms still in ALARM: ${scenario.alarms.expected.filter((a) => stateOf(a) === 'ALARM').join(', ')}`);
