@@ -327,7 +327,7 @@ async function replayMissed(
   return (
     `npm run replay -- ${replay.detailTypes.map((t) => `--detail-type ${t}`).join(' ')} --since ${args.since!.toISOString()} ` +
     `--until ${args.until!.toISOString()}${replay.reprocess ? ` --reprocess ${replay.consumer}` : ''} --send: ` +
-    `re-published ${outcome.result?.published.length ?? 0} event(s) from the outbox for ${replay.consumer}` +
+    `re-published ${outcome.result?.published.length ?? 0} event(s) of ${new Set(outcome.rows.map((r) => r.orderId)).size} order(s) from the outbox for ${replay.consumer}` +
     `${drained ? ', its queue drained' : `, ${replay.consumer}'s queue still not empty`} (audit ${outcome.audit?.id})`
   );
 }

@@ -38,7 +38,8 @@ export default defineScenario({
     why: 'the freshness check runs every minute and alarms once the oldest untracked order has waited past the threshold (90 s demo, 20 s test)',
   },
   customerEffect: {
-    what: "none for customers (orders are delivered); the Analytics team's tracking data, behind its shipping performance reports, has a hole",
+    // Read in the updates as "for N seconds <what>": customers are not affected, the Analytics team is.
+    what: 'the Analytics team received no tracking data for its shipping performance reports (customers and deliveries were not affected)',
     signal: 'orders-delayed',
   },
   runbook: 'docs/runbooks/tracking-not-ingested.md',
