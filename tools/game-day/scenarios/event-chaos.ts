@@ -44,7 +44,7 @@ export default defineScenario({
     why: 'a permanent failure is parked within seconds (visibility 0 until its five receives are spent): the DLQ alarm fires at the next metric minute',
   },
   customerEffect: {
-    what: "some customers do not get their 'order shipped' message until the fix; orders are delivered",
+    what: "some customers did not get their 'order shipped' message until the fix (their orders were delivered)",
     signal: 'orders-delayed',
   },
   runbook: 'docs/runbooks/dlq-messages.md',
