@@ -4,7 +4,7 @@ import { defineScenario } from '../scenario';
  * Seed 002's "Kafka event chaos": duplicated, reordered and poison events. Duplicates come from the one publisher
  * (the outbox relay publishes half the events twice, same event id); reordering is the consumers' queues giving
  * some deliveries back seconds later, after the ones behind them (held through SQS visibility, never in memory);
- * the poison is a consumer bug: the notifications consumer cannot render half the order.shipped events (seed 002's
+ * the poison is a consumer bug: the notifications consumer cannot render half the order confirmations, order.created (seed 002's
  * symbol-vs-string keys), so they park in its DLQ. The events themselves are valid: clearing the fault is the fix,
  * and the redrive then delivers every parked one, once. Duplicates and reordering must change nothing (one effect
  * per event); the poison is the one thing that alarms.
@@ -14,13 +14,14 @@ export default defineScenario({
   seed: '002 (Kafka event chaos)',
   title: 'Duplicated, reordered and poison events reach the consumers',
   breaks:
-    'The outbox relay publishes half of all events twice (same event id); the notifications and analytics consumers get half their deliveries back seconds late, after later ones; and the notifications consumer fails every other order.shipped permanently, a bug on that payload, so those park in its DLQ.',
+    'The outbox relay publishes half of all events twice (same event id); the notifications and analytics consumers get half their deliveries back seconds late, after later ones; and the notifications consumer fails every other order.created (the order confirmation) permanently, a bug on that payload, so those park in its DLQ.',
   inject: {
     functions: {
       OutboxRelay: [{ mode: 'duplicate-events', share: 0.5, copies: 1 }],
       NotificationsConsumer: [
         { mode: 'reorder-events', share: 0.5, delaySeconds: 8 },
-        { mode: 'poison-events', detailTypes: ['order.shipped'], share: 0.5 },
+        // order.created: every order has one at once, so the poison shows within a minute whatever the load.
+        { mode: 'poison-events', detailTypes: ['order.created'], share: 0.5 },
       ],
       // Short: analytics' freshness threshold is 20 s at test speed, and a held tracking point must not look lost.
       AnalyticsConsumer: [{ mode: 'reorder-events', share: 0.5, delaySeconds: 3 }],
@@ -44,13 +45,13 @@ export default defineScenario({
     why: 'a permanent failure is parked within seconds (visibility 0 until its five receives are spent): the DLQ alarm fires at the next metric minute',
   },
   customerEffect: {
-    what: "some customers did not get their 'order shipped' message until the fix (their orders were delivered)",
+    what: 'some customers did not get their order confirmation until the fix (their orders were delivered)',
     signal: 'orders-delayed',
   },
   runbook: 'docs/runbooks/dlq-messages.md',
   mitigation: {
     summary:
-      'Nothing to do for duplicates and reordering (idempotent consumers absorb them). Roll back the notifications consumer (the fix), then redrive its DLQ: every parked order.shipped is sent, once.',
+      'Nothing to do for duplicates and reordering (idempotent consumers absorb them). Roll back the notifications consumer (the fix), then redrive its DLQ: every parked order confirmation is sent, once.',
     commands: [
       'npm run game-day -- clear',
       'npm run redrive -- list <NotificationsConsumer DLQ url>   (detail-type, order id, receive count, last error)',
@@ -61,9 +62,9 @@ export default defineScenario({
   traffic: { ordersPerMetricMinute: 5 },
   postmortem: {
     rootCause:
-      "The notifications consumer could not handle some order.shipped events (a bug on that payload's shape); at-least-once delivery duplicated and reordered events at the same time.",
+      "The notifications consumer could not handle some order.created events (a bug on that payload's shape); at-least-once delivery duplicated and reordered events at the same time.",
     trigger:
-      'Game-day faults duplicate-events (OutboxRelay), reorder-events (NotificationsConsumer, AnalyticsConsumer) and poison-events (NotificationsConsumer, order.shipped).',
+      'Game-day faults duplicate-events (OutboxRelay), reorder-events (NotificationsConsumer, AnalyticsConsumer) and poison-events (NotificationsConsumer, order.created).',
     actionItems: [
       'Contract tests of every consumer against the event catalog with generated payloads (fuzz), so a payload a consumer cannot handle fails CI, not production.',
       "Alarm on the consumers' EventsFailedPermanently metric: a poison event is known at its first receive, before the DLQ.",
@@ -75,5 +76,5 @@ export default defineScenario({
     ],
   },
   customerMessage:
-    "Some customers received their 'order shipped' message late; every order was delivered and nobody was charged twice. The delayed messages have been sent.",
+    'Some customers received their order confirmation late; every order was delivered and nobody was charged twice. The delayed messages have been sent.',
 });
