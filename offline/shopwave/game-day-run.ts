@@ -173,6 +173,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     const firstEffect = scenario.customerEffect.signal === 'api-errors' ? t.failures.find((f) => f.at >= injectedAt)?.at : undefined;
 
     const mitigationSteps: { at: number; what: string }[] = [];
+    const deliveredAfterFix: NonNullable<GameDayResult['deliveredAfterFix']> = [];
     let mitigatedAt: number | undefined;
     let recoveredAt: number | undefined;
     let recovery: GameDayResult['recovery'];
@@ -193,9 +194,10 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
         const r = await platform.redrive(watch, Math.max(60_000, 10 * metricMinuteMs));
         mitigationSteps.push({ at: Date.now(), what: `redrove ${r.moved} message(s) from ${r.from} to ${r.to}` });
         log(`mitigation: redrove ${r.moved} message(s) from ${r.from}`);
+        deliveredAfterFix.push({ consumer: watch, via: 'redrive', events: r.moved });
       }
       if (scenario.mitigation.replay) {
-        const step = await replayMissed(
+        const { step, events, orders } = await replayMissed(
           platform,
           scenario.mitigation.replay,
           { from: injectedAt - metricMinuteMs, to: Date.now() },
@@ -203,6 +205,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
         );
         mitigationSteps.push({ at: Date.now(), what: step });
         log(`mitigation: ${step}`);
+        deliveredAfterFix.push({ consumer: scenario.mitigation.replay.consumer, via: 'replay', events, orders });
       }
       const notes: string[] = [];
       // The expected alarms must return to OK; consequences with long windows (the slow SLO burn) may still be in
@@ -291,6 +294,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       alarmHistory: history().filter((h) => h.at >= baselineFrom),
       impact,
       orders,
+      deliveredAfterFix,
     };
     const reportDir = opts.report === false ? undefined : writeReport(ROOT, result);
     return { result, reportDir };
@@ -312,7 +316,7 @@ async function replayMissed(
   replay: NonNullable<Scenario['mitigation']['replay']>,
   window: { from: number; to: number },
   metricMinuteMs: number,
-): Promise<string> {
+): Promise<{ step: string; events: number; orders: number }> {
   const args: ReplayArgs = {
     detailTypes: replay.detailTypes,
     since: new Date(window.from),
@@ -324,12 +328,14 @@ async function replayMissed(
   const { outcome, drained } = await platform.replay(args, replay.consumer, Math.max(60_000, 10 * metricMinuteMs));
   if (outcome.exitCode !== 0)
     throw new Error(`replay of ${replay.detailTypes.join(', ')} failed: ${JSON.stringify(outcome.result?.failed ?? [])}`);
-  return (
+  const events = outcome.result?.published.length ?? 0;
+  const orders = new Set(outcome.rows.map((r) => r.orderId)).size;
+  const step =
     `npm run replay -- ${replay.detailTypes.map((t) => `--detail-type ${t}`).join(' ')} --since ${args.since!.toISOString()} ` +
     `--until ${args.until!.toISOString()}${replay.reprocess ? ` --reprocess ${replay.consumer}` : ''} --send: ` +
-    `re-published ${outcome.result?.published.length ?? 0} event(s) of ${new Set(outcome.rows.map((r) => r.orderId)).size} order(s) from the outbox for ${replay.consumer}` +
-    `${drained ? ', its queue drained' : `, ${replay.consumer}'s queue still not empty`} (audit ${outcome.audit?.id})`
-  );
+    `re-published ${events} event(s) of ${orders} order(s) from the outbox for ${replay.consumer}` +
+    `${drained ? ', its queue drained' : `, ${replay.consumer}'s queue still not empty`} (audit ${outcome.audit?.id})`;
+  return { step, events, orders };
 }
 
 /** What the runner needs of a platform: the one it started (or a test's), or a running `npm start` over HTTP. */
