@@ -227,4 +227,22 @@ describe('outbox relay', () => {
     mode = 'down';
     expect(await invoke(records)).toEqual({ batchItemFailures: [{ itemIdentifier: records[0].dynamodb!.SequenceNumber }] });
   });
+
+  it('duplicate-events (game day): publishes the chosen detail-types 1 + copies times, the same entry each time', async () => {
+    const dup = paid('o-7');
+    const single = cancelled('o-8');
+    await outbox.commitWithEvents([], [dup, single]);
+    const records = await nextStreamRecords(2);
+    process.env.SHOPWAVE_FAULTS = JSON.stringify([{ mode: 'duplicate-events', detailTypes: ['order.paid'], copies: 2 }]);
+    try {
+      expect(await invoke(records)).toEqual({ batchItemFailures: [] });
+    } finally {
+      delete process.env.SHOPWAVE_FAULTS;
+    }
+    const sent = received.flatMap((r) => r.entries);
+    const paidEntries = sent.filter((x) => x.DetailType === 'order.paid');
+    expect(paidEntries).toHaveLength(3);
+    expect(new Set(paidEntries.map((x) => x.Detail))).toEqual(new Set([(await rowOf(dup)).detail]));
+    expect(sent.filter((x) => x.DetailType === 'order.cancelled')).toHaveLength(1);
+  });
 });

@@ -19,7 +19,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { dynamodb, sqsClient } from './aws-clients';
 import { ContractError, parseEvent, type DetailType, type EventEnvelope } from './contracts/events';
 import { numberEnv, requireEnv } from './env';
-import { crashIfInjected, dropsEvent } from './faults';
+import { crashIfInjected, dropsEvent, poisonIfInjected, reorderIfInjected } from './faults';
 import { logger, metrics, MetricUnit, tracer } from './powertools';
 import { classifyError, retryDelaySeconds } from './retry-policy';
 
@@ -112,6 +112,11 @@ export function createEventConsumer<E extends DetailType>(subscriptions: readonl
         logger.info('event processed', { orderId: (busEvent.detail as { data?: { orderId?: string } })?.data?.orderId });
         return;
       }
+      // Game day (seed 002, event chaos): a delivery held back so later ones overtake it, and events this consumer
+      // cannot handle (parked in its DLQ). Before the idempotency layer: neither records the event as handled.
+      const detailType = busEvent['detail-type'];
+      reorderIfInjected(detailType, record.messageId, Number(record.attributes.ApproximateReceiveCount) || 1);
+      poisonIfInjected(detailType, (busEvent.detail as { metadata?: { eventId?: string } })?.metadata?.eventId);
       await handleOnce(busEvent);
       metrics.addMetric('EventsConsumed', MetricUnit.Count, 1);
     } finally {

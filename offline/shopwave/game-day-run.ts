@@ -6,6 +6,7 @@
  * report folder from the tables.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import type { Scenario } from '../../tools/game-day/scenario';
 import { type ScorecardRow, scorecardRow } from '../../tools/game-day/scorecard';
 import { scanAll } from '../../tools/game-day/tables';
 import { redrive } from '../../tools/redrive';
+import { DEFAULT_MAX_EVENTS, type ReplayArgs, type ReplayOutcome, type ReplayTarget, runReplay } from '../../tools/replay';
 import { seedDemoData } from '../../tools/seed-data';
 import { startPlatform, type Platform } from './platform';
 import { startTraffic, type Traffic } from './traffic';
@@ -54,6 +56,21 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
     await sleep(everyMs);
   }
   void what;
+  return false;
+}
+
+/**
+ * Until `check` holds and still holds one metric minute later (bounded). An alarm can read OK for one evaluation
+ * because a scheduled check's datapoint fell outside that minute (missing data is not breaching), then fire again:
+ * recovery is an alarm that stays OK.
+ */
+async function untilSteady(check: () => boolean, timeoutMs: number, steadyMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await until('steady', check, deadline - Date.now(), 1000))) return false;
+    const flapped = await until('flapped', () => !check(), steadyMs, 500);
+    if (!flapped) return true;
+  }
   return false;
 }
 
@@ -158,6 +175,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     const firstEffect = scenario.customerEffect.signal === 'api-errors' ? t.failures.find((f) => f.at >= injectedAt)?.at : undefined;
 
     const mitigationSteps: { at: number; what: string }[] = [];
+    const deliveredAfterFix: NonNullable<GameDayResult['deliveredAfterFix']> = [];
     let mitigatedAt: number | undefined;
     let recoveredAt: number | undefined;
     let recovery: GameDayResult['recovery'];
@@ -178,15 +196,26 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
         const r = await platform.redrive(watch, Math.max(60_000, 10 * metricMinuteMs));
         mitigationSteps.push({ at: Date.now(), what: `redrove ${r.moved} message(s) from ${r.from} to ${r.to}` });
         log(`mitigation: redrove ${r.moved} message(s) from ${r.from}`);
+        deliveredAfterFix.push({ consumer: watch, via: 'redrive', events: r.moved });
+      }
+      if (scenario.mitigation.replay) {
+        const { step, events, orders } = await replayMissed(
+          platform,
+          scenario.mitigation.replay,
+          { from: injectedAt - metricMinuteMs, to: Date.now() },
+          metricMinuteMs,
+        );
+        mitigationSteps.push({ at: Date.now(), what: step });
+        log(`mitigation: ${step}`);
+        deliveredAfterFix.push({ consumer: scenario.mitigation.replay.consumer, via: 'replay', events, orders });
       }
       const notes: string[] = [];
       // The expected alarms must return to OK; consequences with long windows (the slow SLO burn) may still be in
       // ALARM when the run ends: noted, not a failure.
-      const alarmsOk = await until(
-        'alarms OK',
+      const alarmsOk = await untilSteady(
         () => scenario.alarms.expected.every((a) => stateOf(a) !== 'ALARM'),
         Math.max(120_000, 15 * metricMinuteMs),
-        1000,
+        metricMinuteMs,
       );
       if (!alarmsOk)
         notes.push(`expected alarms still in ALARM: ${scenario.alarms.expected.filter((a) => stateOf(a) === 'ALARM').join(', ')}`);
@@ -267,6 +296,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       alarmHistory: history().filter((h) => h.at >= baselineFrom),
       impact,
       orders,
+      deliveredAfterFix,
     };
     const reportDir = opts.report === false ? undefined : writeReport(ROOT, result);
     return { result, reportDir };
@@ -318,6 +348,40 @@ export async function runScorecard(
   return scenarios.map((sc) => rows.find((r) => r.scenario === sc.name)!);
 }
 
+/**
+ * The scenario's outbox replay (Scenario.mitigation.replay): its detail-types over the incident window, sent, through
+ * the replay tool's library function (the same as `npm run replay -- --send`, audited), then bounded waiting for the
+ * target consumer's queue to drain. The window starts one metric minute before the injection: an outbox row
+ * committed just before it may have been relayed after it (and replaying an event a consumer had is harmless).
+ * Throws when anything selected was not published: the mitigation is not done.
+ */
+async function replayMissed(
+  platform: RunTarget,
+  replay: NonNullable<Scenario['mitigation']['replay']>,
+  window: { from: number; to: number },
+  metricMinuteMs: number,
+): Promise<{ step: string; events: number; orders: number }> {
+  const args: ReplayArgs = {
+    detailTypes: replay.detailTypes,
+    since: new Date(window.from),
+    until: new Date(window.to),
+    send: true,
+    max: DEFAULT_MAX_EVENTS,
+    ...(replay.reprocess ? { reprocess: [replay.consumer] } : {}),
+  };
+  const { outcome, drained } = await platform.replay(args, replay.consumer, Math.max(60_000, 10 * metricMinuteMs));
+  if (outcome.exitCode !== 0)
+    throw new Error(`replay of ${replay.detailTypes.join(', ')} failed: ${JSON.stringify(outcome.result?.failed ?? [])}`);
+  const events = outcome.result?.published.length ?? 0;
+  const orders = new Set(outcome.rows.map((r) => r.orderId)).size;
+  const step =
+    `npm run replay -- ${replay.detailTypes.map((t) => `--detail-type ${t}`).join(' ')} --since ${args.since!.toISOString()} ` +
+    `--until ${args.until!.toISOString()}${replay.reprocess ? ` --reprocess ${replay.consumer}` : ''} --send: ` +
+    `re-published ${events} event(s) of ${orders} order(s) from the outbox for ${replay.consumer}` +
+    `${drained ? ', its queue drained' : `, ${replay.consumer}'s queue still not empty`} (audit ${outcome.audit?.id})`;
+  return { step, events, orders };
+}
+
 /** What the runner needs of a platform: the one it started (or a test's), or a running `npm start` over HTTP. */
 export interface RunTarget {
   apiUrl: string;
@@ -331,8 +395,16 @@ export interface RunTarget {
   clear(scenario: string, by: string): Promise<Injection[]>;
   /** Redrives the consumer's DLQ until it and the consumer's queue are empty (bounded). */
   redrive(watchName: string, timeoutMs: number): Promise<{ moved: number; from: string; to: string }>;
+  /** Replays from the outbox (tools/replay.ts), then waits (bounded) for the consumer's queue to be empty. */
+  replay(args: ReplayArgs, consumer: string, timeoutMs: number): Promise<{ outcome: ReplayOutcome; drained: boolean }>;
   stop(): Promise<void>;
 }
+
+const OFFLINE_CREDENTIALS = { region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } };
+
+/** The consumer's function name by its construct id: the logical id is `<consumer>Handler<hash>`. */
+const consumerFunctionIn = (functions: Record<string, string>, consumer: string) =>
+  Object.entries(functions).find(([logicalId]) => new RegExp(`^${consumer}Handler[0-9A-F]{8}$`).test(logicalId))?.[1];
 
 function fromPlatform(platform: Platform, own: boolean): RunTarget {
   return {
@@ -364,6 +436,34 @@ function fromPlatform(platform: Platform, own: boolean): RunTarget {
       );
       return { moved, from: dlq.queueName, to: source.queueName };
     },
+    replay: async (args, consumer, timeoutMs) => {
+      const target: ReplayTarget = {
+        name: 'offline',
+        doc: platform.documentClient(),
+        outboxTable: platform.tableName('DataOutbox'),
+        eventBridge: new EventBridgeClient({ endpoint: platform.endpoints.eventbridge, ...OFFLINE_CREDENTIALS }),
+        busName: platform.model.buses[0].name,
+        audit: {},
+        idempotencyTable: platform.tableName('DataIdempotency'),
+        consumerFunction: async (c) =>
+          consumerFunctionIn(Object.fromEntries(platform.model.functions.map((f) => [f.logicalId, f.functionName])), c),
+      };
+      const outcome = await runReplay(target, args, () => {}, { backoffMs: 50 });
+      const queue = platform.model.queues.find((q) => new RegExp(`^${consumer}(Handler)?Queue`).test(q.logicalId));
+      if (!queue) throw new Error(`no queue for ${consumer}`);
+      // The bus routes at once; then the consumer has them until its queue is empty.
+      await sleep(1000);
+      const drained = await until(
+        `${consumer} queue empty`,
+        () => {
+          const q = platform.inspectQueue(queue.queueName);
+          return !!q && q.ready.length + q.inflight.length + q.delayed.length === 0;
+        },
+        timeoutMs,
+        500,
+      );
+      return { outcome, drained };
+    },
     stop: async () => {
       if (own) await platform.stop();
     },
@@ -377,7 +477,15 @@ function fromPlatform(platform: Platform, own: boolean): RunTarget {
  * impact counts only this run's orders, and the stock check only that available + reserved is unchanged.
  */
 async function attachTo(endpointsFile: string): Promise<RunTarget> {
-  const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8')) as { api: string; dynamodb: string };
+  const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8')) as {
+    api: string;
+    dynamodb: string;
+    eventbridge?: string;
+    outboxTable?: string;
+    eventBus?: string;
+    idempotencyTable?: string;
+    functions?: Record<string, string>;
+  };
   const issuer = await DevIssuer.load();
   const call = async (method: string, p: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${endpoints.api}/ops/api${p}`, {
@@ -401,17 +509,16 @@ async function attachTo(endpointsFile: string): Promise<RunTarget> {
   };
   void refresh();
   const tables = status.tables as Record<string, string>;
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, ...OFFLINE_CREDENTIALS }));
+  const queueStatus = async (consumer: string) =>
+    ((await call('GET', '/game-day')).queues as { dlq: string; sourceLogicalId?: string; sourceCount: number }[]).find((q) =>
+      new RegExp(`^${consumer}(Handler)?Queue`).test(q.sourceLogicalId ?? ''),
+    );
   return {
     apiUrl: endpoints.api,
     timeScale: status.timeScale,
     sign: (c) => issuer.sign(c),
-    doc: DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: endpoints.dynamodb,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
-      }),
-    ),
+    doc,
     table: (prefix) => {
       const found = Object.entries(tables).filter(([id]) => id.startsWith(prefix));
       if (found.length !== 1) throw new Error(`${found.length} tables match ${prefix}`);
@@ -438,6 +545,25 @@ async function attachTo(endpointsFile: string): Promise<RunTarget> {
         1000,
       );
       return { moved, from: queue.dlq, to: queue.source };
+    },
+    replay: async (args, consumer, timeoutMs) => {
+      if (!endpoints.eventbridge || !endpoints.outboxTable || !endpoints.eventBus)
+        throw new Error(`${endpointsFile} has no eventbridge/outboxTable/eventBus: restart npm start with this version`);
+      const target: ReplayTarget = {
+        name: 'offline',
+        doc,
+        outboxTable: endpoints.outboxTable,
+        eventBridge: new EventBridgeClient({ endpoint: endpoints.eventbridge, ...OFFLINE_CREDENTIALS }),
+        busName: endpoints.eventBus,
+        audit: {},
+        idempotencyTable: endpoints.idempotencyTable,
+        consumerFunction: async (c) => consumerFunctionIn(endpoints.functions ?? {}, c),
+      };
+      const outcome = await runReplay(target, args, () => {}, { backoffMs: 50 });
+      await sleep(1000);
+      // The ops API counts a consumer's queue (sourceCount) for consumers with a DLQ: every event consumer has one.
+      const drained = await until(`${consumer} queue empty`, async () => (await queueStatus(consumer))?.sourceCount === 0, timeoutMs, 1000);
+      return { outcome, drained };
     },
     stop: async () => {
       stopped = true;

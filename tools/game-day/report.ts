@@ -38,6 +38,23 @@ export interface GameDayResult {
   alarmHistory: AlarmEvent[];
   impact: Impact;
   orders: OrderRow[];
+  /**
+   * Events the incident held back that the mitigation delivered after the fix (a DLQ redrive, an outbox replay): a
+   * delay customers or teams felt even when every order ended well, so the updates say it.
+   */
+  deliveredAfterFix?: { consumer: string; via: 'redrive' | 'replay'; events: number; orders?: number }[];
+}
+
+/** "10 event(s) parked in NotificationsConsumer's DLQ (redriven), …", or '' when the mitigation delivered none. */
+function lateDeliveries(r: GameDayResult): string {
+  return (r.deliveredAfterFix ?? [])
+    .filter((d) => d.events > 0)
+    .map((d) =>
+      d.via === 'redrive'
+        ? `${d.events} event(s) parked in ${d.consumer}'s dead-letter queue, redriven`
+        : `${d.events} event(s)${d.orders === undefined ? '' : ` of ${d.orders} order(s)`} replayed from the outbox to ${d.consumer}`,
+    )
+    .join('; ');
 }
 
 const duration = (minutes: number) => (minutes < 2 ? `${Math.round(minutes * 60)} seconds` : `${minutes.toFixed(0)} minutes`);
@@ -188,7 +205,12 @@ ${r.scenario.breaks} Detected first by ${primary}, ${secs(r.ttd[primary])} after
 ## Impact
 - Orders affected: ${i.orders.affected} of ${i.orders.inWindow} placed in the window; customers affected: ${i.customersAffected}; attempts refused: ${i.refusedRequests}
 - Charged for orders not delivered: ${m(i.money.chargedNotDelivered)} (not refunded: ${m(i.money.chargedNotDeliveredNotRefunded)}); refunds ${i.refunds.count}, median time to refund ${i.refunds.medianSecondsToRefund ?? '–'} s
-- Details: [impact.md](impact.md)
+${
+  lateDeliveries(r)
+    ? `- Delivered only after the fix: ${lateDeliveries(r)}
+`
+    : ''
+}- Details: [impact.md](impact.md)
 
 ## Detection
 ${detection(r)}
@@ -220,14 +242,14 @@ function updates(r: GameDayResult): Record<string, string> {
   const fixed = r.mitigatedAt ? `Fixed at ${clock(r.mitigatedAt)} UTC.` : 'Not fixed yet: next update within 30 minutes.';
   return {
     'engineering.md': `# Engineering update — ${r.scenario.name}\n\n**What broke**: ${r.scenario.breaks}\n\n**Detection**: ${r.scenario.alarms.expected.map((a) => `${a} (TTD ${secs(r.ttd[a])})`).join(', ')}; false leads: ${r.falseLeads.join(', ') || 'none'}.\n\n**Impact**: ${i.orders.affected} orders, ${i.customersAffected} customers, ${i.refusedRequests} refused requests; ${m(i.money.chargedNotDelivered)} charged for orders not delivered (${m(i.money.chargedNotDeliveredNotRefunded)} not refunded). Money ${i.money.reconciled ? 'reconciled' : 'NOT reconciled'}.\n\n**Mitigation**: ${r.scenario.mitigation.commands.map((c) => `\`${c}\``).join(', ')}. ${fixed}\n\nRunbook: ${r.scenario.runbook}\n`,
-    'account-management.md': `# Customer update — ${r.scenario.title}\n\n**Who is affected**: ${i.customersAffected} customers; ${i.orders.affected} orders (${r.scenario.customerEffect.what}).\n\n**What to tell customers**: ${r.scenario.customerMessage}${
+    'account-management.md': `# Customer update — ${r.scenario.title}\n\n**Who is affected**: ${i.customersAffected} customers; ${i.orders.affected} orders (${r.scenario.customerEffect.what}).${lateDeliveries(r) ? ` Delayed and delivered after the fix: ${lateDeliveries(r)}.` : ''}\n\n**What to tell customers**: ${r.scenario.customerMessage}${
       i.money.chargedNotDeliveredNotRefunded
         ? ` ${m(i.money.chargedNotDeliveredNotRefunded)} is still to be refunded; refunds are on their way.`
         : i.money.chargedNotDelivered
           ? ` Everyone charged for an order they did not get has been refunded in full (${i.refunds.count} refunds, ${m(i.money.refunded)}); the refund shows on their statement within a few days.`
           : ' Nobody was charged for an order they did not get.'
     }\n\n**When it is fixed**: ${fixed}\n`,
-    'executives.md': `# Executive summary — ${r.scenario.title}\n\nFor ${duration(i.window.minutes)} ${r.scenario.customerEffect.what}: ${i.orders.affected} orders and ${i.customersAffected} customers were affected, ${m(i.money.chargedNotDelivered)} was charged for orders not delivered and ${m(i.money.refunded)} refunded${i.money.reconciled ? '; all money is accounted for' : '; money is NOT yet reconciled'}. Our monitoring caught it in ${secs(r.ttd[firstAlarm(r)])} (${firstAlarm(r)}). ${fixed}\n`,
+    'executives.md': `# Executive summary — ${r.scenario.title}\n\nFor ${duration(i.window.minutes)} ${r.scenario.customerEffect.what}: ${i.orders.affected} orders and ${i.customersAffected} customers were affected, ${m(i.money.chargedNotDelivered)} was charged for orders not delivered and ${m(i.money.refunded)} refunded${i.money.reconciled ? '; all money is accounted for' : '; money is NOT yet reconciled'}. Our monitoring caught it in ${secs(r.ttd[firstAlarm(r)])} (${firstAlarm(r)}).${lateDeliveries(r) ? ` Delivered after the fix: ${lateDeliveries(r)}.` : ''} ${fixed}\n`,
   };
 }
 

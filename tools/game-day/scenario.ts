@@ -2,6 +2,7 @@
  * The shape of a game-day scenario (one module per scenario in ./scenarios/, registered in ./scenarios/index.ts).
  * Everything a facilitator, the injector, the runner and the report need is data here: no scenario has code.
  */
+import type { DetailType } from '../../functions/shared/contracts/events';
 import type { FaultInput } from '../../functions/shared/faults/config';
 
 /** A change to one EventBridge rule, found by its watch name (the construct id: 'RestaurantConsumerRule'). */
@@ -45,6 +46,15 @@ export interface Scenario {
     commands: string[];
     /** Dead-letter queues (consumer watch names) to redrive after the fix, so nothing parked is lost. */
     redrive?: string[];
+    /**
+     * Events a consumer never received (routed elsewhere, not parked anywhere) to re-publish from the outbox after the
+     * fix: these detail-types over the incident window (from just before the injection to the fix), with the replay
+     * tool (tools/replay.ts, `npm run replay -- --detail-type <t> --since <injection> --until <fix> --send`). The
+     * runner applies it itself, then waits for `consumer`'s queue to drain. Consumers are idempotent by event id,
+     * so the ones that had the events do nothing twice; `reprocess` (replay --reprocess) only for a consumer that
+     * recorded them as handled without doing the work.
+     */
+    replay?: { detailTypes: DetailType[]; consumer: string; reprocess?: boolean };
   };
   /** Steady traffic the scenario needs to show: orders per metric minute. */
   traffic: { ordersPerMetricMinute: number };

@@ -45,6 +45,30 @@ export const ProviderLatency = z.strictObject({
 });
 export const ProviderErrors = z.strictObject({ mode: z.literal('provider-errors'), share: Share });
 export const ProviderLostResponse = z.strictObject({ mode: z.literal('provider-lost-response'), everyNth: EveryNth });
+/** Detail-types a mode applies to; empty = all. */
+const DetailTypes = z.array(z.string().min(1)).max(50).default([]);
+export const DuplicateEvents = z.strictObject({
+  mode: z.literal('duplicate-events'),
+  detailTypes: DetailTypes,
+  /** The share of events published more than once (chosen by event id, so a relay retry picks the same ones). */
+  share: Share,
+  /** Extra copies of each chosen event. */
+  copies: z.number().int().min(1).max(5).default(1),
+});
+export const ReorderEvents = z.strictObject({
+  mode: z.literal('reorder-events'),
+  detailTypes: DetailTypes,
+  /** The share of deliveries held back (chosen by SQS message id: of two duplicates, one may be late). */
+  share: Share,
+  /** How long a held-back delivery waits before it is handled (real seconds, as SQS visibility is). */
+  delaySeconds: z.number().int().min(1).max(900).default(3),
+});
+export const PoisonEvents = z.strictObject({
+  mode: z.literal('poison-events'),
+  detailTypes: DetailTypes,
+  /** The share of events this consumer cannot handle (chosen by event id: the same event fails on every receive). */
+  share: Share,
+});
 
 export const FaultSchema = z.discriminatedUnion('mode', [
   DropEvents,
@@ -54,6 +78,9 @@ export const FaultSchema = z.discriminatedUnion('mode', [
   ProviderLatency,
   ProviderErrors,
   ProviderLostResponse,
+  DuplicateEvents,
+  ReorderEvents,
+  PoisonEvents,
 ]);
 export type FaultConfig = z.infer<typeof FaultSchema>;
 export type FaultMode = FaultConfig['mode'];

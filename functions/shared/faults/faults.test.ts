@@ -17,14 +17,28 @@ import {
   dependencyFailure,
   dropsEvent,
   duringRoute,
+  extraCopies,
   FaultConfigError,
   FAULTS_ENV,
   InitCrash,
   parseFaults,
+  poisonIfInjected,
+  reorderIfInjected,
   serializeFaults,
 } from '.';
+import { classifyError, retryDelaySeconds } from '../retry-policy';
+import { picked } from './select';
 import { resetProviderFaultCounter } from './provider';
 
+/** The error `fn` throws (undefined when it does not). */
+const thrownBy = (fn: () => void): unknown => {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+};
 const set = (faults: unknown) => {
   process.env[FAULTS_ENV] = typeof faults === 'string' ? faults : JSON.stringify(faults);
 };
@@ -47,6 +61,9 @@ describe('configuration', () => {
     ['a share above 1', '[{"mode":"datastore-errors","share":2}]', /share/],
     ['an unknown parameter', '[{"mode":"drop-events","detailType":"order.paid"}]', /detailType|Unrecognized/],
     ['a bad route', '[{"mode":"fail-dependency","routes":["orders"]}]', /routes/],
+    ['too many copies', '[{"mode":"duplicate-events","copies":6}]', /copies/],
+    ['a zero reorder delay', '[{"mode":"reorder-events","delaySeconds":0}]', /delaySeconds/],
+    ['detail-types that are not a list', '[{"mode":"poison-events","detailTypes":"order.paid"}]', /detailTypes/],
   ])('fails closed on %s', (_what, raw, message) => {
     expect(() => parseFaults(raw)).toThrow(FaultConfigError);
     expect(() => parseFaults(raw)).toThrow(message);
@@ -60,7 +77,7 @@ describe('configuration', () => {
   });
 });
 
-const sqsEvent = (detailType: string): SQSEvent => ({
+const sqsEvent = (detailType: string, receiveCount = 1): SQSEvent => ({
   Records: [
     {
       messageId: 'm-1',
@@ -71,7 +88,7 @@ const sqsEvent = (detailType: string): SQSEvent => ({
         'detail-type': detailType,
         detail: { data: { orderId: 'o-1' }, metadata: { eventId: 'e-1' } },
       }),
-      attributes: { ApproximateReceiveCount: '1' } as never,
+      attributes: { ApproximateReceiveCount: String(receiveCount) } as never,
       messageAttributes: {},
       md5OfBody: '',
       eventSource: 'aws:sqs',
@@ -113,6 +130,66 @@ describe('consumer hook', () => {
     expect(consumer).toThrow(FaultConfigError);
     delete process.env[FAULTS_ENV];
     expect(consumer).not.toThrow();
+  });
+});
+
+describe('event chaos (seed 002)', () => {
+  process.env.IDEMPOTENCY_TABLE_NAME ??= 'idempotency-unit-test';
+  let handled = 0;
+  const consumer = () => createEventConsumer(['order.paid'], { 'order.paid': async () => void handled++ });
+  const ids = Array.from({ length: 2000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+
+  it('picks a stable share of keys: the same key every time, about `share` of them', () => {
+    const half = ids.filter((id) => picked(id, 0.5));
+    expect(half.length).toBeGreaterThan(850);
+    expect(half.length).toBeLessThan(1150);
+    expect(ids.filter((id) => picked(id, 0.5))).toEqual(half);
+    expect(ids.every((id) => picked(id, 1))).toBe(true);
+    expect(ids.some((id) => picked(id, 0))).toBe(false);
+  });
+
+  it('duplicate-events: extra copies for the chosen detail-types and share, by event id', () => {
+    expect(extraCopies('order.paid', ids[0])).toBe(0);
+    set([{ mode: 'duplicate-events', detailTypes: ['order.paid'], copies: 2 }]);
+    expect(extraCopies('order.paid', ids[0])).toBe(2);
+    expect(extraCopies('order.created', ids[0])).toBe(0);
+    set([{ mode: 'duplicate-events', share: 0.5 }]);
+    expect(ids.filter((id) => extraCopies('order.created', id) === 1)).toEqual(ids.filter((id) => picked(id, 0.5)));
+  });
+
+  it('reorder-events holds a chosen delivery back on its first receive only, without handling it', async () => {
+    set([{ mode: 'reorder-events', detailTypes: ['order.paid'], delaySeconds: 7 }]);
+    handled = 0;
+    // Before the idempotency layer (the table does not exist): the record fails back to the queue, unhandled.
+    expect(await consumer()(sqsEvent('order.paid'), lambdaContext('notifications-consumer'))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-1' }],
+    });
+    expect(handled).toBe(0);
+    // It comes back after delaySeconds (real time, whatever the offline scale), and is not held again.
+    const held = thrownBy(() => reorderIfInjected('order.paid', 'm-1', 1));
+    const errorClass = classifyError(held);
+    expect(errorClass).toMatchObject({ kind: 'transient', retryAfterSeconds: 7 });
+    expect(retryDelaySeconds(errorClass, 1, { timeScale: 2 / 15 })).toBe(7);
+    expect(() => reorderIfInjected('order.paid', 'm-1', 2)).not.toThrow();
+    expect(() => reorderIfInjected('order.created', 'm-1', 1)).not.toThrow();
+  });
+
+  it('poison-events fails the chosen events permanently on every receive (parked in the DLQ at once)', async () => {
+    set([{ mode: 'poison-events', detailTypes: ['order.paid'] }]);
+    handled = 0;
+    for (const receive of [1, 3, 5])
+      expect(await consumer()(sqsEvent('order.paid', receive), lambdaContext('notifications-consumer'))).toEqual({
+        batchItemFailures: [{ itemIdentifier: 'm-1' }],
+      });
+    expect(handled).toBe(0);
+    const poison = thrownBy(() => poisonIfInjected('order.paid', 'e-1'));
+    expect(classifyError(poison).kind).toBe('permanent');
+    expect(retryDelaySeconds(classifyError(poison), 1)).toBe(0);
+    expect(() => poisonIfInjected('order.created', 'e-1')).not.toThrow();
+    // By event id: the same events are poison on every receive and in every environment, the others never.
+    set([{ mode: 'poison-events', share: 0.3 }]);
+    const poisoned = ids.filter((id) => thrownBy(() => poisonIfInjected('order.paid', id)) !== undefined);
+    expect(poisoned).toEqual(ids.filter((id) => picked(id, 0.3)));
   });
 });
 

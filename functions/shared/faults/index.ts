@@ -7,6 +7,8 @@
  *   api       createApiHandler (../http.ts): fail-dependency (with the SDK hook)
  *   sdk       the AWS SDK clients' middleware (../aws-clients.ts): datastore-errors, fail-dependency
  *   provider  the payment provider's wrapper (functions/payments/provider/index.ts): provider-*
+ *   relay     the outbox relay's publish (functions/outbox/relay.ts): duplicate-events
+ *   consumer  also reorder-events, poison-events (before the idempotency layer)
  * Adding a mode: a file here, its zod schema in config.ts's union, its row below, its hook call, a unit test.
  */
 import type { FaultMode } from './config';
@@ -17,8 +19,11 @@ export { crashIfInjected, InitCrash } from './crash-on-init';
 export { dependencyFailure, duringRoute } from './fail-dependency';
 export { datastoreFailure } from './datastore-errors';
 export { withProviderFaults } from './provider';
+export { extraCopies } from './duplicate-events';
+export { reorderIfInjected } from './reorder-events';
+export { poisonIfInjected } from './poison-events';
 
-export const FAULT_MODES: Record<FaultMode, { hook: 'consumer' | 'api' | 'sdk' | 'provider'; what: string }> = {
+export const FAULT_MODES: Record<FaultMode, { hook: 'consumer' | 'api' | 'sdk' | 'provider' | 'relay'; what: string }> = {
   'drop-events': { hook: 'consumer', what: 'acknowledge matching detail-types without handling them (no error, no DLQ)' },
   'crash-on-init': { hook: 'consumer', what: 'the consumer fails at initialisation: every invocation errors (crashloop)' },
   'fail-dependency': { hook: 'api', what: "the API route's AWS SDK calls fail as a lost permission or configuration would" },
@@ -26,4 +31,7 @@ export const FAULT_MODES: Record<FaultMode, { hook: 'consumer' | 'api' | 'sdk' |
   'provider-latency': { hook: 'provider', what: 'the payment provider answers after delayMs on every Nth call' },
   'provider-errors': { hook: 'provider', what: 'a share of payment provider calls fail (transient)' },
   'provider-lost-response': { hook: 'provider', what: 'the provider charges on every Nth call but the answer is lost' },
+  'duplicate-events': { hook: 'relay', what: 'the outbox relay publishes a share of events more than once (same event id)' },
+  'reorder-events': { hook: 'consumer', what: 'a share of deliveries is held back on its first receive, so later events overtake it' },
+  'poison-events': { hook: 'consumer', what: 'the consumer fails a share of events permanently (a consumer bug): they park in its DLQ' },
 };

@@ -9,9 +9,11 @@
 import type { Scenario } from '../scenario';
 import consumerCrashloop from './consumer-crashloop';
 import datastoreFailing from './datastore-failing';
+import eventChaos from './event-chaos';
 import orderPlacementFails from './order-placement-fails';
 import paidOrdersRoutedNowhere from './paid-orders-routed-nowhere';
 import restaurantDropsOrders from './restaurant-drops-orders';
+import trackingStopsReachingAnalytics from './tracking-stops-reaching-analytics';
 
 export const SCENARIOS: readonly Scenario[] = [
   restaurantDropsOrders,
@@ -19,6 +21,8 @@ export const SCENARIOS: readonly Scenario[] = [
   orderPlacementFails,
   consumerCrashloop,
   datastoreFailing,
+  trackingStopsReachingAnalytics,
+  eventChaos,
 ];
 
 export function scenarioNamed(name: string): Scenario {
