@@ -10,6 +10,7 @@
  *     every scenario (or those named) with --mitigate, each on a platform of its own; writes docs/game-days/scorecard.md
  *   npm run game-day -- report --stack S [--scenario name]   the report folder of the last injection on a deployed stack
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -68,6 +69,18 @@ if (extra.length) fail(`unexpected arguments: ${extra.join(' ')}`);
 if (name !== undefined && !SCENARIOS.some((s) => s.name === name)) fail(`unknown scenario '${name}'`);
 const by = whoAmI();
 
+/**
+ * The template a run starts must be built from this checkout: synthesize it unless its inputs are unchanged (the
+ * synth cache makes that a fraction of a second), as `npm start` and `npm test` do.
+ */
+function ensureTemplate(speed: 'demo' | 'test'): void {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'synth.mjs'), ...(speed === 'test' ? ['--test'] : [])], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) fail(`synth failed (exit ${r.status ?? r.signal}): the platform cannot start`);
+}
+
 /** The running `npm start`, from .offline/endpoints.json. */
 function offlineEndpoint(): string {
   const file = path.join(ROOT, '.offline', 'endpoints.json');
@@ -122,6 +135,7 @@ switch (command) {
     // --attach: the running `npm start` (its speed is the one it was started with); else a platform of its own.
     if (values.attach) offlineEndpoint();
     const attach = values.attach ? path.join(ROOT, '.offline', 'endpoints.json') : undefined;
+    if (!attach) ensureTemplate(speed);
     const { result, reportDir } = await runGameDay(scenarioNamed(name), { speed, mitigate: values.mitigate ?? false, attach });
     console.log(
       `\nTTD: ${Object.entries(result.ttd)
@@ -150,6 +164,7 @@ switch (command) {
     const parallel = Number(values.parallel ?? 1);
     if (!Number.isInteger(parallel) || parallel < 1 || parallel > 6) fail(`--parallel must be an integer 1-6, got '${values.parallel}'`);
     const chosen = SCENARIOS.filter((s) => !only || only.includes(s.name));
+    ensureTemplate(speed);
     const rows = await runScorecard(chosen, { speed, parallel });
     const jsonFile = path.join(ROOT, 'docs', 'game-days', 'scorecard.json');
     writeScorecard(jsonFile, jsonFile.replace(/json$/, 'md'), mergeRows(readScorecard(jsonFile), rows), SCENARIOS);
