@@ -7,10 +7,13 @@
  * To add one: copy a module, change the data, add it to the list below. `npm run game-day -- list` shows them.
  */
 import type { Scenario } from '../scenario';
+import chargedButResponseLost from './charged-but-response-lost';
 import consumerCrashloop from './consumer-crashloop';
 import datastoreFailing from './datastore-failing';
 import orderPlacementFails from './order-placement-fails';
 import paidOrdersRoutedNowhere from './paid-orders-routed-nowhere';
+import paymentProviderGremlin from './payment-provider-gremlin';
+import paymentProviderOutage from './payment-provider-outage';
 import restaurantDropsOrders from './restaurant-drops-orders';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -19,6 +22,9 @@ export const SCENARIOS: readonly Scenario[] = [
   orderPlacementFails,
   consumerCrashloop,
   datastoreFailing,
+  paymentProviderGremlin,
+  paymentProviderOutage,
+  chargedButResponseLost,
 ];
 
 export function scenarioNamed(name: string): Scenario {
