@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DevIssuer } from '../../tools/dev-issuer';
 import { computeImpact, type OrderRow, type PaymentRow } from '../../tools/game-day/impact';
 import { type Injection, whoAmI } from '../../tools/game-day/inject';
-import { checkLedger, describeLedger, type LedgerCheck, type LedgerRow } from '../../tools/game-day/ledger';
+import { checkLedger, describeLedger, type LedgerCheck, type LedgerPaymentRow, type LedgerRow } from '../../tools/game-day/ledger';
 import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/game-day/report';
 import type { Scenario } from '../../tools/game-day/scenario';
 import { scanAll } from '../../tools/game-day/tables';
@@ -211,7 +211,12 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
 
     const ids = new Set(t.placed.map((p) => p.orderId));
     const orders = await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.sk === 'ORDER' && ids.has(r.orderId));
-    const payments = await scanAll<PaymentRow>(doc, table('DataPayments'), (r) => r.sk === 'PAYMENT' && ids.has(r.orderId));
+    // The whole row: providerChargeId too, for the provider-ledger check.
+    const payments = await scanAll<PaymentRow & LedgerPaymentRow>(
+      doc,
+      table('DataPayments'),
+      (r) => r.sk === 'PAYMENT' && ids.has(r.orderId),
+    );
     const impact = computeImpact({ orders, payments, refused: t.failures, window: { from: injectedAt, to: mitigatedAt ?? stoppedAt } });
     const ledger = await providerLedgerCheck(doc, table, payments, ids);
     const firstCustomerEffectAt =
@@ -299,7 +304,7 @@ function firstDelayedOrderAt(orders: OrderRow[], delayedIds: string[], injectedA
 async function providerLedgerCheck(
   doc: DynamoDBDocumentClient,
   table: (prefix: string) => string,
-  payments: PaymentRow[],
+  payments: (PaymentRow & LedgerPaymentRow)[],
   ids: Set<string>,
 ): Promise<LedgerCheck> {
   const ledger = await scanAll<LedgerRow>(doc, table('DataProviderLedger'), (r) => typeof r.reference === 'string' && ids.has(r.reference));

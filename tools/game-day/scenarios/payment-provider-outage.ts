@@ -6,6 +6,8 @@ export default defineScenario({
   title: 'The payment provider is down',
   breaks:
     'Every payment provider call fails. After five failures in a row, counted across every Lambda environment in one DynamoDB item, the circuit breaker opens: no call is made, orders are held RESERVED with their payment PENDING, and one half-open probe per cool-down tests the provider.',
+  // Orders are held (RetryLaterError until the cool-down ends), not failed: failing one is no proof it was not
+  // charged, and the sale is kept. docs/game-days/payment-provider-outage.md gives the reasons and the cost.
   inject: { functions: { PaymentsConsumer: [{ mode: 'provider-errors', share: 1 }] } },
   alarms: {
     expected: ['PaymentBreakerOpen', 'PaymentProviderFailures'],
