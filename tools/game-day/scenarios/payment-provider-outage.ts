@@ -12,7 +12,9 @@ export default defineScenario({
   alarms: {
     expected: ['PaymentBreakerOpen', 'PaymentProviderFailures'],
     // Held records come back at each cool-down's end; an outage longer than five cool-downs (2.5 min deployed) spends
-    // their receives and parks them in the DLQ, redriven after recovery: a consequence, not a false lead.
+    // their receives and parks them in the DLQ, redriven after recovery: a consequence, not a false lead. At low
+    // traffic the first order parks even sooner: its own five receives (seconds apart) are the five failures that
+    // open the breaker (measured: the DLQ alarm with the breaker's, 70 s after the injection at demo speed).
     mayFire: ['PaymentsConsumerDeadLetters', 'PaymentsConsumerBacklog'],
     falseLeads: ['PaymentMismatch', 'PaymentProviderLatency', 'PaymentsConsumerErrors', 'LostOrders', 'FlowGap', 'Api5xxRate'],
   },
@@ -32,6 +34,7 @@ export default defineScenario({
     rootCause: 'The payment provider failed every call.',
     trigger: 'Provider errors on PaymentsConsumer (game-day fault provider-errors, every call).',
     actionItems: [
+      'The breaker opens after 5 failures and a record has 5 receives: at low traffic the first order spends them all tripping it and parks in the DLQ. Open sooner (a threshold below the receive count) or hold records whose failure opened it.',
       'Hold longer than five cool-downs without the DLQ: grow the retry-later delay with the receive count, or give the payments queue more receives.',
       'Switch ordering to read-only (npm run ordering -- read-only) when the breaker stays open for more than a few minutes, so customers are not left waiting.',
       'Tell customers "payment pending" on the order page while the breaker is open.',
