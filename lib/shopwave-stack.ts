@@ -19,7 +19,7 @@ import { addInventory } from './services/inventory';
 import { addNotifications } from './services/notifications';
 import { addOrders } from './services/orders';
 import { addOutbox } from './services/outbox';
-import { addPayments } from './services/payments';
+import { addPayments, PAYMENT_PROVIDER_TIMEOUT_MS } from './services/payments';
 import { addRestaurant } from './services/restaurant';
 import { addShipping } from './services/shipping';
 import { addSimulators } from './services/simulators';
@@ -86,7 +86,7 @@ export class ShopWaveStack extends Stack {
     const alarms = new OperationalAlarms(this, 'Alarms', { config });
     alarms.addDeliverySli(config.deliverySliSeconds);
     alarms.addOutboxRelay();
-    alarms.addPayments();
+    alarms.addPayments(PAYMENT_PROVIDER_TIMEOUT_MS);
     alarms.addApi(api.api);
     alarms.addAuthFailures();
     alarms.addTrackingFreshness(config.trackingFreshnessSeconds);

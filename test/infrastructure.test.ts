@@ -284,7 +284,7 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     expect(byName('DeliverySloSlowBurn')).toMatchObject({ Threshold: 6 });
   });
 
-  it('watches payments (seed 002): the provider breaker and the reconciler, on plain thresholds, the reconciler read-only', () => {
+  it('watches payments (seeds 002, 003): the provider breaker, its latency and errors, and the reconciler, on plain thresholds, the reconciler read-only', () => {
     const byName = (suffix: string) =>
       ofType(resources, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `ShopWave-${suffix}`)?.[1].Properties;
     for (const [alarm, metric] of [
@@ -300,6 +300,24 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
         ComparisonOperator: 'GreaterThanThreshold',
       });
     }
+    // Seed 003: the provider slow or failing, in 2 of 3 minutes, on statistics LocalStack evaluates (no percentile).
+    expect(byName('PaymentProviderLatency')).toMatchObject({
+      MetricName: 'PaymentProviderCallMs',
+      Dimensions: [{ Name: 'service', Value: 'payments' }],
+      Statistic: 'Maximum',
+      Threshold: 2000,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    expect(byName('PaymentProviderLatency')).not.toHaveProperty('ExtendedStatistic');
+    expect(byName('PaymentProviderFailures')).toMatchObject({
+      MetricName: 'PaymentProviderErrors',
+      Dimensions: [{ Name: 'service', Value: 'payments' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
     const [reconcilerId, reconciler] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('PaymentReconciler'))!;
     const schedule = ofType(resources, 'AWS::Events::Rule').find(
       ([, r]) => r.Properties.ScheduleExpression && refId(r.Properties.Targets[0].Arn) === reconcilerId,

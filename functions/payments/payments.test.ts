@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emitted } from '../../test/support/events';
 import { lambdaContext, sqsEventOf } from '../../test/support/lambda';
 import { useTables, type TestTables } from '../../test/support/tables';
@@ -154,6 +154,39 @@ describe('charging', () => {
     expect(await deliver(event)).toBe(0);
     expect(await ledger('charge-flaky')).toHaveLength(1); // even if an earlier attempt charged and lost the answer
     expect((await emittedFor('flaky')).map((e) => e.detailType)).toEqual(['payment.processed']);
+  });
+
+  it('retries a charge that timed out after the provider made it with the same key: charged once, the replay on the ledger', async () => {
+    // Seed 003: the provider processes the charge and answers after the timeout (game-day fault provider-latency, after).
+    process.env.SHOPWAVE_FAULTS = JSON.stringify([{ mode: 'provider-latency', everyNth: 1, delayMs: 5000, phase: 'after' }]);
+    process.env.PAYMENT_PROVIDER_TIMEOUT_MS = '200';
+    const { metrics } = await import('../shared/powertools');
+    const timings: number[] = [];
+    const spy = vi.spyOn(metrics, 'addMetric').mockImplementation((name, _unit, value) => {
+      if (name === 'PaymentProviderCallMs') timings.push(value);
+      return metrics;
+    });
+    try {
+      const event = reserved('late');
+      expect(await deliver(event)).toBe(1); // timed out: the record is retried
+      expect(await payments.getPayment('late')).toMatchObject({ status: 'PENDING' });
+      const [charged] = await ledger('charge-late');
+      expect(charged).toMatchObject({ kind: 'charge', reference: 'late', result: { outcome: 'CHARGED' } });
+      expect(charged.replays).toBeUndefined();
+      delete process.env.SHOPWAVE_FAULTS;
+      expect(await deliver(event)).toBe(0); // the retry, same key: the provider answers from its first outcome
+      const entries = await ledger('charge-late');
+      expect(entries).toHaveLength(1);
+      expect(entries[0].replays).toBe(1);
+      expect(await payments.getPayment('late')).toMatchObject({ status: 'CHARGED', providerChargeId: charged.result.chargeId });
+      // Both calls were timed: the cut-off one at the timeout, not at the provider's 5 s.
+      expect(timings).toHaveLength(2);
+      expect(timings[0]).toBeGreaterThanOrEqual(190);
+      expect(timings[0]).toBeLessThan(2000);
+    } finally {
+      spy.mockRestore();
+      delete process.env.SHOPWAVE_FAULTS;
+    }
   });
 
   it('records a decline as FAILED with payment.failed, and a re-run changes nothing', async () => {

@@ -58,7 +58,7 @@ async function paymentMethodOf(customerId: string): Promise<string | undefined> 
  */
 async function provider<T>(call: (p: ReturnType<typeof createPaymentProvider>) => Promise<T>): Promise<T> {
   try {
-    return await providerBreaker().call(() => call(createPaymentProvider()));
+    return await providerBreaker().call(() => timed(() => call(createPaymentProvider())));
   } catch (err) {
     if (err instanceof BreakerOpenError) {
       metrics.addMetric('PaymentsHeldByBreaker', MetricUnit.Count, 1);
@@ -68,6 +68,20 @@ async function provider<T>(call: (p: ReturnType<typeof createPaymentProvider>) =
     }
     metrics.addMetric('PaymentProviderErrors', MetricUnit.Count, 1);
     throw err; // the record is retried with the same key; after maxReceiveCount it parks in the DLQ (alarmed)
+  }
+}
+
+/**
+ * PaymentProviderCallMs: how long each provider call took, answered or not (a timeout counts at the timeout), so
+ * the latency alarm sees a slow provider even when every slow call ends as an error. Calls the breaker refused are
+ * not provider calls and are not timed.
+ */
+async function timed<T>(fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await fn();
+  } finally {
+    metrics.addMetric('PaymentProviderCallMs', MetricUnit.Milliseconds, Math.round(performance.now() - started));
   }
 }
 

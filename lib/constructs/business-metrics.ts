@@ -52,6 +52,8 @@ export const flow = {
   breakerOpen: () => shopwaveMetric('payments', 'PaymentBreakerOpen', 'Maximum', 'provider breaker open (1)'),
   heldByBreaker: () => shopwaveMetric('payments', 'PaymentsHeldByBreaker', 'Sum', 'payments held by the breaker'),
   providerErrors: () => shopwaveMetric('payments', 'PaymentProviderErrors', 'Sum', 'provider errors'),
+  // Every provider call the breaker let through, answered or not (a timed-out one counts at the timeout).
+  providerCallMs: (stat = 'Maximum') => shopwaveMetric('payments', 'PaymentProviderCallMs', stat, `provider call ${stat} (ms)`),
   paymentMismatches: (metricName = 'PaymentMismatches', label = 'payment mismatches') =>
     shopwaveMetric('payments', metricName, 'Maximum', label),
   outboxLagMs: (stat = 'Maximum') => shopwaveMetric('outbox', 'OutboxRelayLagMs', stat, `outbox lag ${stat}`),

@@ -31,6 +31,8 @@ export const RUNBOOKS = {
   apiLatency: 'docs/runbooks/api-latency.md',
   paymentBreakerOpen: 'docs/runbooks/payment-breaker-open.md',
   paymentMismatch: 'docs/runbooks/payment-mismatch.md',
+  paymentProviderLatency: 'docs/runbooks/payment-provider-latency.md',
+  paymentProviderFailures: 'docs/runbooks/payment-provider-failures.md',
   trackingNotIngested: 'docs/runbooks/tracking-not-ingested.md',
   authFailureSurge: 'docs/runbooks/auth-failure-surge.md',
 } as const;
@@ -267,8 +269,34 @@ export class OperationalAlarms extends Construct {
     });
   }
 
-  /** Seed 002: the payment provider's breaker, and the reconciler's ledger-against-records mismatches. */
-  addPayments(): void {
+  /**
+   * Seed 002: the payment provider's breaker, and the reconciler's ledger-against-records mismatches. Seed 003: the
+   * provider itself, slow or failing, before the breaker opens (or when it never does: one bad call in three).
+   */
+  addPayments(providerTimeoutMs: number): void {
+    // Maximum, not a percentile: LocalStack community does not evaluate ExtendedStatistic alarms, and a call near the
+    // timeout is worth a look however rare. Two of three minutes keeps one slow call (a cold connection) from paging.
+    const slowMs = Math.round((2 / 3) * providerTimeoutMs);
+    this.add('PaymentProviderLatency', {
+      metric: flow.providerCallMs('Maximum'),
+      threshold: slowMs,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      summary: `Payment provider calls took longer than ${slowMs} ms (two thirds of the ${providerTimeoutMs} ms timeout) in 2 of 3 minutes: charges time out and are retried, checkouts wait.`,
+      runbook: 'paymentProviderLatency',
+    });
+    // Any failed call in 2 of 3 minutes: each is retried with the same idempotency key, so one is noise, a stream
+    // is an incident (customers wait; five in a row open the breaker). "Failures", not "Errors": `<name>Errors` is
+    // a function's Lambda Errors alarm (addFunction), and a responder reads it as one.
+    this.add('PaymentProviderFailures', {
+      metric: flow.providerErrors(),
+      threshold: 0,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      summary:
+        'Payment provider calls failed (timeouts, 5xx, lost answers) in 2 of 3 minutes: charges and refunds are being retried with the same idempotency key.',
+      runbook: 'paymentProviderFailures',
+    });
     this.add('PaymentBreakerOpen', {
       metric: flow.breakerOpen(),
       threshold: 0,

@@ -107,6 +107,12 @@ export class OperationsDashboard extends Construct {
         leftYAxis: { min: 0, max: 1 },
         right: [flow.heldByBreaker(), flow.providerErrors()],
       }),
+      // Seed 003's gremlin: the percentiles show how many calls are slow; the alarm reads the Maximum (LocalStack).
+      graph('Payment provider call duration (ms; the timeout is 3 s)', [
+        flow.providerCallMs('p50'),
+        flow.providerCallMs('p99'),
+        flow.providerCallMs('Maximum'),
+      ]),
       graph('Delivery SLI (%)', [deliverySli()], {
         leftYAxis: { min: 90, max: 100 },
         leftAnnotations: [{ value: DELIVERY_SLO * 100, label: `SLO ${DELIVERY_SLO * 100} %` }],

@@ -2,6 +2,9 @@ import { CONSUMER_EVENTS } from '../../functions/payments/subscriptions';
 import { PaymentReconciler } from '../constructs/payment-reconciler';
 import { consumer, type ServiceContext } from './context';
 
+/** How long one provider call may take before it is cut off and retried (the PaymentProviderLatency alarm's scale). */
+export const PAYMENT_PROVIDER_TIMEOUT_MS = 3000;
+
 /**
  * Payments (functions/payments/): charges reserved orders through the simulated provider (its ledger is the
  * provider's side) and refunds orders the restaurant rejected. Its business metrics (PaymentsCharged, ChargedAmount,
@@ -15,7 +18,7 @@ export function addPayments(ctx: ServiceContext) {
     entry: 'consumer',
     events: CONSUMER_EVENTS,
     environment: {
-      PAYMENT_PROVIDER_TIMEOUT_MS: '3000',
+      PAYMENT_PROVIDER_TIMEOUT_MS: String(PAYMENT_PROVIDER_TIMEOUT_MS),
       PAYMENT_SIMULATOR_CONFIG: JSON.stringify(ctx.config.paymentSimulator),
       PAYMENT_BREAKER_FAILURES: String(ctx.config.paymentBreaker.failures),
       PAYMENT_BREAKER_COOLDOWN_MS: String(ctx.config.paymentBreaker.cooldownMs),

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { DevIssuer } from '../../tools/dev-issuer';
 import { computeImpact, type OrderRow, type PaymentRow } from '../../tools/game-day/impact';
 import { type Injection, whoAmI } from '../../tools/game-day/inject';
+import { checkLedger, describeLedger, type LedgerCheck, type LedgerPaymentRow, type LedgerRow } from '../../tools/game-day/ledger';
 import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/game-day/report';
 import type { Scenario } from '../../tools/game-day/scenario';
 import { type ScorecardRow, scorecardRow } from '../../tools/game-day/scorecard';
@@ -241,16 +242,25 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
 
     const ids = new Set(t.placed.map((p) => p.orderId));
     const orders = await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.sk === 'ORDER' && ids.has(r.orderId));
-    const payments = await scanAll<PaymentRow>(doc, table('DataPayments'), (r) => r.sk === 'PAYMENT' && ids.has(r.orderId));
+    // The whole row: providerChargeId too, for the provider-ledger check.
+    const payments = await scanAll<PaymentRow & LedgerPaymentRow>(
+      doc,
+      table('DataPayments'),
+      (r) => r.sk === 'PAYMENT' && ids.has(r.orderId),
+    );
+    const impact = computeImpact({ orders, payments, refused: t.failures, window: { from: injectedAt, to: mitigatedAt ?? stoppedAt } });
+    const ledger = await providerLedgerCheck(doc, table, payments, ids);
     const firstCustomerEffectAt =
       firstEffect ??
       orders
         .filter((o) => Date.parse(o.createdAt) >= injectedAt && o.status !== 'DELIVERED')
         .map((o) => Date.parse(o.milestones.CHARGED ?? o.createdAt))
-        .sort((a, b) => a - b)[0];
-    const impact = computeImpact({ orders, payments, refused: t.failures, window: { from: injectedAt, to: mitigatedAt ?? stoppedAt } });
+        .sort((a, b) => a - b)[0] ??
+      firstDelayedOrderAt(orders, [...impact.orders.affectedIds, ...ledger.replayedIds], injectedAt);
     if (recovery) {
-      recovery.moneyReconciled = impact.money.reconciled;
+      // Our rows reconcile (charges = delivered + refunds) and the provider agrees with them: one charge per order.
+      recovery.moneyReconciled = impact.money.reconciled && ledger.matches;
+      if (!ledger.matches) recovery.notes.push(`provider ledger: ${describeLedger(ledger)}`);
       // Stock: what is available plus what is reserved (sold or held) is what there was; the reserved delta is exactly
       // the delivered quantities of this run (every other order released its reservation).
       const stockAfter = await scanAll<{ productId: string; available: number; reserved: number }>(
@@ -295,6 +305,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       endedAt: Date.now(),
       alarmHistory: history().filter((h) => h.at >= baselineFrom),
       impact,
+      ledger,
       orders,
       deliveredAfterFix,
     };
@@ -380,6 +391,32 @@ async function replayMissed(
     `re-published ${events} event(s) of ${orders} order(s) from the outbox for ${replay.consumer}` +
     `${drained ? ', its queue drained' : `, ${replay.consumer}'s queue still not empty`} (audit ${outcome.audit?.id})`;
   return { step, events, orders };
+}
+
+/**
+ * When every order was delivered in the end (the fault only delayed them): the first one placed after the injection
+ * that the impact counts as affected (delivered late, after the fix) or whose charge had to be retried (the ledger).
+ */
+function firstDelayedOrderAt(orders: OrderRow[], delayedIds: string[], injectedAt: number): number | undefined {
+  const delayed = new Set(delayedIds);
+  return orders
+    .filter((o) => delayed.has(o.orderId) && Date.parse(o.createdAt) >= injectedAt)
+    .map((o) => Date.parse(o.createdAt))
+    .sort((a, b) => a - b)[0];
+}
+
+/**
+ * The provider's ledger against this run's payment rows (tools/game-day/ledger.ts): one charge per order, under the
+ * order's key, recorded by us, and how many retries the provider answered from its idempotency record.
+ */
+async function providerLedgerCheck(
+  doc: DynamoDBDocumentClient,
+  table: (prefix: string) => string,
+  payments: (PaymentRow & LedgerPaymentRow)[],
+  ids: Set<string>,
+): Promise<LedgerCheck> {
+  const ledger = await scanAll<LedgerRow>(doc, table('DataProviderLedger'), (r) => typeof r.reference === 'string' && ids.has(r.reference));
+  return checkLedger({ ledger, payments, orderIds: ids });
 }
 
 /** What the runner needs of a platform: the one it started (or a test's), or a running `npm start` over HTTP. */

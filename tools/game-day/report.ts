@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatMoney, type Impact, type OrderRow } from './impact';
+import { describeLedger, type LedgerCheck } from './ledger';
 import type { Scenario } from './scenario';
 
 export interface AlarmEvent {
@@ -37,6 +38,8 @@ export interface GameDayResult {
   endedAt: number;
   alarmHistory: AlarmEvent[];
   impact: Impact;
+  /** The provider's ledger against our payment rows, for this run's orders (./ledger.ts). */
+  ledger?: LedgerCheck;
   orders: OrderRow[];
   /**
    * Events the incident held back that the mitigation delivered after the fix (a DLQ redrive, an outbox replay): a
@@ -101,7 +104,12 @@ Measured from the orders and payments tables at the end of the run (${new Date(r
 - Money charged: ${m(i.money.charged)} = delivered ${m(i.money.deliveredValue)} + refunded ${m(i.money.refunded)} → ${i.money.reconciled ? 'reconciled' : '**NOT reconciled**'}
 - **Charged for orders not delivered: ${m(i.money.chargedNotDelivered)}**, of which not refunded: ${m(i.money.chargedNotDeliveredNotRefunded)}
 - Refunds: ${i.refunds.count}; time to refund median ${i.refunds.medianSecondsToRefund ?? '–'} s, max ${i.refunds.maxSecondsToRefund ?? '–'} s
-
+${
+  r.ledger
+    ? `- Provider ledger: ${describeLedger(r.ledger)}
+`
+    : ''
+}
 Affected orders: ${i.orders.affectedIds.join(', ') || 'none'}
 
 ![orders charged vs received by the restaurant](plots/flow.svg)
@@ -210,6 +218,11 @@ ${
     ? `- Delivered only after the fix: ${lateDeliveries(r)}
 `
     : ''
+}${
+  r.ledger
+    ? `- At the provider: ${describeLedger(r.ledger)}
+`
+    : ''
 }- Details: [impact.md](impact.md)
 
 ## Detection
@@ -236,20 +249,36 @@ Runbook: ${r.scenario.runbook}. Timeline: [timeline.md](timeline.md). Plots: [fl
 `;
 }
 
+/**
+ * Orders the fault only delayed: their charge timed out or lost its answer and the provider answered the retry from
+ * its idempotency record (the ledger's replays). Not "affected" in the impact (they were delivered), but their
+ * customers waited, and the stakeholders should hear that they were charged once.
+ */
+function retriedPayments(r: GameDayResult, audience: 'customers' | 'executives'): string {
+  const l = r.ledger;
+  if (!l?.ordersReplayed) return '';
+  const ids = new Set(l.replayedIds);
+  const customers = new Set(r.orders.filter((o) => ids.has(o.orderId)).map((o) => o.customerId)).size;
+  const once = l.matches ? 'charged exactly once' : 'NOT charged exactly once: see the engineering update';
+  return audience === 'customers'
+    ? ` Delayed, not lost: ${l.ordersReplayed} orders (${customers} customers) waited a little longer for their payment to be confirmed: the card provider was asked again with the same payment reference, and each was ${once}.`
+    : ` ${l.ordersReplayed} payments had to be retried with the card provider; each customer was ${once} (checked against the provider's records).`;
+}
+
 function updates(r: GameDayResult): Record<string, string> {
   const i = r.impact;
   const m = (c: number) => formatMoney(c, i.money.currency);
   const fixed = r.mitigatedAt ? `Fixed at ${clock(r.mitigatedAt)} UTC.` : 'Not fixed yet: next update within 30 minutes.';
   return {
     'engineering.md': `# Engineering update — ${r.scenario.name}\n\n**What broke**: ${r.scenario.breaks}\n\n**Detection**: ${r.scenario.alarms.expected.map((a) => `${a} (TTD ${secs(r.ttd[a])})`).join(', ')}; false leads: ${r.falseLeads.join(', ') || 'none'}.\n\n**Impact**: ${i.orders.affected} orders, ${i.customersAffected} customers, ${i.refusedRequests} refused requests; ${m(i.money.chargedNotDelivered)} charged for orders not delivered (${m(i.money.chargedNotDeliveredNotRefunded)} not refunded). Money ${i.money.reconciled ? 'reconciled' : 'NOT reconciled'}.\n\n**Mitigation**: ${r.scenario.mitigation.commands.map((c) => `\`${c}\``).join(', ')}. ${fixed}\n\nRunbook: ${r.scenario.runbook}\n`,
-    'account-management.md': `# Customer update — ${r.scenario.title}\n\n**Who is affected**: ${i.customersAffected} customers; ${i.orders.affected} orders (${r.scenario.customerEffect.what}).${lateDeliveries(r) ? ` Delayed and delivered after the fix: ${lateDeliveries(r)}.` : ''}\n\n**What to tell customers**: ${r.scenario.customerMessage}${
+    'account-management.md': `# Customer update — ${r.scenario.title}\n\n**Who is affected**: ${i.customersAffected} customers; ${i.orders.affected} orders (${r.scenario.customerEffect.what}).${lateDeliveries(r) ? ` Delayed and delivered after the fix: ${lateDeliveries(r)}.` : ''}${retriedPayments(r, 'customers')}\n\n**What to tell customers**: ${r.scenario.customerMessage}${
       i.money.chargedNotDeliveredNotRefunded
         ? ` ${m(i.money.chargedNotDeliveredNotRefunded)} is still to be refunded; refunds are on their way.`
         : i.money.chargedNotDelivered
           ? ` Everyone charged for an order they did not get has been refunded in full (${i.refunds.count} refunds, ${m(i.money.refunded)}); the refund shows on their statement within a few days.`
           : ' Nobody was charged for an order they did not get.'
     }\n\n**When it is fixed**: ${fixed}\n`,
-    'executives.md': `# Executive summary — ${r.scenario.title}\n\nFor ${duration(i.window.minutes)} ${r.scenario.customerEffect.what}: ${i.orders.affected} orders and ${i.customersAffected} customers were affected, ${m(i.money.chargedNotDelivered)} was charged for orders not delivered and ${m(i.money.refunded)} refunded${i.money.reconciled ? '; all money is accounted for' : '; money is NOT yet reconciled'}. Our monitoring caught it in ${secs(r.ttd[firstAlarm(r)])} (${firstAlarm(r)}).${lateDeliveries(r) ? ` Delivered after the fix: ${lateDeliveries(r)}.` : ''} ${fixed}\n`,
+    'executives.md': `# Executive summary — ${r.scenario.title}\n\nFor ${duration(i.window.minutes)} ${r.scenario.customerEffect.what}: ${i.orders.affected} orders and ${i.customersAffected} customers were affected, ${m(i.money.chargedNotDelivered)} was charged for orders not delivered and ${m(i.money.refunded)} refunded${i.money.reconciled ? '; all money is accounted for' : '; money is NOT yet reconciled'}.${retriedPayments(r, 'executives')} Our monitoring caught it in ${secs(r.ttd[firstAlarm(r)])} (${firstAlarm(r)}).${lateDeliveries(r) ? ` Delivered after the fix: ${lateDeliveries(r)}.` : ''} ${fixed}\n`,
   };
 }
 
@@ -263,7 +292,7 @@ export function writeReport(root: string, r: GameDayResult): string {
   writeFileSync(path.join(dir, 'impact.md'), impactMd(r));
   writeFileSync(
     path.join(dir, 'impact.json'),
-    `${JSON.stringify({ scenario: r.scenario.name, target: r.target, speed: r.speed, ttdMs: r.ttd, falseLeads: r.falseLeads, recovery: r.recovery, ...r.impact }, null, 2)}\n`,
+    `${JSON.stringify({ scenario: r.scenario.name, target: r.target, speed: r.speed, ttdMs: r.ttd, falseLeads: r.falseLeads, recovery: r.recovery, ...r.impact, providerLedger: r.ledger }, null, 2)}\n`,
   );
   writeFileSync(
     path.join(dir, 'plots', 'flow.svg'),

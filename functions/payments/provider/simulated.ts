@@ -4,7 +4,7 @@
  * from PAYMENT_SIMULATOR_CONFIG: latency, payment methods that are declined, and a rate of transient errors —
  * half of them after the ledger write, like a response lost on the wire, which only the idempotency key makes safe.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
@@ -40,11 +40,27 @@ export interface LedgerEntryDetails {
  */
 export const ledgerHour = (iso: string) => iso.slice(0, 13);
 
+/**
+ * A repeated key is answered from the ledger and counted there (`replays`, `lastReplayAt`), as Stripe flags an
+ * `Idempotent-Replayed` answer: the provider's own evidence that a retry came back with the same key.
+ */
+async function replayed<T>(TableName: string, key: string, result: T): Promise<T> {
+  await ddb.send(
+    new UpdateCommand({
+      TableName,
+      Key: { pk: key },
+      UpdateExpression: 'ADD replays :one SET lastReplayAt = :at',
+      ExpressionAttributeValues: { ':one': 1, ':at': new Date().toISOString() },
+    }),
+  );
+  return result;
+}
+
 /** Records the first outcome for a key; every later call with that key gets the same outcome back. */
 async function once<T extends object>(key: string, decide: () => T, details: LedgerEntryDetails): Promise<T> {
   const TableName = requireEnv('PROVIDER_LEDGER_TABLE_NAME');
   const existing = await ddb.send(new GetCommand({ TableName, Key: { pk: key }, ConsistentRead: true }));
-  if (existing.Item) return existing.Item.result as T;
+  if (existing.Item) return replayed(TableName, key, existing.Item.result as T);
   const result = decide();
   const at = new Date().toISOString();
   try {
@@ -59,7 +75,7 @@ async function once<T extends object>(key: string, decide: () => T, details: Led
   } catch (err) {
     if (!isConditionFailure(err)) throw err;
     const winner = await ddb.send(new GetCommand({ TableName, Key: { pk: key }, ConsistentRead: true }));
-    return winner.Item!.result as T;
+    return replayed(TableName, key, winner.Item!.result as T);
   }
 }
 

@@ -42,6 +42,12 @@ export const ProviderLatency = z.strictObject({
   mode: z.literal('provider-latency'),
   everyNth: EveryNth,
   delayMs: z.number().int().min(1).max(60_000),
+  /**
+   * before: the provider is slow to take the call (a timeout means nothing was charged). after: it processes the
+   * call, then answers late (seed 003's "Schrödinger" case: a timed-out charge may have happened, and only the
+   * retry's idempotency key keeps it from happening twice).
+   */
+  phase: z.enum(['before', 'after']).default('before'),
 });
 export const ProviderErrors = z.strictObject({ mode: z.literal('provider-errors'), share: Share });
 export const ProviderLostResponse = z.strictObject({ mode: z.literal('provider-lost-response'), everyNth: EveryNth });

@@ -7,7 +7,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiEvent, lambdaContext } from '../../../test/support/lambda';
-import { withGameDayFaults } from '../../payments/provider';
+import { withGameDayFaults, withTimeout } from '../../payments/provider';
 import type { PaymentProvider } from '../../payments/provider/types';
 import { ddb } from '../aws-clients';
 import { createEventConsumer } from '../event-consumer';
@@ -72,7 +72,7 @@ describe('configuration', () => {
   it('refuses to serialize a scenario with a typo (injection fails, not the function later)', () => {
     expect(() => serializeFaults([{ mode: 'provider-latency' } as never])).toThrow();
     expect(JSON.parse(serializeFaults([{ mode: 'provider-latency', delayMs: 4000, everyNth: 3 }]))).toEqual([
-      { mode: 'provider-latency', delayMs: 4000, everyNth: 3 },
+      { mode: 'provider-latency', delayMs: 4000, everyNth: 3, phase: 'before' },
     ]);
   });
 });
@@ -254,6 +254,18 @@ describe('payment provider hook', () => {
     await charge('b');
     expect(t1 - t0).toBeLessThan(200);
     expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
+  });
+
+  it('provider-latency phase after: the call is processed, then the late answer is cut off by the timeout', async () => {
+    calls.length = 0;
+    resetProviderFaultCounter();
+    set([{ mode: 'provider-latency', everyNth: 2, delayMs: 5000, phase: 'after' }]);
+    const bounded = (key: string) => withTimeout(withGameDayFaults(provider), 200).charge({ idempotencyKey: key } as never);
+    await expect(bounded('e')).resolves.toMatchObject({ chargeId: 'ch-e' });
+    const t0 = Date.now();
+    await expect(bounded('f')).rejects.toThrow(/did not answer within 200 ms/);
+    expect(Date.now() - t0).toBeLessThan(1000); // aborted at the timeout, not after the 5 s delay
+    expect(calls).toEqual(['e', 'f']); // the second call reached the provider: its charge happened
   });
 
   it('provider-errors fails before calling; provider-lost-response calls (charges) and loses the answer', async () => {

@@ -28,7 +28,10 @@ export const FAULT_MODES: Record<FaultMode, { hook: 'consumer' | 'api' | 'sdk' |
   'crash-on-init': { hook: 'consumer', what: 'the consumer fails at initialisation: every invocation errors (crashloop)' },
   'fail-dependency': { hook: 'api', what: "the API route's AWS SDK calls fail as a lost permission or configuration would" },
   'datastore-errors': { hook: 'sdk', what: 'a share of DynamoDB calls fail (throttled or access denied)' },
-  'provider-latency': { hook: 'provider', what: 'the payment provider answers after delayMs on every Nth call' },
+  'provider-latency': {
+    hook: 'provider',
+    what: 'the payment provider is slow by delayMs on every Nth call, before processing it or (phase after) after',
+  },
   'provider-errors': { hook: 'provider', what: 'a share of payment provider calls fail (transient)' },
   'provider-lost-response': { hook: 'provider', what: 'the provider charges on every Nth call but the answer is lost' },
   'duplicate-events': { hook: 'relay', what: 'the outbox relay publishes a share of events more than once (same event id)' },

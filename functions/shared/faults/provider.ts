@@ -38,9 +38,12 @@ export async function withProviderFaults<T>(
   const lost = faultsOf('provider-lost-response');
   if (!latency.length && !errors.length && !lost.length) return call();
   const n = ++calls;
-  for (const f of latency) if (n % f.everyNth === 0) await sleep(f.delayMs, signal);
+  const slow = (phase: 'before' | 'after') => latency.filter((f) => f.phase === phase && n % f.everyNth === 0);
+  for (const f of slow('before')) await sleep(f.delayMs, signal);
   if (errors.some((f) => random() < f.share)) throw hooks.unavailable('payment provider error (game-day fault provider-errors)');
   const result = await call();
+  // The call has been processed; a late answer past the caller's timeout is aborted here, its effect stays.
+  for (const f of slow('after')) await sleep(f.delayMs, signal);
   if (lost.some((f) => n % f.everyNth === 0))
     throw hooks.unavailable('payment provider answer lost after the call (game-day fault provider-lost-response)');
   return result;

@@ -7,11 +7,14 @@
  * To add one: copy a module, change the data, add it to the list below. `npm run game-day -- list` shows them.
  */
 import type { Scenario } from '../scenario';
+import chargedButResponseLost from './charged-but-response-lost';
 import consumerCrashloop from './consumer-crashloop';
 import datastoreFailing from './datastore-failing';
 import eventChaos from './event-chaos';
 import orderPlacementFails from './order-placement-fails';
 import paidOrdersRoutedNowhere from './paid-orders-routed-nowhere';
+import paymentProviderGremlin from './payment-provider-gremlin';
+import paymentProviderOutage from './payment-provider-outage';
 import restaurantDropsOrders from './restaurant-drops-orders';
 import trackingStopsReachingAnalytics from './tracking-stops-reaching-analytics';
 
@@ -23,6 +26,9 @@ export const SCENARIOS: readonly Scenario[] = [
   datastoreFailing,
   trackingStopsReachingAnalytics,
   eventChaos,
+  paymentProviderGremlin,
+  paymentProviderOutage,
+  chargedButResponseLost,
 ];
 
 export function scenarioNamed(name: string): Scenario {
