@@ -12,6 +12,7 @@ const TIMING_SENSITIVE = [
   'test/e2e/payment-mismatch.test.ts',
   'test/e2e/freshness-and-auth-alarms.test.ts',
   'test/e2e/game-day.test.ts',
+  'test/e2e/game-day-traffic.test.ts',
 ];
 const ALL = ['test/**/*.test.ts', 'functions/**/*.test.ts', 'offline/**/*.test.ts', 'tools/**/*.test.ts'];
 

@@ -10,7 +10,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../config';
-import { auth, deliveryBurnRate, flow, flowGap } from './business-metrics';
+import { auth, deliveryBurnRate, flow, flowGap, stockRejected } from './business-metrics';
 import type { Watched } from './watch';
 
 /** Every alarm points at one of these; test/infrastructure.test.ts checks that the file exists. */
@@ -30,6 +30,8 @@ export const RUNBOOKS = {
   paymentMismatch: 'docs/runbooks/payment-mismatch.md',
   trackingNotIngested: 'docs/runbooks/tracking-not-ingested.md',
   authFailureSurge: 'docs/runbooks/auth-failure-surge.md',
+  stockRejectionSurge: 'docs/runbooks/stock-rejection-surge.md',
+  demandAboveCapacity: 'docs/runbooks/demand-above-capacity.md',
 } as const;
 export type Runbook = keyof typeof RUNBOOKS;
 
@@ -257,6 +259,27 @@ export class OperationalAlarms extends Construct {
       threshold: 20,
       summary: 'More than 20 requests a minute were refused for missing, invalid or foreign credentials: a client is probing the API.',
       runbook: 'authFailureSurge',
+    });
+  }
+
+  /**
+   * Demand (flash-sale, dinner-rush): neither is a fault, and a platform that absorbs it raises no operational alarm,
+   * so these two say what is happening to the business. StockRejectionSurge: more than 10 orders a minute refused for
+   * stock, a product selling out under demand (a scarce special refuses a few a night). OrderDemandAboveCapacity:
+   * more orders placed in a minute than the restaurants and couriers are sized for (`orderCapacityPerMinute`).
+   */
+  addDemand(capacityPerMinute: number): void {
+    this.add('StockRejectionSurge', {
+      metric: stockRejected(),
+      threshold: 10,
+      summary: 'More than 10 orders a minute were refused out of stock: a product is selling out under demand (a flash sale?).',
+      runbook: 'stockRejectionSurge',
+    });
+    this.add('OrderDemandAboveCapacity', {
+      metric: flow.placed(),
+      threshold: capacityPerMinute,
+      summary: `More than ${capacityPerMinute} orders were placed in a minute, above the capacity restaurants and couriers are planned for.`,
+      runbook: 'demandAboveCapacity',
     });
   }
 

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatMoney, type Impact, type OrderRow } from './impact';
+import { describeLoad, type LoadSummary } from './load';
 import type { Scenario } from './scenario';
 
 export interface AlarmEvent {
@@ -37,6 +38,16 @@ export interface GameDayResult {
   alarmHistory: AlarmEvent[];
   impact: Impact;
   orders: OrderRow[];
+  /** The injected load (scenario.inject.load), what it got back and what it had to leave true (runner's verifyLoad). */
+  load?: { summary: LoadSummary; checks: { name: string; ok: boolean; detail: string }[]; ok: boolean };
+}
+
+/** The load's checks as markdown lines (empty without a load). */
+function loadMd(r: GameDayResult): string {
+  if (!r.load) return '';
+  return `\n## Injected load\n\n${describeLoad(r.load.summary)}.\n\n${r.load.checks
+    .map((c) => `- ${c.ok ? 'yes' : '**NO**'} — ${c.name}: ${c.detail}`)
+    .join('\n')}\n`;
 }
 
 const duration = (minutes: number) => (minutes < 2 ? `${Math.round(minutes * 60)} seconds` : `${minutes.toFixed(0)} minutes`);
@@ -58,6 +69,7 @@ function timeline(r: GameDayResult): string {
       ? [[r.firstCustomerEffectAt, `first customer-visible effect: ${r.firstCustomerEffect}`] as [number, string]]
       : []),
     ...r.mitigationSteps.map((m): [number, string] => [m.at, `mitigation: ${m.what}`]),
+    ...(r.load?.summary.endedAt ? [[r.load.summary.endedAt, `load ended: ${describeLoad(r.load.summary)}`] as [number, string]] : []),
     ...(r.recoveredAt ? [[r.recoveredAt, 'recovered: alarms OK, every order terminal'] as [number, string]] : []),
   ];
   rows.sort((a, b) => a[0] - b[0]);
@@ -85,7 +97,7 @@ Measured from the orders and payments tables at the end of the run (${new Date(r
 - Refunds: ${i.refunds.count}; time to refund median ${i.refunds.medianSecondsToRefund ?? '–'} s, max ${i.refunds.maxSecondsToRefund ?? '–'} s
 
 Affected orders: ${i.orders.affectedIds.join(', ') || 'none'}
-
+${loadMd(r)}
 ![orders charged vs received by the restaurant](plots/flow.svg)
 
 ![orders placed, delivered and failed](plots/outcomes.svg)
@@ -187,7 +199,7 @@ ${r.scenario.breaks} Detected first by ${primary}, ${secs(r.ttd[primary])} after
 ## Impact
 - Orders affected: ${i.orders.affected} of ${i.orders.inWindow} placed in the window; customers affected: ${i.customersAffected}; attempts refused: ${i.refusedRequests}
 - Charged for orders not delivered: ${m(i.money.chargedNotDelivered)} (not refunded: ${m(i.money.chargedNotDeliveredNotRefunded)}); refunds ${i.refunds.count}, median time to refund ${i.refunds.medianSecondsToRefund ?? '–'} s
-- Details: [impact.md](impact.md)
+- Details: [impact.md](impact.md)${r.load ? `\n- Injected load: ${describeLoad(r.load.summary)}; ${r.load.checks.map((c) => `${c.name} ${c.ok ? 'yes' : 'NO'}`).join(', ')}` : ''}
 
 ## Detection
 ${detection(r)}
