@@ -8,6 +8,8 @@
  *     (--attach: on the running `npm start` instead of a platform of its own)
  *   npm run game-day -- report --stack S                  (not implemented yet: needs @aws-sdk/client-cloudwatch)
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,18 +66,46 @@ function offlineEndpoint(): string {
 async function runInjectedLoad(scenarioName: string, stack: string | undefined): Promise<void> {
   const scenario = scenarioNamed(scenarioName);
   const offline = stack ? undefined : await offlineApi(offlineEndpoint());
-  const apiUrl = stack ? await stackApiUrl(stack) : offlineEndpoint();
+  const apiUrl = stack ? await stackOutput(stack, 'ApiUrl') : offlineEndpoint();
   const timeScale = offline ? ((await offline.status()).timeScale as number) : 1;
   const given = process.env.GAME_DAY_TOKENS ? (JSON.parse(process.env.GAME_DAY_TOKENS) as Record<string, string>) : undefined;
   const issuer = given ? undefined : await DevIssuer.load();
-  const run = startLoad(scenario.inject.load!, {
+  const spec = scenario.inject.load!;
+  if (spec.kind === 'flash-sale') {
+    // A sale starts with its stock, as the runner's: restock the product (its reserved units stay as they are).
+    const { doc, table } = stack
+      ? { doc: DynamoDBDocumentClient.from(new DynamoDBClient({})), table: await stackOutput(stack, 'InventoryTableName') }
+      : {
+          doc: DynamoDBDocumentClient.from(
+            new DynamoDBClient({
+              endpoint: (JSON.parse(readFileSync(path.join(ROOT, '.offline', 'endpoints.json'), 'utf8')) as { dynamodb: string }).dynamodb,
+              region: 'us-east-1',
+              credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
+            }),
+          ),
+          table: Object.entries((await offline!.status()).tables as Record<string, string>).find(([id]) =>
+            id.startsWith('DataInventory'),
+          )![1],
+        };
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `PRODUCT#${spec.productId}`, sk: 'STOCK' },
+        UpdateExpression: 'SET available = :s',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':s': spec.stock },
+      }),
+    );
+    console.log(`flash sale: ${spec.productId} restocked to ${spec.stock} available`);
+  }
+  const run = startLoad(spec, {
     apiUrl,
     minuteMs: 60_000 * timeScale,
     normalPerMinute: scenario.traffic.ordersPerMetricMinute,
     // Given tokens cannot be made expired or foreign: those probes are skipped.
     sign: async (c, o) => (given ? (o ? undefined : given[c]) : issuer!.sign(c, o)),
   });
-  console.log(`load ${scenario.inject.load!.kind} running against ${apiUrl}; \`npm run game-day -- clear\` or Ctrl-C stops it`);
+  console.log(`load ${spec.kind} running against ${apiUrl}; \`npm run game-day -- clear\` or Ctrl-C stops it`);
   process.once('SIGINT', () => run.stop());
   const isOpen = async () =>
     offline
@@ -97,12 +127,12 @@ async function runInjectedLoad(scenarioName: string, stack: string | undefined):
   console.log(`stopped by ${run.summary.stoppedBy}; \`npm run game-day -- clear${stack ? ` --stack ${stack}` : ''}\` closes the injection`);
 }
 
-async function stackApiUrl(stack: string): Promise<string> {
+async function stackOutput(stack: string, key: string): Promise<string> {
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const out = (await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack }))).Stacks?.[0]?.Outputs;
-  const url = out?.find((o) => o.OutputKey === 'ApiUrl')?.OutputValue;
-  if (!url) fail(`stack ${stack} has no ApiUrl output`);
-  return url;
+  const value = out?.find((o) => o.OutputKey === key)?.OutputValue;
+  if (!value) fail(`stack ${stack} has no ${key} output`);
+  return value;
 }
 
 switch (command) {

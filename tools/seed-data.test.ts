@@ -30,7 +30,7 @@ describe('seedDemoData', () => {
       inventory: await scan(t.names.inventory),
       customers: await scan(t.names.customers),
     };
-    expect(before.catalog).toHaveLength(21);
+    expect(before.catalog).toHaveLength(22);
     expect(before.inventory).toHaveLength(17);
     expect(before.customers).toHaveLength(3);
 
@@ -74,6 +74,7 @@ describe('seedDemoData', () => {
     for (const s of stock) {
       expect(s).toMatchObject({ sk: 'STOCK', reserved: 0 });
       if (s.productId === seed.DEMO.scarceProduct) expect(s.available).toBe(3);
+      else if (s.productId === seed.DEMO.flashSaleProduct) expect(s.available).toBe(10);
       else expect(s.available).toSatisfy((n: number) => n >= 100 && n <= 500);
     }
     const tokens = Object.fromEntries((await scan(t.names.customers)).map((c) => [c.customerId, c.paymentMethod]));

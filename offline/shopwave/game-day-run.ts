@@ -150,7 +150,11 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
         `  ${a}: ${f ? `ALARM after ${((f.at - injectedAt) / 1000).toFixed(1)} s` : `did not fire within ${(detectWait / 1000).toFixed(0)} s`}`,
       );
     }
-    const allowed = new Set([...scenario.alarms.expected, ...(scenario.alarms.mayFire ?? [])]);
+    const allowed = new Set([
+      ...scenario.alarms.expected,
+      ...(scenario.alarms.mayFire ?? []),
+      ...(opts.speed === 'test' ? (scenario.alarms.mayFireAtTestSpeed ?? []) : []),
+    ]);
     const falseLeads = () => [
       ...new Set(
         history()
@@ -200,7 +204,9 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       );
       if (!alarmsOk)
         notes.push(`expected alarms still in ALARM: ${scenario.alarms.expected.filter((a) => stateOf(a) === 'ALARM').join(', ')}`);
-      const lingering = (scenario.alarms.mayFire ?? []).filter((a) => stateOf(a) === 'ALARM');
+      const lingering = [...(scenario.alarms.mayFire ?? []), ...(scenario.alarms.mayFireAtTestSpeed ?? [])].filter(
+        (a) => stateOf(a) === 'ALARM',
+      );
       if (lingering.length) notes.push(`still in ALARM at the end (long evaluation windows): ${lingering.join(', ')}`);
       const ids = new Set(placedOrders(t, load).map((p) => p.orderId));
       const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];

@@ -30,7 +30,7 @@ const run = async (name: string) => {
     log: () => {},
   });
   console.log(
-    `${name}: TTD ${JSON.stringify(result.ttd)} false leads ${JSON.stringify(result.falseLeads)} load ${JSON.stringify(result.load?.checks)}`,
+    `${name}: TTD ${JSON.stringify(result.ttd)} false leads ${JSON.stringify(result.falseLeads)} load ${JSON.stringify(result.load?.checks)} money ${JSON.stringify(result.impact.money)} statuses ${JSON.stringify(result.impact.orders.byStatus)} notes ${JSON.stringify(result.recovery?.notes)}`,
   );
   expect(result.baselineAlarms).toEqual([]);
   for (const alarm of scenario.alarms.expected) expect(result.ttd[alarm], `${alarm} fired`).toBeGreaterThan(0);
@@ -46,11 +46,11 @@ describe('game-day traffic scenarios on one offline platform', { timeout: 300_00
   it('flash-sale: the stock holds, rejections are counted, throttling shows, StockRejectionSurge fires', async () => {
     const r = await run('flash-sale');
     const s = r.load!.summary;
-    expect(s.requests).toBe(200);
+    expect(s.requests).toBe(100);
     expect(s.throttled).toBeGreaterThan(0);
     const sale = r.orders.filter((o) => o.items.some((i) => i.productId === 'p-flash-deal'));
-    expect(sale.filter((o) => o.status === 'DELIVERED')).toHaveLength(20);
-    expect(sale.filter((o) => o.status === 'REJECTED')).toHaveLength(s.placed - 20);
+    expect(sale.filter((o) => o.status === 'DELIVERED')).toHaveLength(10);
+    expect(sale.filter((o) => o.status === 'REJECTED')).toHaveLength(s.placed - 10);
     // Refused customers (429) are the impact's refused attempts; a sold-out order is REJECTED and never charged.
     expect(r.impact.refusedRequests).toBeGreaterThanOrEqual(s.throttled);
   });
