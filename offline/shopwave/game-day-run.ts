@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DevIssuer } from '../../tools/dev-issuer';
 import { computeImpact, type OrderRow, type PaymentRow } from '../../tools/game-day/impact';
 import { type Injection, whoAmI } from '../../tools/game-day/inject';
-import { describeLoad, type LoadRun, startLoad } from '../../tools/game-day/load';
+import { describeLoad, type LoadRun, loadCorrelationPrefix, startLoad } from '../../tools/game-day/load';
 import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/game-day/report';
 import type { Scenario } from '../../tools/game-day/scenario';
 import { scanAll } from '../../tools/game-day/tables';
@@ -177,7 +177,10 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       mitigatedAt = Date.now();
       const cleared = await platform.clear(scenario.name, 'game-day run --mitigate');
       // `clear` stops an injected load too (a ramp still running ends here).
-      if (load) mitigationSteps.push({ at: Date.now(), what: stopLoad(load, log) });
+      if (load) {
+        mitigationSteps.push({ at: Date.now(), what: stopLoad(load, log) });
+        await adoptUnanswered(load, platform, log);
+      }
       mitigationSteps.push({
         at: Date.now(),
         what: `npm run game-day -- clear: restored ${cleared.flatMap((c) => c.changes.map((x) => x.physical)).join(', ')}`,
@@ -226,7 +229,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       await platform.clear(scenario.name, 'game-day run (end, no mitigation)');
       if (load) stopLoad(load, log);
     }
-    await load?.done;
+    if (load) await adoptUnanswered(load, platform, log);
 
     const ids = new Set(placedOrders(t, load).map((p) => p.orderId));
     const orders = await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.sk === 'ORDER' && ids.has(r.orderId));
@@ -339,6 +342,24 @@ function stopLoad(load: LoadRun, log: (l: string) => void): string {
 }
 
 const placedOrders = (t: Traffic, load: LoadRun | undefined) => [...t.placed, ...(load?.placed ?? [])];
+
+/**
+ * Once the load has ended: orders it created whose answer never came back (a client timeout under load) are found
+ * by the load's correlation ids and followed like the rest, so nothing it wrote escapes the checks.
+ */
+async function adoptUnanswered(load: LoadRun, platform: RunTarget, log: (l: string) => void): Promise<void> {
+  await load.done;
+  const known = new Set(load.placed.map((p) => p.orderId));
+  const prefix = loadCorrelationPrefix(load.spec.kind, load.summary.startedAt);
+  const found = await scanAll<OrderRow & { correlationId?: string; sk: string }>(
+    platform.doc,
+    platform.table('DataOrders'),
+    (r) => r.sk === 'ORDER' && String(r.correlationId ?? '').startsWith(prefix) && !known.has(r.orderId),
+  );
+  for (const o of found)
+    load.placed.push({ orderId: o.orderId, correlationId: o.correlationId!, at: Date.parse(o.createdAt), customerId: o.customerId });
+  if (found.length) log(`load: ${found.length} order(s) created without an answer to the client, followed too`);
+}
 
 /** The business tables a hostile client could write to. */
 const GUARDED_TABLES = ['DataOrders', 'DataPayments', 'DataInventory', 'DataCustomers', 'DataCatalog'];

@@ -46,6 +46,8 @@ export interface LoadSummary {
   requests: number;
   /** HTTP status → count (0: no answer). */
   statuses: Record<string, number>;
+  /** Why requests got no answer (status 0): the error's name or code → count. */
+  noAnswer: Record<string, number>;
   placed: number;
   /** Throttled (429) answers. */
   throttled: number;
@@ -69,7 +71,8 @@ export interface LoadRun {
 
 /** At most this many requests in flight (a loop's bound on sockets, not a rate). */
 const IN_FLIGHT = 24;
-const REQUEST_TIMEOUT_MS = 15_000;
+/** Past API Gateway's 29 s integration timeout: a slow answer is the gateway's 504, not the client giving up. */
+const REQUEST_TIMEOUT_MS = 35_000;
 const MAX_FLOOD = 500;
 /** The merchants whose tablets behave, one of their products each (tools/seed-data.ts). */
 const RUSH_MENU = [
@@ -99,6 +102,9 @@ interface Answer {
   text: string;
 }
 
+/** Every order of one load carries a correlation id with this prefix (how its unanswered orders are found). */
+export const loadCorrelationPrefix = (kind: LoadSpec['kind'], startedAt: number) => `load-${kind}-${startedAt.toString(36)}-`;
+
 export function startLoad(spec: LoadSpec, ctx: LoadContext): LoadRun {
   const stopper = new AbortController();
   // Every waiting request listens for the stop: up to MAX_FLOOD at once, by design.
@@ -108,6 +114,7 @@ export function startLoad(spec: LoadSpec, ctx: LoadContext): LoadRun {
     startedAt: Date.now(),
     requests: 0,
     statuses: {},
+    noAnswer: {},
     placed: 0,
     throttled: 0,
     unexpected: [],
@@ -135,8 +142,11 @@ export function startLoad(spec: LoadSpec, ctx: LoadContext): LoadRun {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       answer = { status: res.status, text: await res.text() };
-    } catch {
+    } catch (err) {
       answer = { status: 0, text: '' };
+      const e = err as Error & { cause?: { code?: string } };
+      const why = e.cause?.code ?? e.name;
+      if (record) summary.noAnswer[why] = (summary.noAnswer[why] ?? 0) + 1;
     }
     if (!record) return answer;
     summary.requests++;
@@ -152,7 +162,7 @@ export function startLoad(spec: LoadSpec, ctx: LoadContext): LoadRun {
 
   /** One order of one unit, as a customer; a 202 is followed, anything else is a refused customer request. */
   const order = async (customerId: string, merchantId: string, productId: string, n: number) => {
-    const correlationId = `load-${spec.kind}-${summary.startedAt.toString(36)}-${n}`;
+    const correlationId = `${loadCorrelationPrefix(spec.kind, summary.startedAt)}${n}`;
     const at = Date.now();
     const a = await send(
       'POST',
@@ -479,7 +489,10 @@ export function describeLoad(s: LoadSummary): string {
   const statuses = Object.entries(s.statuses)
     .map(([k, v]) => `${k}: ${v}`)
     .join(', ');
-  return `${s.kind}: ${s.requests} requests (${statuses}), ${s.placed} orders placed, ${s.throttled} throttled${
+  const noAnswer = Object.entries(s.noAnswer ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `${s.kind}: ${s.requests} requests (${statuses}${noAnswer ? `; no answer: ${noAnswer}` : ''}), ${s.placed} orders placed, ${s.throttled} throttled${
     s.kind === 'hostile' ? `, ${s.unexpected.length} unexpected answers, ${s.leaks.length} leaks` : ''
   }`;
 }
