@@ -106,7 +106,11 @@ async function runInjectedLoad(scenarioName: string, stack: string | undefined):
     sign: async (c, o) => (given ? (o ? undefined : given[c]) : issuer!.sign(c, o)),
   });
   console.log(`load ${spec.kind} running against ${apiUrl}; \`npm run game-day -- clear\` or Ctrl-C stops it`);
-  process.once('SIGINT', () => run.stop());
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    run.stop();
+  });
   const isOpen = async () =>
     offline
       ? ((await offline.status()).open as { scenario: string }[]).some((i) => i.scenario === scenarioName)
@@ -124,7 +128,8 @@ async function runInjectedLoad(scenarioName: string, stack: string | undefined):
   console.log(describeLoad(run.summary));
   if (run.summary.unexpected.length || run.summary.leaks.length)
     console.log(JSON.stringify({ unexpected: run.summary.unexpected, leaks: run.summary.leaks }, null, 2));
-  console.log(`stopped by ${run.summary.stoppedBy}; \`npm run game-day -- clear${stack ? ` --stack ${stack}` : ''}\` closes the injection`);
+  if (run.summary.stoppedBy === 'clear' && !interrupted) console.log('stopped: the injection was cleared');
+  else console.log(`load done; \`npm run game-day -- clear${stack ? ` --stack ${stack}` : ''}\` closes the injection`);
 }
 
 async function stackOutput(stack: string, key: string): Promise<string> {
