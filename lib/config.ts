@@ -35,6 +35,11 @@ export interface PlatformConfig {
    * courier step), so this is a wide margin; short enough that a game day sees the alarm within ~3 minutes.
    */
   trackingFreshnessSeconds: number;
+  /**
+   * Orders a minute the restaurants and couriers are planned for: OrderDemandAboveCapacity fires above it. The
+   * game days' steady traffic is 2 to 8 a minute; dinner-rush ramps to ten times its 2. `-c orderCapacityPerMinute=…`.
+   */
+  orderCapacityPerMinute: number;
   /** Where alarm notifications go (an email subscription on the alarm topic), from `-c alarmEmail=…`. */
   alarmEmail?: string;
   tabletSimulator: TabletSimulatorConfig;
@@ -56,7 +61,10 @@ const DEMO_TABLET_OVERRIDES: TabletSimulatorConfig['merchants'] = { 'm-closed': 
 
 const SPEEDS: Record<
   SimulationSpeed,
-  Omit<PlatformConfig, 'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'alarmEmail'> & {
+  Omit<
+    PlatformConfig,
+    'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'orderCapacityPerMinute' | 'alarmEmail'
+  > & {
     ackDeadline: number;
     sliDeadline: number;
   }
@@ -111,8 +119,20 @@ export function readConfig(node: Node): PlatformConfig {
       `deliverySliSeconds must be an integer from 1 to below restaurantAckDeadlineSeconds (${restaurantAckDeadlineSeconds}), got '${sliContext ?? sliDeadline}'`,
     );
   }
+  const capacityContext = node.tryGetContext('orderCapacityPerMinute');
+  const orderCapacityPerMinute = Number(capacityContext ?? 15);
+  if (!Number.isInteger(orderCapacityPerMinute) || orderCapacityPerMinute < 1)
+    throw new Error(`orderCapacityPerMinute must be a positive integer, got '${capacityContext}'`);
   const alarmEmail = node.tryGetContext('alarmEmail') as string | undefined;
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
     throw new Error(`context 'alarmEmail' is not an email address: '${alarmEmail}'`);
-  return { target, restaurantAckDeadlineSeconds, deliverySliSeconds, alarmEmail, ...simulation, awsOnly: target === 'aws' };
+  return {
+    target,
+    restaurantAckDeadlineSeconds,
+    deliverySliSeconds,
+    orderCapacityPerMinute,
+    alarmEmail,
+    ...simulation,
+    awsOnly: target === 'aws',
+  };
 }

@@ -89,6 +89,7 @@ export class ShopWaveStack extends Stack {
     alarms.addPayments(PAYMENT_PROVIDER_TIMEOUT_MS);
     alarms.addApi(api.api);
     alarms.addAuthFailures();
+    alarms.addDemand(config.orderCapacityPerMinute);
     alarms.addTrackingFreshness(config.trackingFreshnessSeconds);
     // Every function, consumer queue and DLQ is found in the construct tree at synthesis, not listed here.
     Aspects.of(this).add(

@@ -11,11 +11,15 @@
  *   npm run game-day -- report --stack S [--scenario name]   the report folder of the last injection on a deployed stack
  */
 import { spawnSync } from 'node:child_process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { awsTarget, offlineApi } from '../tools/game-day/aws-target';
+import { DevIssuer } from '../tools/dev-issuer';
 import { clear, defaultLogFile, fileLog, inject, openInjections, whoAmI } from '../tools/game-day/inject';
+import { describeLoad, startLoad } from '../tools/game-day/load';
 import { runGameDay } from '../offline/shopwave/game-day-run';
 import { SCENARIOS, scenarioNamed } from '../tools/game-day/scenarios';
 import { mergeRows, readScorecard, rowPasses, writeScorecard } from '../tools/game-day/scorecard';
@@ -88,6 +92,89 @@ function offlineEndpoint(): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { api: string }).api;
 }
 
+/**
+ * A traffic scenario's load (tools/game-day/load.ts), from this terminal against the target's API: offline the
+ * running `npm start`, on a stack its ApiUrl output. Tokens: the development issuer (offline, LocalStack), or
+ * GAME_DAY_TOKENS='{"c-alice":"<jwt>",...}' for a stack that trusts Cognito. It runs until it ends by itself, the
+ * injection is cleared (`npm run game-day -- clear` in another terminal: polled every second), or Ctrl-C.
+ */
+async function runInjectedLoad(scenarioName: string, stack: string | undefined): Promise<void> {
+  const scenario = scenarioNamed(scenarioName);
+  const offline = stack ? undefined : await offlineApi(offlineEndpoint());
+  const apiUrl = stack ? await stackOutput(stack, 'ApiUrl') : offlineEndpoint();
+  const timeScale = offline ? ((await offline.status()).timeScale as number) : 1;
+  const given = process.env.GAME_DAY_TOKENS ? (JSON.parse(process.env.GAME_DAY_TOKENS) as Record<string, string>) : undefined;
+  const issuer = given ? undefined : await DevIssuer.load();
+  const spec = scenario.inject.load!;
+  if (spec.kind === 'flash-sale') {
+    // A sale starts with its stock, as the runner's: restock the product (its reserved units stay as they are).
+    const { doc, table } = stack
+      ? { doc: DynamoDBDocumentClient.from(new DynamoDBClient({})), table: await stackOutput(stack, 'InventoryTableName') }
+      : {
+          doc: DynamoDBDocumentClient.from(
+            new DynamoDBClient({
+              endpoint: (JSON.parse(readFileSync(path.join(ROOT, '.offline', 'endpoints.json'), 'utf8')) as { dynamodb: string }).dynamodb,
+              region: 'us-east-1',
+              credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
+            }),
+          ),
+          table: Object.entries((await offline!.status()).tables as Record<string, string>).find(([id]) =>
+            id.startsWith('DataInventory'),
+          )![1],
+        };
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `PRODUCT#${spec.productId}`, sk: 'STOCK' },
+        UpdateExpression: 'SET available = :s',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':s': spec.stock },
+      }),
+    );
+    console.log(`flash sale: ${spec.productId} restocked to ${spec.stock} available`);
+  }
+  const run = startLoad(spec, {
+    apiUrl,
+    minuteMs: 60_000 * timeScale,
+    normalPerMinute: scenario.traffic.ordersPerMetricMinute,
+    // Given tokens cannot be made expired or foreign: those probes are skipped.
+    sign: async (c, o) => (given ? (o ? undefined : given[c]) : issuer!.sign(c, o)),
+  });
+  console.log(`load ${spec.kind} running against ${apiUrl}; \`npm run game-day -- clear\` or Ctrl-C stops it`);
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    run.stop();
+  });
+  const isOpen = async () =>
+    offline
+      ? ((await offline.status()).open as { scenario: string }[]).some((i) => i.scenario === scenarioName)
+      : openInjections(fileLog(defaultLogFile(ROOT, stack!)), stack!).some((i) => i.scenario === scenarioName);
+  const watcher = setInterval(
+    () =>
+      void isOpen().then(
+        (open) => open || run.stop(),
+        () => undefined,
+      ),
+    1000,
+  );
+  await run.done;
+  clearInterval(watcher);
+  console.log(describeLoad(run.summary));
+  if (run.summary.unexpected.length || run.summary.leaks.length)
+    console.log(JSON.stringify({ unexpected: run.summary.unexpected, leaks: run.summary.leaks }, null, 2));
+  if (run.summary.stoppedBy === 'clear' && !interrupted) console.log('stopped: the injection was cleared');
+  else console.log(`load done; \`npm run game-day -- clear${stack ? ` --stack ${stack}` : ''}\` closes the injection`);
+}
+
+async function stackOutput(stack: string, key: string): Promise<string> {
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const out = (await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack }))).Stacks?.[0]?.Outputs;
+  const value = out?.find((o) => o.OutputKey === key)?.OutputValue;
+  if (!value) fail(`stack ${stack} has no ${key} output`);
+  return value;
+}
+
 switch (command) {
   case 'list':
     for (const s of SCENARIOS)
@@ -100,6 +187,7 @@ switch (command) {
       const entry = await inject(target, fileLog(defaultLogFile(ROOT, values.stack)), scenarioNamed(name), by);
       console.log(JSON.stringify(entry, null, 2));
     } else console.log(JSON.stringify((await (await offlineApi(offlineEndpoint())).inject(name, by)).injected, null, 2));
+    if (scenarioNamed(name).inject.load) await runInjectedLoad(name, values.stack);
     break;
   }
   case 'clear': {
@@ -150,8 +238,9 @@ switch (command) {
     console.log(`report: ${path.relative(ROOT, reportDir!)}/`);
     const missed = result.scenario.alarms.expected.filter((a) => result.ttd[a] === undefined);
     const lost = result.recovery && !(result.recovery.allTerminal && result.recovery.moneyReconciled && result.recovery.stockConserved);
+    if (result.load) for (const c of result.load.checks) console.log(`load: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
     if (result.baselineAlarms.length) console.log(`baseline not quiet: ${result.baselineAlarms.join(', ')} (TTDs not reliable)`);
-    process.exit(missed.length || result.falseLeads.length || result.baselineAlarms.length || lost ? 1 : 0);
+    process.exit(missed.length || result.falseLeads.length || result.baselineAlarms.length || lost || result.load?.ok === false ? 1 : 0);
     break;
   }
   case 'scorecard': {

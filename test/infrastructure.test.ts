@@ -284,6 +284,24 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     expect(byName('DeliverySloSlowBurn')).toMatchObject({ Threshold: 6 });
   });
 
+  it('watches demand (flash-sale, dinner-rush): stock rejections and orders placed above capacity, plain thresholds', () => {
+    const byName = (suffix: string) =>
+      ofType(resources, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `ShopWave-${suffix}`)?.[1].Properties;
+    const plain = { Namespace: 'ShopWave', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' };
+    expect(byName('StockRejectionSurge')).toMatchObject({
+      ...plain,
+      MetricName: 'StockRejected',
+      Dimensions: [{ Name: 'service', Value: 'inventory' }],
+      Threshold: 10,
+    });
+    expect(byName('OrderDemandAboveCapacity')).toMatchObject({
+      ...plain,
+      MetricName: 'OrdersPlaced',
+      Dimensions: [{ Name: 'service', Value: 'orders' }],
+      Threshold: 15, // orderCapacityPerMinute's default
+    });
+  });
+
   it('watches payments (seeds 002, 003): the provider breaker, its latency and errors, and the reconciler, on plain thresholds, the reconciler read-only', () => {
     const byName = (suffix: string) =>
       ofType(resources, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `ShopWave-${suffix}`)?.[1].Properties;

@@ -24,14 +24,14 @@ async function get(resource: string, path: string, opts: { query?: Record<string
 describe('seedDemoData', () => {
   it('is idempotent: a second run reports and leaves the same items, and resets stock', async () => {
     const first = await seed.seedDemoData(target());
-    expect(first).toEqual({ merchants: 5, products: 16, customers: 3 });
+    expect(first).toEqual({ merchants: 5, products: 17, customers: 3 });
     const before = {
       catalog: await scan(t.names.catalog),
       inventory: await scan(t.names.inventory),
       customers: await scan(t.names.customers),
     };
-    expect(before.catalog).toHaveLength(21);
-    expect(before.inventory).toHaveLength(16);
+    expect(before.catalog).toHaveLength(22);
+    expect(before.inventory).toHaveLength(17);
     expect(before.customers).toHaveLength(3);
 
     await t.doc.send(
@@ -74,6 +74,7 @@ describe('seedDemoData', () => {
     for (const s of stock) {
       expect(s).toMatchObject({ sk: 'STOCK', reserved: 0 });
       if (s.productId === seed.DEMO.scarceProduct) expect(s.available).toBe(3);
+      else if (s.productId === seed.DEMO.flashSaleProduct) expect(s.available).toBe(10);
       else expect(s.available).toSatisfy((n: number) => n >= 100 && n <= 500);
     }
     const tokens = Object.fromEntries((await scan(t.names.customers)).map((c) => [c.customerId, c.paymentMethod]));

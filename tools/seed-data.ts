@@ -11,6 +11,8 @@ export const DEMO = {
   customers: { alice: 'c-alice', bob: 'c-bob', declined: 'c-declined' },
   /** Stock 3: asking for a fourth unit is rejected OUT_OF_STOCK. */
   scarceProduct: 'p-truffle-pizza',
+  /** Stock 10: the flash-sale game day (tools/game-day/scenarios/flash-sale.ts) sells it ten times over. */
+  flashSaleProduct: 'p-flash-deal',
   /** One ordinary product per merchant, for examples and tests. */
   products: { pizza: 'p-margherita', sushi: 'p-salmon-nigiri', burger: 'p-classic-burger', closed: 'p-fusion-bowl', silent: 'p-pancakes' },
 } as const;
@@ -41,6 +43,7 @@ const PRODUCTS = [
   p('p-miso-soup', 'm-sushi', 'Miso Soup', 'Tofu, wakame, spring onion', ['soup', 'vegetarian'], 390, 250),
   p('p-classic-burger', 'm-burger', 'Classic Burger', 'Beef, cheddar, pickles', ['burger'], 1090, 400),
   p('p-veggie-burger', 'm-burger', 'Veggie Burger', 'Black bean patty, avocado', ['burger', 'vegetarian'], 1050, 300),
+  p(DEMO.flashSaleProduct, 'm-burger', 'Smash Burger Deal', 'Flash sale: ten tonight at half price', ['burger', 'deal'], 590, 10),
   p('p-fries', 'm-burger', 'Fries', 'Hand-cut, sea salt', ['side', 'vegetarian'], 390, 500),
   p('p-fusion-bowl', 'm-closed', 'Fusion Bowl', 'Whatever the chef fancies', ['bowl'], 1390, 200),
   p('p-dumplings', 'm-closed', 'Dumplings (6)', 'Pork and chive', ['dumplings'], 790, 200),

@@ -63,6 +63,9 @@ export const flow = {
   awaitingTracking: () => shopwaveMetric('analytics', 'OrdersAwaitingTracking', 'Maximum', 'orders awaiting tracking in analytics'),
 };
 
+/** Orders refused out of stock (or for an unknown product) by inventory (functions/inventory/stock.ts). */
+export const stockRejected = () => shopwaveMetric('inventory', 'StockRejected', 'Sum', 'refused: out of stock');
+
 /** Throttled API requests (429), from the access log by a metric filter (lib/constructs/public-api.ts); no dimension. */
 export const API_THROTTLED_REQUESTS = 'ApiThrottledRequests';
 export const apiThrottled = () =>

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { CfnMetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { PlatformConfig } from '../config';
 import { alarmReach, FACTS, type AlarmSignal, type MetricRef, type TemplateSources } from '../targets/reach';
-import { auth, deliveryBurnRate, flow, flowGap } from './business-metrics';
+import { auth, deliveryBurnRate, flow, flowGap, stockRejected } from './business-metrics';
 import { ServiceFunction } from './service-function';
 import type { Watched } from './watch';
 
@@ -35,6 +35,8 @@ export const RUNBOOKS = {
   paymentProviderFailures: 'docs/runbooks/payment-provider-failures.md',
   trackingNotIngested: 'docs/runbooks/tracking-not-ingested.md',
   authFailureSurge: 'docs/runbooks/auth-failure-surge.md',
+  stockRejectionSurge: 'docs/runbooks/stock-rejection-surge.md',
+  demandAboveCapacity: 'docs/runbooks/demand-above-capacity.md',
 } as const;
 export type Runbook = keyof typeof RUNBOOKS;
 
@@ -338,6 +340,27 @@ export class OperationalAlarms extends Construct {
       threshold: 20,
       summary: 'More than 20 requests a minute were refused for missing, invalid or foreign credentials: a client is probing the API.',
       runbook: 'authFailureSurge',
+    });
+  }
+
+  /**
+   * Demand (flash-sale, dinner-rush): neither is a fault, and a platform that absorbs it raises no operational alarm,
+   * so these two say what is happening to the business. StockRejectionSurge: more than 10 orders a minute refused for
+   * stock, a product selling out under demand (a scarce special refuses a few a night). OrderDemandAboveCapacity:
+   * more orders placed in a minute than the restaurants and couriers are sized for (`orderCapacityPerMinute`).
+   */
+  addDemand(capacityPerMinute: number): void {
+    this.add('StockRejectionSurge', {
+      metric: stockRejected(),
+      threshold: 10,
+      summary: 'More than 10 orders a minute were refused out of stock: a product is selling out under demand (a flash sale?).',
+      runbook: 'stockRejectionSurge',
+    });
+    this.add('OrderDemandAboveCapacity', {
+      metric: flow.placed(),
+      threshold: capacityPerMinute,
+      summary: `More than ${capacityPerMinute} orders were placed in a minute, above the capacity restaurants and couriers are planned for.`,
+      runbook: 'demandAboveCapacity',
     });
   }
 

@@ -28,6 +28,12 @@ const [command = 'start'] = args.positionals;
 const faults = args.values.fault ?? [];
 const trafficPerMinute = args.values.traffic === undefined ? 0 : Number(args.values.traffic);
 const unknownFault = faults.find((f) => !SCENARIOS.some((s) => s.name === f));
+// A traffic scenario's fault is its load, sent from a terminal: `npm run game-day -- inject <name>` once this is up.
+const loadFault = faults.find((f) => SCENARIOS.find((s) => s.name === f)?.inject.load);
+if (loadFault) {
+  console.error(`'${loadFault}' injects traffic, not a fault: start without --fault, then npm run game-day -- inject ${loadFault}`);
+  process.exit(2);
+}
 if (command !== 'start' || unknownFault || !Number.isFinite(trafficPerMinute) || trafficPerMinute < 0 || trafficPerMinute > 600) {
   console.error(unknownFault ? `unknown fault '${unknownFault}'\n${USAGE}` : USAGE);
   process.exit(2);

@@ -7,13 +7,14 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DevIssuer } from '../../tools/dev-issuer';
 import { computeImpact, type OrderRow, type PaymentRow } from '../../tools/game-day/impact';
 import { type Injection, whoAmI } from '../../tools/game-day/inject';
 import { checkLedger, describeLedger, type LedgerCheck, type LedgerPaymentRow, type LedgerRow } from '../../tools/game-day/ledger';
+import { describeLoad, type LoadRun, loadCorrelationPrefix, startLoad } from '../../tools/game-day/load';
 import { type AlarmEvent, type GameDayResult, writeReport } from '../../tools/game-day/report';
 import type { Scenario } from '../../tools/game-day/scenario';
 import { type ScorecardRow, scorecardRow } from '../../tools/game-day/scorecard';
@@ -107,7 +108,9 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
   const metricMinuteMs = 60_000 * platform.timeScale;
   const stateOf = (n: string) => platform.alarmStates().find((a) => short(a.alarmName) === n)?.state;
   let traffic: Traffic | undefined;
+  let load: LoadRun | undefined;
   try {
+    await prepareLoad(scenario, platform, log);
     const stockBefore = await scanAll<{ productId: string; available: number; reserved: number }>(
       doc,
       table('DataInventory'),
@@ -148,9 +151,11 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     if (baselineAlarms.length)
       log(`baseline not quiet: ${baselineAlarms.join(', ')} fired before the injection (a loaded machine?): TTDs are not reliable`);
 
+    const writesBefore = scenario.inject.load?.kind === 'hostile' ? await rowKeys(platform) : undefined;
     const injection = await platform.inject(scenario.name, `${whoAmI()} (game-day run)`);
     const injectedAt = Date.parse(injection.at);
     log(`injected ${scenario.name}: ${injection.changes.map((c) => `${c.kind} ${c.physical}`).join(', ')}`);
+    load = startScenarioLoad(scenario, platform, log);
     const fired = (n: string) => history().find((h) => h.at >= injectedAt && h.to === 'ALARM' && short(h.alarmName) === n);
     // Detection: bounded by the scenario's wait (default 12 metric minutes: demo 12 min, test 96 s).
     const detectWait = (scenario.alarms.withinMetricMinutes ?? 12) * metricMinuteMs;
@@ -165,7 +170,11 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
         `  ${a}: ${f ? `ALARM after ${((f.at - injectedAt) / 1000).toFixed(1)} s` : `did not fire within ${(detectWait / 1000).toFixed(0)} s`}`,
       );
     }
-    const allowed = new Set([...scenario.alarms.expected, ...(scenario.alarms.mayFire ?? [])]);
+    const allowed = new Set([
+      ...scenario.alarms.expected,
+      ...(scenario.alarms.mayFire ?? []),
+      ...(opts.speed === 'test' ? (scenario.alarms.mayFireAtTestSpeed ?? []) : []),
+    ]);
     const falseLeads = () => [
       ...new Set(
         history()
@@ -173,7 +182,12 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
           .map((h) => short(h.alarmName)),
       ),
     ];
-    const firstEffect = scenario.customerEffect.signal === 'api-errors' ? t.failures.find((f) => f.at >= injectedAt)?.at : undefined;
+    const firstEffect =
+      scenario.customerEffect.signal === 'api-errors'
+        ? [...t.failures, ...(load && load.spec.kind !== 'hostile' ? load.refused : [])]
+            .filter((f) => f.at >= injectedAt)
+            .sort((a, b) => a.at - b.at)[0]?.at
+        : undefined;
 
     const mitigationSteps: { at: number; what: string }[] = [];
     const deliveredAfterFix: NonNullable<GameDayResult['deliveredAfterFix']> = [];
@@ -183,6 +197,11 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     if (opts.mitigate) {
       mitigatedAt = Date.now();
       const cleared = await platform.clear(scenario.name, 'game-day run --mitigate');
+      // `clear` stops an injected load too (a ramp still running ends here).
+      if (load) {
+        mitigationSteps.push({ at: Date.now(), what: stopLoad(load, log) });
+        await adoptUnanswered(load, platform, log);
+      }
       mitigationSteps.push({
         at: Date.now(),
         what: `npm run game-day -- clear: restored ${cleared.flatMap((c) => c.changes.map((x) => x.physical)).join(', ')}`,
@@ -220,9 +239,11 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       );
       if (!alarmsOk)
         notes.push(`expected alarms still in ALARM: ${scenario.alarms.expected.filter((a) => stateOf(a) === 'ALARM').join(', ')}`);
-      const lingering = (scenario.alarms.mayFire ?? []).filter((a) => stateOf(a) === 'ALARM');
+      const lingering = [...(scenario.alarms.mayFire ?? []), ...(scenario.alarms.mayFireAtTestSpeed ?? [])].filter(
+        (a) => stateOf(a) === 'ALARM',
+      );
       if (lingering.length) notes.push(`still in ALARM at the end (long evaluation windows): ${lingering.join(', ')}`);
-      const ids = new Set(t.placed.map((p) => p.orderId));
+      const ids = new Set(placedOrders(t, load).map((p) => p.orderId));
       const TERMINAL = ['DELIVERED', 'REJECTED', 'PAYMENT_FAILED', 'CANCELLED'];
       const allTerminal = await until(
         'orders terminal',
@@ -238,9 +259,11 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     } else {
       // Not mitigated: the fault is cleared anyway so the platform is left as it was; the run does not wait for recovery.
       await platform.clear(scenario.name, 'game-day run (end, no mitigation)');
+      if (load) stopLoad(load, log);
     }
+    if (load) await adoptUnanswered(load, platform, log);
 
-    const ids = new Set(t.placed.map((p) => p.orderId));
+    const ids = new Set(placedOrders(t, load).map((p) => p.orderId));
     const orders = await scanAll<OrderRow>(doc, table('DataOrders'), (r) => r.sk === 'ORDER' && ids.has(r.orderId));
     // The whole row: providerChargeId too, for the provider-ledger check.
     const payments = await scanAll<PaymentRow & LedgerPaymentRow>(
@@ -248,7 +271,8 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       table('DataPayments'),
       (r) => r.sk === 'PAYMENT' && ids.has(r.orderId),
     );
-    const impact = computeImpact({ orders, payments, refused: t.failures, window: { from: injectedAt, to: mitigatedAt ?? stoppedAt } });
+    const refused = [...t.failures, ...(load && load.spec.kind !== 'hostile' ? load.refused : [])].sort((a, b) => a.at - b.at);
+    const impact = computeImpact({ orders, payments, refused, window: { from: injectedAt, to: mitigatedAt ?? stoppedAt } });
     const ledger = await providerLedgerCheck(doc, table, payments, ids);
     const firstCustomerEffectAt =
       firstEffect ??
@@ -302,6 +326,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
       mitigationSteps,
       recoveredAt,
       recovery,
+      load: load && (await verifyLoad(load, { platform, orders, writesBefore, placedIds: ids })),
       endedAt: Date.now(),
       alarmHistory: history().filter((h) => h.at >= baselineFrom),
       impact,
@@ -313,6 +338,7 @@ export async function runGameDay(scenario: Scenario, opts: RunOptions): Promise<
     return { result, reportDir };
   } finally {
     traffic?.stop();
+    load?.stop();
     await platform.stop();
   }
 }
@@ -419,11 +445,172 @@ async function providerLedgerCheck(
   return checkLedger({ ledger, payments, orderIds: ids });
 }
 
+// --- Injected load (flash-sale, hostile-client, dinner-rush: the scenario's inject.load) ---------------------------
+
+/** A flash sale starts with its stock: the product is restocked to `stock` units available (reserved kept). */
+async function prepareLoad(scenario: Scenario, platform: RunTarget, log: (l: string) => void): Promise<void> {
+  const spec = scenario.inject.load;
+  if (spec?.kind !== 'flash-sale') return;
+  await platform.doc.send(
+    new UpdateCommand({
+      TableName: platform.table('DataInventory'),
+      Key: { pk: `PRODUCT#${spec.productId}`, sk: 'STOCK' },
+      UpdateExpression: 'SET available = :s',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':s': spec.stock },
+    }),
+  );
+  log(`flash sale: ${spec.productId} restocked to ${spec.stock} available`);
+}
+
+function startScenarioLoad(scenario: Scenario, platform: RunTarget, log: (l: string) => void): LoadRun | undefined {
+  const spec = scenario.inject.load;
+  if (!spec) return undefined;
+  const run = startLoad(spec, {
+    apiUrl: platform.apiUrl,
+    minuteMs: 60_000 * platform.timeScale,
+    normalPerMinute: scenario.traffic.ordersPerMetricMinute,
+    sign: (c, o) => platform.sign(c, o),
+    log,
+  });
+  log(`load started: ${spec.kind}`);
+  void run.done.then(() => log(`load ended: ${describeLoad(run.summary)}`));
+  return run;
+}
+
+function stopLoad(load: LoadRun, log: (l: string) => void): string {
+  const running = load.summary.endedAt === undefined;
+  load.stop();
+  const what = running ? `load stopped by clear (${load.spec.kind})` : `load had ended by itself (${load.spec.kind})`;
+  log(`mitigation: ${what}`);
+  return what;
+}
+
+const placedOrders = (t: Traffic, load: LoadRun | undefined) => [...t.placed, ...(load?.placed ?? [])];
+
+/**
+ * Once the load has ended: orders it created whose answer never came back (a client timeout under load) are found
+ * by the load's correlation ids and followed like the rest, so nothing it wrote escapes the checks.
+ */
+async function adoptUnanswered(load: LoadRun, platform: RunTarget, log: (l: string) => void): Promise<void> {
+  await load.done;
+  const known = new Set(load.placed.map((p) => p.orderId));
+  const prefix = loadCorrelationPrefix(load.spec.kind, load.summary.startedAt);
+  const found = await scanAll<OrderRow & { correlationId?: string; sk: string }>(
+    platform.doc,
+    platform.table('DataOrders'),
+    (r) => r.sk === 'ORDER' && String(r.correlationId ?? '').startsWith(prefix) && !known.has(r.orderId),
+  );
+  for (const o of found)
+    load.placed.push({ orderId: o.orderId, correlationId: o.correlationId!, at: Date.parse(o.createdAt), customerId: o.customerId });
+  if (found.length) log(`load: ${found.length} order(s) created without an answer to the client, followed too`);
+}
+
+/** The business tables a hostile client could write to. */
+const GUARDED_TABLES = ['DataOrders', 'DataPayments', 'DataInventory', 'DataCustomers', 'DataCatalog'];
+
+/** Every row of the guarded tables, by table, pk and sk, with the order it belongs to (if any). */
+async function rowKeys(platform: RunTarget): Promise<Map<string, string | undefined>> {
+  const keys = new Map<string, string | undefined>();
+  for (const t of GUARDED_TABLES)
+    for (const r of await scanAll<{ pk: string; sk: string; orderId?: string }>(platform.doc, platform.table(t), () => true))
+      keys.set(`${t} ${r.pk} ${r.sk}`, r.orderId);
+  return keys;
+}
+
+/**
+ * What the load must have left true, judged from its answers and the tables once everything has drained:
+ * flash-sale: no oversell (stock never below zero along its audit trail, sold <= stock), rejections counted,
+ * throttling seen; hostile: every probe refused, nothing of the victim's in any answer, no row written that is not
+ * the steady traffic's; ramp: the rush's orders are followed like the rest (nothing lost is the generic check).
+ */
+async function verifyLoad(
+  load: LoadRun,
+  ctx: { platform: RunTarget; orders: OrderRow[]; writesBefore?: Map<string, string | undefined>; placedIds: Set<string> },
+): Promise<NonNullable<GameDayResult['load']>> {
+  const { spec, summary } = load;
+  const checks: { name: string; ok: boolean; detail: string }[] = [];
+  const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  if (spec.kind === 'flash-sale') {
+    const mine = new Set(load.placed.map((p) => p.orderId));
+    const sale = ctx.orders.filter((o) => mine.has(o.orderId));
+    const sold = sale.filter((o) => o.status === 'DELIVERED').length;
+    const rejected = sale.filter((o) => o.status === 'REJECTED').length;
+    const moves = await scanAll<{ pk: string; sk: string; delta: number; orderId: string }>(
+      ctx.platform.doc,
+      ctx.platform.table('DataInventory'),
+      (r) => r.pk === `PRODUCT#${spec.productId}` && String(r.sk).startsWith('MOVE#') && mine.has(r.orderId),
+    );
+    const stock = (
+      await scanAll<{ pk: string; sk: string; available: number }>(
+        ctx.platform.doc,
+        ctx.platform.table('DataInventory'),
+        (r) => r.pk === `PRODUCT#${spec.productId}` && r.sk === 'STOCK',
+      )
+    )[0];
+    // Replay the sale's movements from the stock it started with: the lowest point must not be below zero.
+    let level = spec.stock;
+    let lowest = level;
+    for (const m of moves.sort((a, b) => a.sk.localeCompare(b.sk))) lowest = Math.min(lowest, (level += m.delta));
+    check(
+      'no oversell',
+      sold <= spec.stock && lowest >= 0 && (stock?.available ?? -1) >= 0,
+      `sold ${sold} of ${spec.stock}; lowest stock ${lowest}; available now ${stock?.available}`,
+    );
+    check(
+      'rejections counted',
+      rejected > 0 && rejected + sold === sale.length,
+      `${summary.placed} accepted: ${sold} delivered, ${rejected} rejected out of stock (${sale.length - sold - rejected} other)`,
+    );
+    check('throttling visible', summary.throttled > 0, `${summary.throttled} of ${summary.requests} requests answered 429`);
+  } else if (spec.kind === 'hostile') {
+    check(
+      'every probe refused',
+      summary.unexpected.length === 0 && summary.requests > 0,
+      summary.unexpected.length
+        ? summary.unexpected
+            .slice(0, 5)
+            .map((u) => `${u.what} (${u.method} ${u.path}) answered ${u.status}, expected ${u.allowed.join('/')}`)
+            .join('; ')
+        : `${summary.requests} requests, all refused`,
+    );
+    check(
+      'nothing leaked',
+      summary.leaks.length === 0,
+      summary.leaks.length
+        ? summary.leaks
+            .slice(0, 5)
+            .map((l) => `${l.what}: ${l.marker}`)
+            .join('; ')
+        : "no answer carried the victim's data",
+    );
+    const after = await rowKeys(ctx.platform);
+    const written = [...after].filter(([k, orderId]) => !ctx.writesBefore?.has(k) && !(orderId && ctx.placedIds.has(orderId)));
+    check(
+      'nothing written',
+      written.length === 0,
+      written.length
+        ? `rows not from the steady traffic: ${written
+            .slice(0, 5)
+            .map(([k]) => k)
+            .join(', ')}`
+        : "only the steady traffic's orders were written",
+    );
+  } else {
+    check(
+      'rush placed',
+      summary.placed > 0,
+      `${summary.placed} extra orders placed, ${summary.throttled} throttled, ${load.refused.length} refused`,
+    );
+  }
+  return { summary, checks, ok: checks.every((c) => c.ok) };
+}
+
 /** What the runner needs of a platform: the one it started (or a test's), or a running `npm start` over HTTP. */
 export interface RunTarget {
   apiUrl: string;
   timeScale: number;
-  sign(customerId: string): Promise<string>;
+  sign(customerId: string, opts?: { expiresIn?: number; issuer?: string }): Promise<string>;
   doc: DynamoDBDocumentClient;
   table(logicalIdPrefix: string): string;
   alarmStates(): { alarmName: string; state: string }[];
@@ -447,7 +634,7 @@ function fromPlatform(platform: Platform, own: boolean): RunTarget {
   return {
     apiUrl: platform.apiUrl,
     timeScale: platform.timeScale,
-    sign: (c) => platform.issuer.sign(c),
+    sign: (c, o) => platform.issuer.sign(c, o),
     doc: platform.documentClient(),
     table: (p) => platform.tableName(p),
     alarmStates: () => platform.alarms.states(),
@@ -554,7 +741,7 @@ async function attachTo(endpointsFile: string): Promise<RunTarget> {
   return {
     apiUrl: endpoints.api,
     timeScale: status.timeScale,
-    sign: (c) => issuer.sign(c),
+    sign: (c, o) => issuer.sign(c, o),
     doc,
     table: (prefix) => {
       const found = Object.entries(tables).filter(([id]) => id.startsWith(prefix));

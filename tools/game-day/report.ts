@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatMoney, type Impact, type OrderRow } from './impact';
 import { describeLedger, type LedgerCheck } from './ledger';
+import { describeLoad, type LoadSummary } from './load';
 import type { Scenario } from './scenario';
 
 export interface AlarmEvent {
@@ -46,6 +47,8 @@ export interface GameDayResult {
    * delay customers or teams felt even when every order ended well, so the updates say it.
    */
   deliveredAfterFix?: { consumer: string; via: 'redrive' | 'replay'; events: number; orders?: number }[];
+  /** The injected load (scenario.inject.load), what it got back and what it had to leave true (runner's verifyLoad). */
+  load?: { summary: LoadSummary; checks: { name: string; ok: boolean; detail: string }[]; ok: boolean };
 }
 
 /** "10 event(s) parked in NotificationsConsumer's DLQ (redriven), …", or '' when the mitigation delivered none. */
@@ -58,6 +61,14 @@ function lateDeliveries(r: GameDayResult): string {
         : `${d.events} event(s)${d.orders === undefined ? '' : ` of ${d.orders} order(s)`} replayed from the outbox to ${d.consumer}`,
     )
     .join('; ');
+}
+
+/** The load's checks as markdown lines (empty without a load). */
+function loadMd(r: GameDayResult): string {
+  if (!r.load) return '';
+  return `\n## Injected load\n\n${describeLoad(r.load.summary)}.\n\n${r.load.checks
+    .map((c) => `- ${c.ok ? 'yes' : '**NO**'} — ${c.name}: ${c.detail}`)
+    .join('\n')}\n`;
 }
 
 const duration = (minutes: number) => (minutes < 2 ? `${Math.round(minutes * 60)} seconds` : `${minutes.toFixed(0)} minutes`);
@@ -79,6 +90,7 @@ function timeline(r: GameDayResult): string {
       ? [[r.firstCustomerEffectAt, `first customer-visible effect: ${r.firstCustomerEffect}`] as [number, string]]
       : []),
     ...r.mitigationSteps.map((m): [number, string] => [m.at, `mitigation: ${m.what}`]),
+    ...(r.load?.summary.endedAt ? [[r.load.summary.endedAt, `load ended: ${describeLoad(r.load.summary)}`] as [number, string]] : []),
     ...(r.recoveredAt ? [[r.recoveredAt, 'recovered: alarms OK, every order terminal'] as [number, string]] : []),
   ];
   rows.sort((a, b) => a[0] - b[0]);
@@ -111,7 +123,7 @@ ${
     : ''
 }
 Affected orders: ${i.orders.affectedIds.join(', ') || 'none'}
-
+${loadMd(r)}
 ![orders charged vs received by the restaurant](plots/flow.svg)
 
 ![orders placed, delivered and failed](plots/outcomes.svg)
@@ -223,7 +235,7 @@ ${
     ? `- At the provider: ${describeLedger(r.ledger)}
 `
     : ''
-}- Details: [impact.md](impact.md)
+}- Details: [impact.md](impact.md)${r.load ? `\n- Injected load: ${describeLoad(r.load.summary)}; ${r.load.checks.map((c) => `${c.name} ${c.ok ? 'yes' : 'NO'}`).join(', ')}` : ''}
 
 ## Detection
 ${detection(r)}

@@ -8,6 +8,44 @@ import type { FaultInput } from '../../functions/shared/faults/config';
 /** A change to one EventBridge rule, found by its watch name (the construct id: 'RestaurantConsumerRule'). */
 export type RuleChange = { state: 'DISABLED' } | { eventPattern: Record<string, unknown> };
 
+/**
+ * Traffic as the fault (flash-sale, hostile-client, dinner-rush): a bounded load generator (./load.ts) runs it against
+ * the API, the same on every target (offline the runner, on a stack `inject` from the CLI against its ApiUrl).
+ * `clear` stops it. Rates are per metric minute, so test speed compresses them with the alarms.
+ */
+export type LoadSpec =
+  | {
+      /** Demand of `demandMultiple` × `stock` single-unit orders for one product within `withinSeconds` (real time). */
+      kind: 'flash-sale';
+      merchantId: string;
+      productId: string;
+      /** Units on sale: the runner restocks the product to this before the baseline (a sale starts with its stock). */
+      stock: number;
+      demandMultiple: number;
+      withinSeconds: number;
+      /** Customers placing the orders, in turn. */
+      customers: string[];
+    }
+  | {
+      /** A hostile client for `metricMinutes`: token probing, other customers' ids, injection strings, request floods. */
+      kind: 'hostile';
+      /** A real customer account the attacker holds (its own token), and the customer whose data it is after. */
+      attacker: string;
+      victim: string;
+      metricMinutes: number;
+      /** Probe rounds per metric minute (each round: every probe once). */
+      roundsPerMetricMinute: number;
+      /** Requests of each flood (at most 500), sent at once at the start of each metric minute. */
+      floodRequests: number;
+    }
+  | {
+      /** Orders rise from the steady traffic's rate to `multiple` times it over `rampMetricMinutes`, then hold. */
+      kind: 'ramp';
+      multiple: number;
+      rampMetricMinutes: number;
+      holdMetricMinutes: number;
+    };
+
 export interface Scenario {
   /** The name used on every target: `npm run game-day -- inject <name>`. */
   name: string;
@@ -22,12 +60,20 @@ export interface Scenario {
     functions?: Record<string, FaultInput[]>;
     /** Rule changes by the rule's watch name (its logical id without the hash). */
     rules?: Record<string, RuleChange>;
+    /** Injected traffic instead of (or with) a fault: see LoadSpec. */
+    load?: LoadSpec;
   };
   alarms: {
     /** Alarm names without the stack prefix ('LostOrders'): each must go to ALARM; the first is the primary signal. */
     expected: string[];
     /** Consequences that may also fire (downstream symptoms): neither required nor a false lead. */
     mayFire?: string[];
+    /**
+     * Consequences only at test speed (`--speed test`, a metric minute of 8 s): the delivery SLI deadline is 10 s of
+     * real time there, which a burst of orders on the offline platform (two Lambda environments per function) can
+     * exceed while demo speed (120 s) absorbs it. Allowed at test speed only; at demo speed they are false leads.
+     */
+    mayFireAtTestSpeed?: string[];
     /** Alarms a responder might look at that must stay quiet (documentation; anything not listed above is a false lead). */
     falseLeads: string[];
     /** How long the runner waits for the expected alarms, in metric minutes (default 12), and why when longer. */

@@ -2,6 +2,7 @@
  * Every game-day scenario, by name. One module per scenario (the shape is ../scenario.ts's `Scenario`):
  *   name, seed, title, breaks          what it reproduces
  *   inject.functions / inject.rules    how it is injected, by watch name, the same on every target
+ *   inject.load                        or injected traffic (flash sale, hostile client, rush): tools/game-day/load.ts
  *   alarms.expected / mayFire / falseLeads
  *   customerEffect, runbook, mitigation (commands; DLQs to redrive), traffic, postmortem, customerMessage
  * To add one: copy a module, change the data, add it to the list below. `npm run game-day -- list` shows them.
@@ -10,7 +11,10 @@ import type { Scenario } from '../scenario';
 import chargedButResponseLost from './charged-but-response-lost';
 import consumerCrashloop from './consumer-crashloop';
 import datastoreFailing from './datastore-failing';
+import dinnerRush from './dinner-rush';
 import eventChaos from './event-chaos';
+import flashSale from './flash-sale';
+import hostileClient from './hostile-client';
 import orderPlacementFails from './order-placement-fails';
 import paidOrdersRoutedNowhere from './paid-orders-routed-nowhere';
 import paymentProviderGremlin from './payment-provider-gremlin';
@@ -29,6 +33,9 @@ export const SCENARIOS: readonly Scenario[] = [
   paymentProviderGremlin,
   paymentProviderOutage,
   chargedButResponseLost,
+  flashSale,
+  hostileClient,
+  dinnerRush,
 ];
 
 export function scenarioNamed(name: string): Scenario {
