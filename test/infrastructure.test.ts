@@ -287,6 +287,12 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
   it('watches demand (flash-sale, dinner-rush): stock rejections and orders placed above capacity, plain thresholds', () => {
     const byName = (suffix: string) =>
       ofType(resources, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `ShopWave-${suffix}`)?.[1].Properties;
+    // EMF metrics: not deployed on LocalStack, which never parses EMF (docs/alarms-per-target.md).
+    if (target === 'localstack') {
+      expect(byName('StockRejectionSurge')).toBeUndefined();
+      expect(byName('OrderDemandAboveCapacity')).toBeUndefined();
+      return;
+    }
     const plain = { Namespace: 'ShopWave', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' };
     expect(byName('StockRejectionSurge')).toMatchObject({
       ...plain,
@@ -318,24 +324,30 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
         ComparisonOperator: 'GreaterThanThreshold',
       });
     }
-    // Seed 003: the provider slow or failing, in 2 of 3 minutes, on statistics LocalStack evaluates (no percentile).
-    expect(byName('PaymentProviderLatency')).toMatchObject({
-      MetricName: 'PaymentProviderCallMs',
-      Dimensions: [{ Name: 'service', Value: 'payments' }],
-      Statistic: 'Maximum',
-      Threshold: 2000,
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 2,
-    });
-    expect(byName('PaymentProviderLatency')).not.toHaveProperty('ExtendedStatistic');
-    expect(byName('PaymentProviderFailures')).toMatchObject({
-      MetricName: 'PaymentProviderErrors',
-      Dimensions: [{ Name: 'service', Value: 'payments' }],
-      Statistic: 'Sum',
-      Threshold: 0,
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 2,
-    });
+    // Seed 003: the provider slow or failing, in 2 of 3 minutes, on statistics LocalStack evaluates (no percentile);
+    // their metrics are EMF, which LocalStack never parses, so they are not deployed there (docs/alarms-per-target.md).
+    if (target === 'localstack') {
+      expect(byName('PaymentProviderLatency')).toBeUndefined();
+      expect(byName('PaymentProviderFailures')).toBeUndefined();
+    } else {
+      expect(byName('PaymentProviderLatency')).toMatchObject({
+        MetricName: 'PaymentProviderCallMs',
+        Dimensions: [{ Name: 'service', Value: 'payments' }],
+        Statistic: 'Maximum',
+        Threshold: 2000,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+      });
+      expect(byName('PaymentProviderLatency')).not.toHaveProperty('ExtendedStatistic');
+      expect(byName('PaymentProviderFailures')).toMatchObject({
+        MetricName: 'PaymentProviderErrors',
+        Dimensions: [{ Name: 'service', Value: 'payments' }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+      });
+    }
     const [reconcilerId, reconciler] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('PaymentReconciler'))!;
     const schedule = ofType(resources, 'AWS::Events::Rule').find(
       ([, r]) => r.Properties.ScheduleExpression && refId(r.Properties.Targets[0].Arn) === reconcilerId,
