@@ -131,4 +131,22 @@ describe('report --stack', () => {
     expect(md).toContain('| OrdersApiErrors | **no** |');
     expect(md).toMatch(/`consumer-crashloop` \| 004 \(crashloop\) \| not measured/);
   });
+
+  it('on a target without one of the expected alarms (LocalStack has no FlowGap), judges by the deployed ones', () => {
+    const onLocalStack = stackGameDayResult({
+      stackName: 'ShopWave',
+      scenario: scenarioNamed('restaurant-drops-orders'),
+      injection,
+      events: alarmEventsFromHistory(history.filter((h) => !h.AlarmName?.endsWith('FlowGap'))),
+      states: [{ alarmName: 'ShopWave-LostOrders', state: 'OK' }],
+      orders,
+      payments,
+      baselineFrom: T0 - 15 * 60_000,
+      now: T0 + 900_000,
+    });
+    expect(onLocalStack.ttd).toEqual({ LostOrders: 150_000 });
+    expect(onLocalStack.scenario.alarms.expected).toEqual(['LostOrders']);
+    expect(onLocalStack.recovery!.notes).toContain('expected alarms this stack does not deploy (its target cannot feed them): FlowGap');
+    expect(scorecardRow(onLocalStack).detectedBy).toBe('LostOrders');
+  });
 });

@@ -57,7 +57,20 @@ export interface StackEvidence {
 }
 
 /** The report's result from a stack's evidence: TTD from the alarm history, impact from the tables. */
-export function stackGameDayResult(e: StackEvidence): GameDayResult {
+export function stackGameDayResult(evidence: StackEvidence): GameDayResult {
+  // A target deploys only the alarms that can receive data there (docs/alarms-per-target.md: LocalStack has no
+  // FlowGap, no Api5xxRate): an expected alarm the stack does not have is not "missed", and the report says so.
+  const deployed = new Set(evidence.states.map((s) => short(s.alarmName)));
+  const notDeployed = evidence.states.length ? evidence.scenario.alarms.expected.filter((a) => !deployed.has(a)) : [];
+  const e: StackEvidence = notDeployed.length
+    ? {
+        ...evidence,
+        scenario: {
+          ...evidence.scenario,
+          alarms: { ...evidence.scenario.alarms, expected: evidence.scenario.alarms.expected.filter((a) => deployed.has(a)) },
+        },
+      }
+    : evidence;
   const injectedAt = Date.parse(e.injection.at);
   const clearedAt = e.injection.clearedAt ? Date.parse(e.injection.clearedAt) : undefined;
   const ours = e.events.filter((h) => h.alarmName.startsWith(`${e.stackName}-`) && h.at >= e.baselineFrom);
@@ -80,6 +93,7 @@ export function stackGameDayResult(e: StackEvidence): GameDayResult {
     'on a stack the report cannot count requests the API refused (no table holds them): see the Api5xxRate alarm and the dashboard',
     'stock conservation is not checked on a stack (no snapshot of the stock before the injection)',
   ];
+  if (notDeployed.length) notes.push(`expected alarms this stack does not deploy (its target cannot feed them): ${notDeployed.join(', ')}`);
   const stillAlarming = e.scenario.alarms.expected.filter((a) => stateOf(a) === 'ALARM');
   if (stillAlarming.length) notes.push(`expected alarms still in ALARM now: ${stillAlarming.join(', ')}`);
   if (!clearedAt) notes.push('the injection is still open: run `npm run game-day -- clear --stack` to end it');
