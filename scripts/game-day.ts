@@ -178,7 +178,7 @@ async function stackOutput(stack: string, key: string): Promise<string> {
 switch (command) {
   case 'list':
     for (const s of SCENARIOS)
-      console.log(`${s.name.padEnd(28)} seed ${s.seed.padEnd(24)} ${s.title}\n${' '.repeat(29)}alarms: ${s.alarms.expected.join(', ')}`);
+      console.log(`${s.name.padEnd(34)} ${s.title}\n${' '.repeat(35)}seed ${s.seed}; alarms: ${s.alarms.expected.join(', ')}`);
     break;
   case 'inject': {
     if (!name) fail('inject needs a scenario');
