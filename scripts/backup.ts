@@ -19,17 +19,15 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const USAGE =
   'usage: npm run backup -- export [--out F] | restore <file> [--include-streamed] | verify <file> [--include-streamed]  [--stack S | --endpoints F]';
 
-let parsed;
+const OPTIONS = {
+  out: { type: 'string' },
+  stack: { type: 'string' },
+  endpoints: { type: 'string' },
+  'include-streamed': { type: 'boolean' },
+} as const;
+let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
 try {
-  parsed = parseArgs({
-    options: {
-      out: { type: 'string' },
-      stack: { type: 'string' },
-      endpoints: { type: 'string' },
-      'include-streamed': { type: 'boolean' },
-    },
-    allowPositionals: true,
-  });
+  parsed = parseArgs({ options: OPTIONS, allowPositionals: true });
 } catch (err) {
   console.error(`${(err as Error).message}\n${USAGE}`);
   process.exit(2);
