@@ -7,23 +7,36 @@
  * `--stack <name>` works on a deployed stack instead (its AWS::DynamoDB::Table resources, the usual AWS credentials,
  * or LocalStack with AWS_ENDPOINT_URL=http://localhost:4566); on AWS the daily backups are AWS Backup's and point-in-time
  * recovery's, and this is the drill's file format only. `--endpoints <file>`: another offline platform's endpoints file.
+ * `--only DataOrders[,…]` limits a command to those tables (logical id prefixes); `--table DataOrders=<name>` reads or
+ * writes another physical table in that one's place (a point-in-time restore's new table; docs/runbooks/restore.md).
  */
 import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BackupTable, exportTables, readBackup, restoreTables, verifyTables, writeBackup } from '../tools/backup/drill';
+import {
+  type BackupTable,
+  exportTables,
+  pickTables,
+  readBackup,
+  restoreTables,
+  selectTables,
+  verifyTables,
+  writeBackup,
+} from '../tools/backup/drill';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const USAGE =
-  'usage: npm run backup -- export [--out F] | restore <file> [--include-streamed] | verify <file> [--include-streamed]  [--stack S | --endpoints F]';
+  'usage: npm run backup -- export [--out F] | restore <file> [--include-streamed] | verify <file> [--include-streamed]  [--stack S | --endpoints F] [--only T,…] [--table T=name]';
 
 const OPTIONS = {
   out: { type: 'string' },
   stack: { type: 'string' },
   endpoints: { type: 'string' },
   'include-streamed': { type: 'boolean' },
+  only: { type: 'string' },
+  table: { type: 'string', multiple: true },
 } as const;
 let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
 try {
@@ -76,7 +89,25 @@ async function target(): Promise<{ client: DynamoDBClient; tables: BackupTable[]
 
 const started = Date.now();
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-const { client, tables, source } = await target();
+const resolved = await target();
+const { client, source } = resolved;
+const renames = Object.fromEntries(
+  (values.table ?? []).map((spec) => {
+    const [prefix, name] = spec.split('=');
+    if (!prefix || !name) {
+      console.error(`--table wants <logical id prefix>=<table name>, got '${spec}'\n${USAGE}`);
+      process.exit(2);
+    }
+    return [prefix, name];
+  }),
+);
+let tables: BackupTable[];
+try {
+  tables = selectTables(resolved.tables, values.only?.split(',').filter(Boolean), renames);
+} catch (err) {
+  console.error(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
 if (command === 'export') {
   const out =
     values.out ??
@@ -91,7 +122,13 @@ if (command === 'export') {
     `exported ${backup.manifest.tables.reduce((n, t) => n + t.count, 0)} items of ${tables.length} tables to ${out} in ${seconds()}`,
   );
 } else {
-  const backup = readBackup(file);
+  const whole = readBackup(file);
+  const backup = values.only
+    ? pickTables(
+        whole,
+        tables.map((t) => t.logicalId),
+      )
+    : whole;
   const includeStreamed = values['include-streamed'];
   if (command === 'restore') {
     const results = await restoreTables(client, backup, tables, { includeStreamed });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { type Backup, canonical, checksum, readBackup, writeBackup } from './drill';
+import { type Backup, canonical, checksum, pickTables, readBackup, selectTables, writeBackup } from './drill';
 
 const order = { pk: { S: 'ORDER#1' }, sk: { S: 'ORDER' }, total: { N: '1900' }, tags: { SS: ['b', 'a'] } };
 const stock = { pk: { S: 'PRODUCT#p' }, sk: { S: 'STOCK' }, available: { N: '497' } };
@@ -68,5 +68,39 @@ describe('the backup file', () => {
     expect(() => readBackup(file)).toThrow(/an item of table Stranger/);
     writeFileSync(file, gzipSync('{"format":"other"}\n'));
     expect(() => readBackup(file)).toThrow(/not a ShopWave backup/);
+  });
+});
+
+describe('choosing tables', () => {
+  const tables = [
+    { logicalId: 'DataOrders20A4E13F', tableName: 'ShopWave-DataOrders-1' },
+    { logicalId: 'DataOutbox18E37EAF', tableName: 'ShopWave-DataOutbox-2' },
+  ];
+
+  it('keeps the tables named by prefix, and points one at another physical table', () => {
+    expect(selectTables(tables, ['DataOrders'], { DataOrders: 'orders-restored' })).toEqual([
+      { logicalId: 'DataOrders20A4E13F', tableName: 'orders-restored' },
+    ]);
+    expect(selectTables(tables)).toEqual(tables);
+  });
+
+  it('refuses a prefix that names no table or more than one', () => {
+    expect(() => selectTables(tables, ['DataPayments'])).toThrow(/'DataPayments' must name exactly one table/);
+    expect(() => selectTables(tables, [], { DataO: 'x' })).toThrow(/'DataO' must name exactly one table/);
+  });
+
+  it('takes the part of a backup that covers the chosen tables', () => {
+    const backup: Backup = {
+      manifest: {
+        format: 'shopwave-backup/1',
+        createdAt: 'now',
+        source: 'unit',
+        tables: tables.map((t) => ({ ...t, count: 0, sha256: checksum([]), streamed: false })),
+      },
+      items: new Map(tables.map((t) => [t.logicalId, []])),
+    };
+    const part = pickTables(backup, ['DataOrders20A4E13F']);
+    expect(part.manifest.tables.map((t) => t.logicalId)).toEqual(['DataOrders20A4E13F']);
+    expect([...part.items.keys()]).toEqual(['DataOrders20A4E13F']);
   });
 });

@@ -141,6 +141,32 @@ export function readBackup(file: string): Backup {
   return { manifest, items };
 }
 
+/**
+ * The tables a command works on: `only` keeps those whose logical id starts with one of the prefixes; `rename`
+ * points one of them at another physical table (a point-in-time restore's new table, docs/runbooks/restore.md).
+ */
+export function selectTables(tables: BackupTable[], only: string[] = [], rename: Record<string, string> = {}): BackupTable[] {
+  const matches = (id: string, prefix: string) => id.startsWith(prefix);
+  for (const prefix of [...only, ...Object.keys(rename)])
+    if (tables.filter((t) => matches(t.logicalId, prefix)).length !== 1)
+      throw new Error(`'${prefix}' must name exactly one table: ${tables.map((t) => t.logicalId).join(', ')}`);
+  return tables
+    .filter((t) => !only.length || only.some((p) => matches(t.logicalId, p)))
+    .map((t) => {
+      const renamed = Object.entries(rename).find(([p]) => matches(t.logicalId, p));
+      return renamed ? { ...t, tableName: renamed[1] } : t;
+    });
+}
+
+/** The part of a backup that covers these tables (a restore of one table from a whole-platform file). */
+export function pickTables(backup: Backup, logicalIds: string[]): Backup {
+  const tables = backup.manifest.tables.filter((t) => logicalIds.includes(t.logicalId));
+  return {
+    manifest: { ...backup.manifest, tables },
+    items: new Map(tables.map((t) => [t.logicalId, backup.items.get(t.logicalId) ?? []])),
+  };
+}
+
 /** Matches the backup's tables to the target's by logical id; a table missing on either side is an error. */
 function pair(backup: Backup, target: BackupTable[]): { summary: TableSummary; target: BackupTable }[] {
   const byId = new Map(target.map((t) => [t.logicalId, t]));
