@@ -54,6 +54,11 @@ export interface PlatformConfig {
   paymentReconciler: { windowMinutes: number; graceSeconds: number; settleSeconds: number };
   /** AWS-only features (X-Ray active tracing and the like). */
   awsOnly: boolean;
+  /**
+   * Table backups on the aws target (lib/constructs/table-backups.ts): `-c backupCopyVaultArn=…` copies each daily
+   * backup to that vault (another region or account); `-c backupVaultLock=true` locks the stack's vault.
+   */
+  backup: { copyVaultArn?: string; vaultLock: boolean };
 }
 
 // The demo merchants whose tablets misbehave on purpose (see tools/seed-data.ts and the README).
@@ -63,7 +68,7 @@ const SPEEDS: Record<
   SimulationSpeed,
   Omit<
     PlatformConfig,
-    'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'orderCapacityPerMinute' | 'alarmEmail'
+    'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'orderCapacityPerMinute' | 'alarmEmail' | 'backup'
   > & {
     ackDeadline: number;
     sliDeadline: number;
@@ -126,6 +131,11 @@ export function readConfig(node: Node): PlatformConfig {
   const alarmEmail = node.tryGetContext('alarmEmail') as string | undefined;
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
     throw new Error(`context 'alarmEmail' is not an email address: '${alarmEmail}'`);
+  const copyVaultArn = node.tryGetContext('backupCopyVaultArn') as string | undefined;
+  if (copyVaultArn !== undefined && !/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$/.test(copyVaultArn))
+    throw new Error(`context 'backupCopyVaultArn' is not a backup vault ARN: '${copyVaultArn}'`);
+  const vaultLock = String(node.tryGetContext('backupVaultLock') ?? 'false');
+  if (!['true', 'false'].includes(vaultLock)) throw new Error(`context 'backupVaultLock' must be true or false, got '${vaultLock}'`);
   return {
     target,
     restaurantAckDeadlineSeconds,
@@ -134,5 +144,6 @@ export function readConfig(node: Node): PlatformConfig {
     alarmEmail,
     ...simulation,
     awsOnly: target === 'aws',
+    backup: { copyVaultArn, vaultLock: vaultLock === 'true' },
   };
 }

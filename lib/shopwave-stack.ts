@@ -9,6 +9,7 @@ import { OperationalAlarms } from './constructs/operational-alarms';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OrderingSwitch } from './constructs/ordering-switch';
 import { PublicApi } from './constructs/public-api';
+import { TableBackups } from './constructs/table-backups';
 import { WatchAspect } from './constructs/watch';
 import { addAnalytics } from './services/analytics';
 import { addCatalog } from './services/catalog';
@@ -91,6 +92,13 @@ export class ShopWaveStack extends Stack {
     alarms.addAuthFailures();
     alarms.addDemand(config.orderCapacityPerMinute);
     alarms.addTrackingFreshness(config.trackingFreshnessSeconds);
+    // AWS Backup and table exports exist only on AWS (LocalStack community has neither); offline: npm run backup.
+    if (config.target === 'aws') {
+      const backups = new TableBackups(this, 'Backups', { config, tables });
+      alarms.addBackups(backups.tableCount);
+      new CfnOutput(this, 'BackupBucketName', { value: backups.exportBucket.bucketName });
+      new CfnOutput(this, 'BackupVaultName', { value: backups.vault.backupVaultName });
+    }
     // Every function, consumer queue and DLQ is found in the construct tree at synthesis, not listed here.
     Aspects.of(this).add(
       new WatchAspect(this, (watched) => {

@@ -94,6 +94,7 @@ describe('discovery', () => {
       'CatalogApi',
       'CourierSimulator',
       'CustomersApi',
+      'DailyExport',
       'DeliveryReconciler',
       'HealthApi',
       'InventoryConsumer',

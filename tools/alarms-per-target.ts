@@ -68,11 +68,22 @@ export function renderAlarmTable(templates: Record<Target, Resources> = synthAll
   // For alarms absent from a target's template: their reach there had they been deployed, from the aws template.
   const awsAlarms = Object.values(templates.aws).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
   const absentWhy = new Map<string, string>();
+  const awsSources = templateSources(templates.aws);
   for (const target of TARGETS.filter((t) => t !== 'aws')) {
     const sources = templateSources(templates[target]);
     for (const r of awsAlarms) {
       const name = String(r.Properties.AlarmName).replace(/^[^-]+-/, '');
-      absentWhy.set(`${target}:${name}`, alarmReach(FACTS[target], signalOfTemplateAlarm(r.Properties), sources).why);
+      // Its data comes from a function only the aws template has (the table exports): the service is not there.
+      const awsOnly = alarmReach(FACTS.aws, signalOfTemplateAlarm(r.Properties), awsSources)
+        .why.match(/PutMetricData \(([^)]+)\)/g)
+        ?.map((m) => m.slice('PutMetricData ('.length, -1))
+        .filter((fn) => !templates[target][fn]);
+      absentWhy.set(
+        `${target}:${name}`,
+        awsOnly?.length
+          ? `aws only: its publisher ${awsOnly.join(', ')} is not in this template`
+          : alarmReach(FACTS[target], signalOfTemplateAlarm(r.Properties), sources).why,
+      );
     }
   }
   const c = counts(rows);

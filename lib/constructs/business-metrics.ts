@@ -63,6 +63,13 @@ export const flow = {
   awaitingTracking: () => shopwaveMetric('analytics', 'OrdersAwaitingTracking', 'Maximum', 'orders awaiting tracking in analytics'),
 };
 
+/** The daily table exports (functions/backup/daily-export.ts), one datapoint a day. */
+export const backups = {
+  exportsStarted: () => shopwaveMetric('backup', 'BackupExportsStarted', 'Minimum', 'table exports started today', Duration.days(1)),
+  exportsIncomplete: () =>
+    shopwaveMetric('backup', 'BackupExportsIncomplete', 'Maximum', "yesterday's table exports not completed", Duration.days(1)),
+};
+
 /** Orders refused out of stock (or for an unknown product) by inventory (functions/inventory/stock.ts). */
 export const stockRejected = () => shopwaveMetric('inventory', 'StockRejected', 'Sum', 'refused: out of stock');
 

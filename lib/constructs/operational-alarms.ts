@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { CfnMetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { PlatformConfig } from '../config';
 import { alarmReach, FACTS, type AlarmSignal, type MetricRef, type TemplateSources } from '../targets/reach';
-import { auth, deliveryBurnRate, flow, flowGap, stockRejected } from './business-metrics';
+import { auth, backups, deliveryBurnRate, flow, flowGap, stockRejected } from './business-metrics';
 import { ServiceFunction } from './service-function';
 import type { Watched } from './watch';
 
@@ -37,6 +37,7 @@ export const RUNBOOKS = {
   authFailureSurge: 'docs/runbooks/auth-failure-surge.md',
   stockRejectionSurge: 'docs/runbooks/stock-rejection-surge.md',
   demandAboveCapacity: 'docs/runbooks/demand-above-capacity.md',
+  backups: 'docs/runbooks/restore.md',
 } as const;
 export type Runbook = keyof typeof RUNBOOKS;
 
@@ -326,6 +327,29 @@ export class OperationalAlarms extends Construct {
       threshold: thresholdSeconds,
       summary: `Analytics has ingested no tracking for more than ${thresholdSeconds} s while it expects some: the Analytics team is missing tracking data.`,
       runbook: 'trackingNotIngested',
+    });
+  }
+
+  /**
+   * The daily table exports (lib/constructs/table-backups.ts): a day whose export did not happen (the function did
+   * not run, or could not start every table: no datapoint counts as missing) and a day whose exports did not all
+   * complete (read the next day, when DynamoDB has finished them). Seed 003: the one upload a day must not be lost
+   * without anyone knowing.
+   */
+  addBackups(tableCount: number): void {
+    this.add('BackupExportMissing', {
+      metric: backups.exportsStarted(),
+      threshold: tableCount,
+      comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
+      summary: `Fewer than ${tableCount} table exports started today, or the daily export did not run: today's backup upload is missing.`,
+      runbook: 'backups',
+    });
+    this.add('BackupExportFailed', {
+      metric: backups.exportsIncomplete(),
+      threshold: 0,
+      summary: "Some of yesterday's table exports failed or never finished: that day's backup is incomplete.",
+      runbook: 'backups',
     });
   }
 

@@ -108,6 +108,8 @@ writeFileSync(
       outboxTable: platform.model.outputs.OutboxTableName,
       eventBus: platform.model.outputs.EventBusName,
       idempotencyTable: platform.model.outputs.IdempotencyTableName,
+      // npm run backup (tools/backup/drill.ts): every table by its logical id
+      tables: Object.fromEntries(platform.model.tables.map((t) => [t.logicalId, t.tableName])),
       functions: Object.fromEntries(platform.model.functions.map((f) => [f.logicalId, f.functionName])),
     },
     null,
