@@ -1,6 +1,8 @@
 /**
  * Issue 10, part 5: the templates of all three targets checked beyond synth: against CloudFormation's resource
- * schemas (tools/template-check/schema.ts: types, required properties, allowed values) and every IAM action their
+ * schemas, twice: the registry schemas whole by AWS's validator (tools/template-check/registry.ts: patterns, lengths,
+ * minimum/maximum too) and cdklabs' service spec (tools/template-check/schema.ts: types, required properties, allowed
+ * values, every nested value walked by this project's code), and every IAM action their
  * policies name against the IAM service reference (tools/template-check/iam-actions.ts). A finding names the
  * logical id, the resource type, the property path and the reason.
  */
@@ -8,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../lib/config';
 import { synthResources } from '../tools/alarms-per-target';
 import { checkIamActions } from '../tools/template-check/iam-actions';
+import { checkRegistrySchemas } from '../tools/template-check/registry';
 import { checkSchemas, type Resources, serviceSpec } from '../tools/template-check/schema';
 
 const TARGETS: Target[] = ['aws', 'localstack', 'offline'];
@@ -24,6 +27,12 @@ describe.each(TARGETS)('the %s template', (target) => {
     // Every resource but CDK's metadata was looked up, and nested values were compared, not just the top level.
     expect(report.resources).toBeGreaterThan(250);
     expect(report.values).toBeGreaterThan(2500);
+  });
+
+  it('fits the CloudFormation registry schemas (patterns, lengths, bounds)', () => {
+    const report = checkRegistrySchemas(templates[target]);
+    expect(report.findings).toEqual([]);
+    expect(report.schemas).toBeGreaterThan(1000);
   });
 
   it('names only IAM actions that exist', async () => {
@@ -88,6 +97,32 @@ describe('the checks name what is wrong', () => {
       'Nested (AWS::Lambda::Function).Environment.Variables: expected a map, got a list',
       'NoName (AWS::SSM::Parameter).Value: required, missing',
     ]);
+  });
+
+  it('registry schemas: also a pattern, a length and a maximum', () => {
+    const more: Resources = {
+      ...broken,
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: { Name: 'no spaces', ScheduleExpression: 'rate(1 minute)', Description: 'x'.repeat(600) },
+      },
+      Long: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 50_000 } },
+    };
+    const findings = checkRegistrySchemas(more).findings;
+    for (const expected of [
+      "NoName (AWS::SSM::Parameter): 'Value' is a required property [F3003]",
+      "BadType (AWS::SQS::Queue).FifoQueue: 'maybe' is not of type 'boolean' [F3012]",
+      'BadEnum (AWS::Logs::LogGroup).RetentionInDays: 42 is not one of',
+      'Long (AWS::SQS::Queue).VisibilityTimeout: 50000 is greater than the maximum of 43200 [F3034]',
+      'Rule (AWS::Events::Rule).Description: length 600 exceeds maximum 512 [F3033]',
+      "Rule (AWS::Events::Rule).Name: 'no spaces' does not match pattern",
+      'Nested (AWS::Lambda::Function).Bogus',
+    ])
+      expect(
+        findings.some((f) => f.startsWith(expected)),
+        `${expected}\nin\n${findings.join('\n')}`,
+      ).toBe(true);
+    expect(findings.some((f) => f.startsWith('Intrinsics '))).toBe(false);
   });
 
   it('IAM: a misspelt action, a wildcard matching nothing, an unknown service, in every kind of policy', async () => {
