@@ -21,6 +21,7 @@ import { CloudWatchEmulator } from './cloudwatch-emulator';
 import { MetricStore } from './metrics';
 import { SsmEmulator } from './ssm-emulator';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
+import { LogShipper } from './log-shipper';
 import type { PlatformModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
 
@@ -57,6 +58,11 @@ export interface RunTemplateOptions {
   /** Environment every function gets on top of the template's (changeable later with `setFunctionEnv`). */
   functionEnv?: Record<string, string>;
   logs?: LogDestination;
+  /**
+   * Also ships every function log line over OTLP/HTTP to a collector (log-shipper.ts), spooled on disk in `spoolDir`
+   * while the collector is unreachable: the offline stand-in for the observability hub's log collection.
+   */
+  shipLogs?: { url: string; spoolDir: string };
   /**
    * Whether EMF documents in function output become metrics, as CloudWatch Logs does on AWS (default true). false
    * runs the template as LocalStack community 4.14 would: no EMF parsing, only PutMetricData and the service
@@ -114,6 +120,8 @@ export interface RuntimeServices {
 
 export interface TemplateRuntime extends RuntimeServices {
   apiUrl: string;
+  /** The log shipper, when `shipLogs` was given. */
+  logShipper?: LogShipper;
   stop(): Promise<void>;
 }
 
@@ -176,16 +184,22 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
   const timeScale = opts.timeScale ?? 1;
   const metrics = new MetricStore({ msPerMetricSecond: 1000 * timeScale });
   const sink = logSinkFor(opts.logs ?? 'silent');
+  const logShipper = opts.shipLogs ? new LogShipper(opts.shipLogs) : undefined;
   // Like CloudWatch Logs on AWS: EMF documents a function prints become metrics (not on LocalStack: `emf: false`).
   const emf = opts.emf ?? true;
   const log: LogSink = (fn, stream, line) => {
     if (emf && stream === 'stdout' && line.includes('"_aws"')) metrics.ingestLogLine(line);
     sink(fn, stream, line);
+    logShipper?.ship(fn, stream, line);
   };
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);
   };
+  if (logShipper) {
+    logShipper.start();
+    stoppers.push(() => logShipper.stop());
+  }
   try {
     let ddbLocal: DynamoDbLocal | undefined;
     const dynamodbEndpoint = opts.dynamodbEndpoint ?? (ddbLocal = await startDynamoDbLocal()).endpoint;
@@ -384,7 +398,7 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
     const apiUrl = await api.start(opts.port ?? 3000);
     stoppers.push(() => api.stop());
 
-    return { ...services, apiUrl, stop };
+    return { ...services, apiUrl, stop, logShipper };
   } catch (err) {
     await stop();
     throw err;
