@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointsOf } from '../../offline/shopwave/platform';
+import { ORDERING_OPEN } from '../../functions/shared/ordering-state';
 import { CHECKS } from '../../tools/acceptance/checks';
 import { DevIssuer } from '../../tools/dev-issuer';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -60,9 +61,23 @@ describe('npm run acceptance against the offline platform', () => {
     expect(run.stdout).not.toMatch(/^FAIL/m);
     expect(run.stdout).toMatch(new RegExp(`^PASSED: ${CHECKS.length}/${CHECKS.length} checks passed`, 'm'));
     // It restored what it switched: ordering open, no fault left on.
-    expect(JSON.parse(t.platform.parameters.get(t.platform.model.outputs.OrderingParameterName)!).open).toBe(true);
+    expect(JSON.parse(t.platform.parameters.get(t.platform.model.outputs.OrderingParameterName)!)).toEqual(ORDERING_OPEN);
     expect(t.platform.faults()).toEqual([]);
   }, 480_000);
+
+  it('fails the order check, and only it, while the restaurant drops orders', async () => {
+    await t.platform.gameDay.inject('restaurant-drops-orders', 'acceptance test');
+    try {
+      const run = await acceptance(dir, ['--only', 'health,order delivered', '--order-timeout', '15'], 120_000);
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      expect(run.stdout).toMatch(/^PASS health \(/m);
+      expect(run.stdout).toMatch(
+        /^FAIL order delivered \(.*\): .*(timed out after 15 s waiting for order \S+ to reach DELIVERED: it is CHARGED|ended CANCELLED)/m,
+      );
+    } finally {
+      await t.platform.gameDay.clear('restaurant-drops-orders', 'acceptance test');
+    }
+  }, 150_000);
 });
 
 describe('npm run acceptance can fail', () => {
