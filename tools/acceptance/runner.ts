@@ -30,7 +30,9 @@ export async function runAcceptance(
       result = { name: check.name, ok: true, ms: Date.now() - started, detail };
     } catch (err) {
       const e = err as Error;
-      const reason = e.name === 'TimeoutError' ? `a request timed out (${e.message})` : e.message;
+      // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, a certificate, a DNS name).
+      const cause = (e.cause as Error | undefined)?.message;
+      const reason = e.name === 'TimeoutError' ? `a request timed out (${e.message})` : cause ? `${e.message}: ${cause}` : e.message;
       result = { name: check.name, ok: false, ms: Date.now() - started, detail: reason.replace(/\s+/g, ' ').slice(0, 500) };
     }
     results.push(result);

@@ -63,15 +63,16 @@ function runCli(script: string, args: string[], timeoutMs: number): Promise<CliR
   });
 }
 
-/** The CLI's last stderr line, for a failure reason. */
-export const cliReason = (r: CliResult) =>
-  `exit ${r.code}: ${
-    r.stderr
-      .trim()
-      .split('\n')
-      .filter((l) => l.trim())
-      .slice(-1)[0] ?? '(no output)'
-  }`;
+/** The CLI's exit code and what it said last: a thrown error's message, else its last stderr line. */
+export function cliReason(r: CliResult): string {
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const error = lines.find((l) => /^\w*Error\b.*:/.test(l) || /^\w+Exception\b/.test(l));
+  const last = lines.filter((l) => !/^Node\.js v\d/.test(l) && !l.startsWith('at ')).slice(-1)[0];
+  return `exit ${r.code}: ${error ?? last ?? '(no output)'}`;
+}
 
 export function acceptanceContext(opts: {
   url: string;
