@@ -54,7 +54,7 @@ describe('npm run acceptance against the offline platform', () => {
   afterAll(() => t?.stop());
 
   it('passes every check, seed 001 detection included, and exits 0', async () => {
-    const run = await acceptance(dir, ['--sli', '--order-timeout', '60', '--sli-timeout', '120'], 420_000);
+    const run = await acceptance(dir, ['--sli', '--order-timeout', '120', '--sli-timeout', '180'], 420_000);
     console.log(`${run.stdout}${run.stderr}(acceptance took ${(run.ms / 1000).toFixed(1)} s)`);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     for (const check of CHECKS) expect(run.stdout).toMatch(new RegExp(`^PASS ${check.name.replace(/[()]/g, '\\$&')} \\(`, 'm'));
