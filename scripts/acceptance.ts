@@ -3,7 +3,8 @@
  * project's own CLIs, one line per check, exit 0 when all pass, 1 when one fails, 2 for a bad argument.
  *   npm run acceptance                                          # the running `npm start` (.offline/endpoints.json)
  *   npm run acceptance -- --url "$API" --stack ShopWave         # a deployed stack (AWS, or LocalStack with
- *                                                               # AWS_ENDPOINT_URL=http://localhost:4566)
+ *                                                               # AWS_ENDPOINT_URL=http://localhost:4566); without
+ *                                                               # --url, the stack's ApiUrl output
  *   --sli                      also seed 001's detection: drop orders, see LostOrders go ALARM, clear, restore
  *   --only "health,search"     only the checks named (comma-separated)
  *   --order-timeout <s>        how long an order may take to settle (default 120)
@@ -12,6 +13,7 @@
  * "Customer tokens on AWS"). Only the given URL (or the offline platform on loopback) and the target's AWS APIs,
  * through the CLIs, are contacted.
  */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CHECKS } from '../tools/acceptance/checks';
@@ -67,7 +69,15 @@ if (!stack) {
     usage(`--url ${url} is not the running npm start (${offlineApi}), which the CLIs would act on: pass --stack for a deployed one`);
   url = offlineApi;
 }
-if (!url) usage('--url <ApiUrl> is required with --stack (the stack output ApiUrl)');
+if (!url) {
+  // A stack without --url: its ApiUrl output.
+  const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack })).catch((err: Error) => {
+    console.error(`cannot read stack ${stack}'s ApiUrl output (${err.name}: ${err.message}): pass --url`);
+    process.exit(2);
+  });
+  url = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'ApiUrl')?.OutputValue;
+  if (!url) usage(`stack ${stack} has no ApiUrl output: pass --url`);
+}
 try {
   if (!['http:', 'https:'].includes(new URL(url).protocol)) throw new Error();
 } catch {
