@@ -16,9 +16,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CHECKS } from '../tools/acceptance/checks';
+import { CHECKS, PENDING_RESTORES } from '../tools/acceptance/checks';
 import { runAcceptance } from '../tools/acceptance/runner';
-import { acceptanceContext } from '../tools/acceptance/target';
+import { acceptanceContext, stopRunningClis } from '../tools/acceptance/target';
 import { ENDPOINTS_FILE } from '../tools/offline-dir';
 
 const USAGE = `usage: npm run acceptance -- [--url <ApiUrl>] [--stack <name>] [--sli] [--only a,b] [--order-timeout <s>] [--sli-timeout <s>]
@@ -86,6 +86,17 @@ try {
 
 const ctx = acceptanceContext({ url, stack, orderTimeoutMs, sliTimeoutMs });
 console.log(`acceptance: ${ctx.api.base} (${ctx.kind}${stack ? `, stack ${stack}` : ''})${values.sli ? ', with the SLI check' : ''}`);
+// Ctrl-C in the middle of read-only mode or the SLI check: switch the target back before leaving.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, async () => {
+    console.log(`${signal}: restoring what a check switched (${PENDING_RESTORES.size})…`);
+    stopRunningClis();
+    for (const restore of PENDING_RESTORES) {
+      const failure = await restore();
+      if (failure) console.log(failure);
+    }
+    process.exit(1);
+  });
 const started = Date.now();
 const results = await runAcceptance(ctx, { sli: Boolean(values.sli), only });
 const failed = results.filter((r) => !r.ok);

@@ -63,16 +63,22 @@ async function waitForOrder(ctx: AcceptanceContext, customerId: string, orderId:
 
 const historyOf = (order: any): string[] => (order.history ?? []).map((h: { status: string }) => h.status);
 
+/** What a check switched on the target and has not switched back yet: run by the CLI on Ctrl-C (scripts/acceptance.ts). */
+export const PENDING_RESTORES = new Set<() => Promise<string | undefined>>();
+
 /** Runs `body`, then `restore` whatever happened; a failed restore is part of the reason (never hidden by the body's). */
 async function thenRestore<T>(body: () => Promise<T>, restore: () => Promise<string | undefined>): Promise<T> {
   let result: T | undefined;
   let failure: Error | undefined;
+  PENDING_RESTORES.add(restore);
   try {
     result = await body();
   } catch (err) {
     failure = err as Error;
   }
+  // Still pending while it runs: a Ctrl-C now runs it again rather than leave it half done (both are idempotent).
   const notRestored = await restore();
+  PENDING_RESTORES.delete(restore);
   if (notRestored) throw new Error(failure ? `${failure.message}; and ${notRestored}` : notRestored);
   if (failure) throw failure;
   return result as T;
@@ -278,11 +284,11 @@ export const CHECKS: Check[] = [
     async run(ctx) {
       const token = await ctx.token('c-alice');
       const before = await placeOrder(ctx, 'c-alice', 'm-pizza', margherita);
-      const switched = await ctx.cli('ordering', ['read-only']);
-      if (switched.code !== 0) throw new Error(`npm run ordering -- read-only ${cliReason(switched)}`);
       const order = { merchantId: 'm-pizza', items: margherita };
       const closedReason = await thenRestore(
         async () => {
+          const switched = await ctx.cli('ordering', ['read-only']);
+          if (switched.code !== 0) throw new Error(`npm run ordering -- read-only ${cliReason(switched)}`);
           // The orders API reads the switch through a 5 s cache: bounded polling, not a fixed sleep.
           let last = 0;
           const refused = await poll(
@@ -330,11 +336,11 @@ export const CHECKS: Check[] = [
       const before = await ctx.lostOrdersAlarm();
       if (before === undefined) throw new Error(`the target has no LostOrders alarm${ctx.stack ? ` (${ctx.stack}-LostOrders)` : ''}`);
       if (before === 'ALARM') throw new Error('LostOrders is already in ALARM before the fault: the check would prove nothing');
-      const injected = await ctx.cli('game-day', ['inject', 'restaurant-drops-orders']);
-      if (injected.code !== 0) throw new Error(`npm run game-day -- inject restaurant-drops-orders ${cliReason(injected)}`);
-      const started = Date.now();
       const detected = await thenRestore(
         async () => {
+          const injected = await ctx.cli('game-day', ['inject', 'restaurant-drops-orders']);
+          if (injected.code !== 0) throw new Error(`npm run game-day -- inject restaurant-drops-orders ${cliReason(injected)}`);
+          const started = Date.now();
           await placeOrder(ctx, 'c-alice', 'm-pizza', margherita);
           let state = before;
           await poll(

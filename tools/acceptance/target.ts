@@ -41,9 +41,16 @@ export interface AcceptanceContext {
 /** SHOPWAVE_ID_TOKEN_C_ALICE for c-alice (SHOPWAVE_ID_TOKEN also works for c-alice). */
 export const tokenVariable = (customerId: string) => `SHOPWAVE_ID_TOKEN_${customerId.toUpperCase().replace(/-/g, '_')}`;
 
+/** The CLIs running now: a Ctrl-C stops them before restoring (a switch landing after the restore would stick). */
+const RUNNING = new Set<ReturnType<typeof spawn>>();
+export const stopRunningClis = () => {
+  for (const child of RUNNING) child.kill('SIGTERM');
+};
+
 function runCli(script: string, args: string[], timeoutMs: number): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '-s', script, '--', ...args], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    RUNNING.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -54,10 +61,12 @@ function runCli(script: string, args: string[], timeoutMs: number): Promise<CliR
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
+      RUNNING.delete(child);
       resolve({ code: null, stdout, stderr: `${stderr}${err.message}` });
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      RUNNING.delete(child);
       resolve({ code, stdout, stderr });
     });
   });
