@@ -16,6 +16,7 @@ const TIMING_SENSITIVE = [
   'test/e2e/game-day-events.test.ts',
   'test/e2e/game-day-payments.test.ts',
   'test/e2e/game-day-traffic.test.ts',
+  'test/e2e/acceptance.test.ts',
 ];
 const ALL = ['test/**/*.test.ts', 'functions/**/*.test.ts', 'offline/**/*.test.ts', 'tools/**/*.test.ts'];
 

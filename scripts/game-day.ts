@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { awsTarget, offlineApi } from '../tools/game-day/aws-target';
 import { DevIssuer } from '../tools/dev-issuer';
+import { ENDPOINTS_FILE } from '../tools/offline-dir';
 import { clear, defaultLogFile, fileLog, inject, openInjections, whoAmI } from '../tools/game-day/inject';
 import { describeLoad, startLoad } from '../tools/game-day/load';
 import { runGameDay } from '../offline/shopwave/game-day-run';
@@ -87,7 +88,7 @@ function ensureTemplate(speed: 'demo' | 'test'): void {
 
 /** The running `npm start`, from .offline/endpoints.json. */
 function offlineEndpoint(): string {
-  const file = path.join(ROOT, '.offline', 'endpoints.json');
+  const file = ENDPOINTS_FILE;
   if (!existsSync(file)) fail('no running offline platform (.offline/endpoints.json): start one with `npm start`, or pass --stack');
   return (JSON.parse(readFileSync(file, 'utf8')) as { api: string }).api;
 }
@@ -113,7 +114,7 @@ async function runInjectedLoad(scenarioName: string, stack: string | undefined):
       : {
           doc: DynamoDBDocumentClient.from(
             new DynamoDBClient({
-              endpoint: (JSON.parse(readFileSync(path.join(ROOT, '.offline', 'endpoints.json'), 'utf8')) as { dynamodb: string }).dynamodb,
+              endpoint: (JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as { dynamodb: string }).dynamodb,
               region: 'us-east-1',
               credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
             }),
@@ -222,7 +223,7 @@ switch (command) {
     if (values.stack) fail('run is offline only; on a stack use inject, clear and report');
     // --attach: the running `npm start` (its speed is the one it was started with); else a platform of its own.
     if (values.attach) offlineEndpoint();
-    const attach = values.attach ? path.join(ROOT, '.offline', 'endpoints.json') : undefined;
+    const attach = values.attach ? ENDPOINTS_FILE : undefined;
     if (!attach) ensureTemplate(speed);
     const { result, reportDir } = await runGameDay(scenarioNamed(name), { speed, mitigate: values.mitigate ?? false, attach });
     console.log(

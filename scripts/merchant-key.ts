@@ -11,11 +11,10 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ENDPOINTS_FILE } from '../tools/offline-dir';
 import { createMerchantKey, revokeMerchantKey } from '../functions/restaurant/merchant-keys';
 
-const ENDPOINTS_FILE = path.join(import.meta.dirname, '..', '.offline', 'endpoints.json');
 const { positionals, values } = parseArgs({ options: { stack: { type: 'string' }, revoke: { type: 'string' } }, allowPositionals: true });
 const [merchantId] = positionals;
 if (values.revoke ? positionals.length > 0 : !merchantId || !/^[A-Za-z0-9_-]{1,64}$/.test(merchantId)) {

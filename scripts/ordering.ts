@@ -11,12 +11,10 @@
  */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ENDPOINTS_FILE } from '../tools/offline-dir';
 import { OrderingStateSchema } from '../functions/shared/ordering-state';
 import { applyCommand, describeState } from '../tools/ordering-switch';
-
-const ENDPOINTS_FILE = path.join(import.meta.dirname, '..', '.offline', 'endpoints.json');
 
 const { positionals, values } = parseArgs({ options: { stack: { type: 'string' }, offline: { type: 'boolean' } }, allowPositionals: true });
 const [command = 'status', merchantId] = positionals;

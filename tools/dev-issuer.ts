@@ -9,9 +9,10 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 
 import { DEV_AUDIENCE, DEV_ISSUER } from '../functions/shared/development-issuer';
+import { OFFLINE_DIR } from './offline-dir';
 
 export { DEV_AUDIENCE, DEV_ISSUER };
-export const DEV_KEY_FILE = path.join(import.meta.dirname, '..', '.offline', 'dev-issuer-key.json');
+export const DEV_KEY_FILE = path.join(OFFLINE_DIR, 'dev-issuer-key.json');
 
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 

@@ -13,8 +13,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditSink } from './audit';
+import { ENDPOINTS_FILE } from './offline-dir';
 
-export const ENDPOINTS_FILE = path.join(import.meta.dirname, '..', '.offline', 'endpoints.json');
+export { ENDPOINTS_FILE };
 export const OFFLINE_LOGS = path.join(import.meta.dirname, '..', '.offline', 'logs');
 
 export interface MitigationTarget {

@@ -10,8 +10,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, scenarioNamed } from '../../tools/game-day/scenarios';
+import { ENDPOINTS_FILE } from '../../tools/offline-dir';
 import { seedDemoData } from '../../tools/seed-data';
-import { startPlatform, type Platform } from './platform';
+import { endpointsOf, startPlatform, type Platform } from './platform';
 import { startTraffic } from './traffic';
 
 const USAGE = `usage: tsx offline/shopwave/cli.ts start [--fault ${SCENARIOS.map((s) => s.name).join('|')}] [--traffic <orders per minute>]`;
@@ -42,7 +43,7 @@ if (command !== 'start' || unknownFault || !Number.isFinite(trafficPerMinute) ||
 // Ctrl-C, SIGTERM, SIGHUP (the terminal closed) or a crash, at any moment, startup included: every child is stopped
 // (DynamoDB Local, worker threads, the servers) before the process exits. Even a SIGKILL, which no handler sees,
 // takes DynamoDB Local with it (its watchdog, offline/dynamodb-local.ts).
-const endpointsFile = path.join(import.meta.dirname, '..', '..', '.offline', 'endpoints.json');
+const endpointsFile = ENDPOINTS_FILE;
 let platform: Platform | undefined;
 let traffic: ReturnType<typeof startTraffic> | undefined;
 let stopping = false;
@@ -93,29 +94,7 @@ const seeded = await seedDemoData({
 const api = platform.apiUrl;
 // Where the project's CLIs (npm run ordering) find this running platform; removed on stop.
 mkdirSync(path.dirname(endpointsFile), { recursive: true });
-writeFileSync(
-  endpointsFile,
-  JSON.stringify(
-    {
-      api,
-      ssm: platform.endpoints.ssm,
-      orderingParameter: platform.model.outputs.OrderingParameterName,
-      dynamodb: platform.endpoints.dynamodb,
-      restaurantTable: platform.model.outputs.RestaurantTableName,
-      // npm run replay / redrive (tools/mitigation-target.ts)
-      eventbridge: platform.endpoints.eventbridge,
-      sqs: platform.endpoints.sqs,
-      outboxTable: platform.model.outputs.OutboxTableName,
-      eventBus: platform.model.outputs.EventBusName,
-      idempotencyTable: platform.model.outputs.IdempotencyTableName,
-      // npm run backup (tools/backup/drill.ts): every table by its logical id
-      tables: Object.fromEntries(platform.model.tables.map((t) => [t.logicalId, t.tableName])),
-      functions: Object.fromEntries(platform.model.functions.map((f) => [f.logicalId, f.functionName])),
-    },
-    null,
-    2,
-  ),
-);
+writeFileSync(endpointsFile, JSON.stringify(endpointsOf(platform), null, 2));
 console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${api}
   seeded ${seeded.merchants} merchants, ${seeded.products} products, ${seeded.customers} customers; function logs in .offline/logs/
 

@@ -161,3 +161,23 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   };
   return { ...runtime, issuer, gameDay: gd, setFaults, faults: () => gd.open().map((i) => i.scenario) };
 }
+
+/** What .offline/endpoints.json holds: where the project's CLIs (ordering, merchant-key, replay, redrive, game-day) find this platform. */
+export function endpointsOf(platform: Platform) {
+  return {
+    api: platform.apiUrl,
+    ssm: platform.endpoints.ssm,
+    orderingParameter: platform.model.outputs.OrderingParameterName,
+    dynamodb: platform.endpoints.dynamodb,
+    restaurantTable: platform.model.outputs.RestaurantTableName,
+    // npm run replay / redrive (tools/mitigation-target.ts)
+    eventbridge: platform.endpoints.eventbridge,
+    sqs: platform.endpoints.sqs,
+    outboxTable: platform.model.outputs.OutboxTableName,
+    eventBus: platform.model.outputs.EventBusName,
+    idempotencyTable: platform.model.outputs.IdempotencyTableName,
+    // npm run backup (tools/backup/drill.ts): every table by its logical id
+    tables: Object.fromEntries(platform.model.tables.map((t) => [t.logicalId, t.tableName])),
+    functions: Object.fromEntries(platform.model.functions.map((f) => [f.logicalId, f.functionName])),
+  };
+}
