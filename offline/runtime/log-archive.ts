@@ -4,7 +4,8 @@
  * date-and-service partitioning the hub's Firehose gives S3. It stores each shipper's lines exactly once and in
  * order: it remembers the last sequence number it stored per shipper (`shopwave.shipper`, `shopwave.seq`, set by
  * log-shipper.ts), drops what it has already stored (a batch re-sent after a lost answer), and refuses a batch that
- * would leave a gap (409), so the shipper sends from where the archive is. It can be stopped and started again on the
+ * would leave a gap in a known shipper's sequence (409): lines went missing, and the shipper keeps them until
+ * someone looks. It can be stopped and started again on the
  * same port and directory, which is how a test makes the hub unreachable.
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -137,7 +138,8 @@ export class LogArchive {
     let rejected = 0;
     let gap: string | undefined;
     for (const l of lines) {
-      const last = this.lastSeq[l.shipper] ?? 0;
+      // A shipper seen for the first time starts where it is (its spool may predate this archive's directory).
+      const last = this.lastSeq[l.shipper] ?? l.seq - 1;
       if (l.seq <= last) {
         this.stats.duplicatesDropped++;
         continue;

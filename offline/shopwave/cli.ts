@@ -10,7 +10,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, scenarioNamed } from '../../tools/game-day/scenarios';
-import { ENDPOINTS_FILE } from '../../tools/offline-dir';
+import { ENDPOINTS_FILE, OFFLINE_DIR } from '../../tools/offline-dir';
+import { LogArchive } from '../runtime/log-archive';
 import { seedDemoData } from '../../tools/seed-data';
 import { endpointsOf, startPlatform, type Platform } from './platform';
 import { startTraffic } from './traffic';
@@ -45,6 +46,9 @@ if (command !== 'start' || unknownFault || !Number.isFinite(trafficPerMinute) ||
 // takes DynamoDB Local with it (its watchdog, offline/dynamodb-local.ts).
 const endpointsFile = ENDPOINTS_FILE;
 let platform: Platform | undefined;
+// The local stand-in for the observability hub: every function log line is shipped to it over OTLP/HTTP, spooled
+// on disk while it is unreachable (offline/runtime/log-shipper.ts, log-archive.ts; docs/observability-hub.md).
+const archive = new LogArchive(path.join(OFFLINE_DIR, 'archive'), Number(process.env.LOG_ARCHIVE_PORT ?? 0));
 let traffic: ReturnType<typeof startTraffic> | undefined;
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
@@ -56,6 +60,7 @@ async function shutdown(code: number): Promise<void> {
   traffic?.stop();
   rmSync(endpointsFile, { force: true });
   await platform?.stop().catch((err) => console.error(`stopping failed: ${(err as Error).message}`));
+  await archive.stop();
   process.exit(code);
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -72,9 +77,11 @@ process.on('unhandledRejection', (err) => {
 });
 
 const started = Date.now();
+await archive.start();
 platform = await startPlatform({
   port: Number(process.env.PORT ?? 3000),
   logs: 'file',
+  shipLogs: { url: archive.url, spoolDir: path.join(OFFLINE_DIR, 'log-spool') },
   // Into or out of ALARM only: the first evaluation moves every alarm from INSUFFICIENT_DATA to OK.
   onAlarm: (t) =>
     (t.to === 'ALARM' || t.from === 'ALARM') &&
@@ -94,9 +101,10 @@ const seeded = await seedDemoData({
 const api = platform.apiUrl;
 // Where the project's CLIs (npm run ordering) find this running platform; removed on stop.
 mkdirSync(path.dirname(endpointsFile), { recursive: true });
-writeFileSync(endpointsFile, JSON.stringify(endpointsOf(platform), null, 2));
+writeFileSync(endpointsFile, JSON.stringify({ ...endpointsOf(platform), logArchive: archive.url }, null, 2));
 console.log(`ShopWave offline is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${api}
-  seeded ${seeded.merchants} merchants, ${seeded.products} products, ${seeded.customers} customers; function logs in .offline/logs/
+  seeded ${seeded.merchants} merchants, ${seeded.products} products, ${seeded.customers} customers; function logs in .offline/logs/,
+  shipped over OTLP/HTTP to the local log archive .offline/archive/<day>/<function>.jsonl (${archive.url})
 
   curl -s ${api}/products?merchantId=m-pizza
   TOKEN=$(npm run -s token -- c-alice)      # a customer's bearer token (demo customers: c-alice, c-bob, c-declined)

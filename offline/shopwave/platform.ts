@@ -34,6 +34,8 @@ export interface PlatformOptions
   /** Signs customer tokens; default: the key pair in .offline/ (created at first start). Tests pass an ephemeral one. */
   issuer?: DevIssuer;
   extraFunctionEnv?: Record<string, string>;
+  /** Also ship every function log line to a collector (the local archive `npm start` runs; log-shipper.ts). */
+  shipLogs?: { url: string; spoolDir: string };
   /** 'file' (default): .offline/logs/<function>.log. */
   logs?: 'console' | 'file' | 'silent';
 }
@@ -120,6 +122,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     onAlarm: opts.onAlarm,
     apiLimits: opts.apiLimits,
     emf: opts.emf,
+    shipLogs: opts.shipLogs,
     // The template's access-log metric filter for throttled requests (lib/constructs/public-api.ts), which the
     // generic runtime does not model: 1 per 429, 0 otherwise (its default value).
     onApiRequest: ({ status }, s) =>
