@@ -56,7 +56,9 @@ describe('DynamoDB through the metering proxy', () => {
 
   it('an update is billed on the larger of the item before and after', async () => {
     const { delta } = await step(() =>
-      doc.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'a' }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 1 } })),
+      doc.send(
+        new UpdateCommand({ TableName: TABLE, Key: { pk: 'a' }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 1 } }),
+      ),
     );
     expect(delta['dynamodb.writeUnits']).toBe(3);
   });
