@@ -8,7 +8,8 @@
  * and reads the units DynamoDB Local computes (and strips them again when the caller did not ask). Chosen over
  * sizing items from the request bodies: an UpdateItem is billed on the larger of the item before and after, a
  * Query on the bytes it read, a transaction at twice the units — what only the database sees. DynamoDB Local
- * applies those rules itself (offline/runtime/usage.test.ts checks a 3 KB put = 3 units, a transaction double).
+ * applies those rules itself (offline/runtime/usage.test.ts checks a 2.5 KB put = 3 units, a transaction double),
+ * and its TOTAL includes the writes to global secondary indexes, as AWS bills them.
  * SQS: a proxy in front of fauxqs counts requests by action, in 64 KB chunks as SQS bills them, and the receives
  * that came back empty (the pollers' idle polling) apart.
  */
