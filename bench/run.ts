@@ -4,7 +4,8 @@
  *   DELIVERED (demo speed, so including the simulated actors' delays), latency percentiles → bench/results.json;
  * - `bundles`: per function bundle and map size, cold init with and without source maps, bytes per package, and
  *   the runtime-SDK alternative (bench/bundles.ts) → bench/results.bundles.json;
- * - `provider-faults`: a flaky payment provider (bench/provider-faults.ts).
+ * - `provider-faults`: a flaky payment provider (bench/provider-faults.ts);
+ * - `cost`: requests per order by service and their price, idle and beside seed 004's containers (bench/cost.ts).
  * Those files are scratch (git-ignored). `--record` also writes the run to bench/results/<profile>.json (or
  * <profile>.<label>.json with `--label`), the
  * committed reference with the machine, Node and commit it was measured on; `--compare <earlier.json>` prints every
@@ -74,6 +75,18 @@ async function main(): Promise<void> {
   const compare = arg('compare');
   const later = arg('with');
   if (compare && later) return printComparison(readResults(compare), readResults(later), compare);
+  // The cost model (bench/cost.ts): its own template (test speed) and output.
+  if (arg('profile') === 'cost') {
+    const { measureCost } = await import('./cost');
+    await measureCost({
+      root,
+      templateDir: arg('template'),
+      orders: Number(arg('orders') ?? 50),
+      record: process.argv.includes('--record'),
+      label: arg('label'),
+    });
+    return;
+  }
   if (!existsSync(templatePath)) throw new Error(`${templatePath} not found: run 'npm run synth' first`);
   const profile = arg('profile');
   if (profile === 'provider-faults') {

@@ -44,7 +44,11 @@ export function putMetricDataDatums(input: any, now = Date.now()): MetricDatum[]
 export class CloudWatchEmulator {
   private server?: Server;
 
-  constructor(private readonly metrics: MetricStore) {}
+  constructor(
+    private readonly metrics: MetricStore,
+    /** Told of every accepted PutMetricData request and its datum count (the cost meter). */
+    private readonly onPutMetricData?: (datums: number) => void,
+  ) {}
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -57,7 +61,9 @@ export class CloudWatchEmulator {
           const target = String(req.headers['x-amz-target'] ?? '');
           if (target !== TARGET) return reply(400, { __type: 'UnknownOperationException', message: `${target} is not emulated offline` });
           try {
-            for (const d of putMetricDataDatums(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'))) this.metrics.put(d);
+            const datums = putMetricDataDatums(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+            for (const d of datums) this.metrics.put(d);
+            this.onPutMetricData?.(datums.length);
             reply(200, {});
           } catch (err) {
             const invalid = err instanceof InvalidParameter || err instanceof SyntaxError;

@@ -41,6 +41,8 @@ export class EventBridgeEmulator {
   private server?: Server;
   private readonly listeners: EventListener[] = [];
   endpoint = '';
+  /** Told of every PutEvents request's entries (the cost meter: offline/runtime/usage.ts). */
+  onPutEvents?: (entries: PutEventsEntry[]) => void;
 
   constructor(
     private readonly model: PlatformModel,
@@ -90,6 +92,7 @@ export class EventBridgeEmulator {
   async putEvents(
     entries: PutEventsEntry[],
   ): Promise<{ FailedEntryCount: number; Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[] }> {
+    this.onPutEvents?.(entries);
     const results = [];
     for (const entry of entries) {
       const invalid = this.validate(entry);

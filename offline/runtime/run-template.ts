@@ -20,6 +20,7 @@ import { ApiGatewayEmulator, type ApiGatewayHooks, type ApiGatewayLimits } from 
 import { CloudWatchEmulator } from './cloudwatch-emulator';
 import { MetricStore } from './metrics';
 import { SsmEmulator } from './ssm-emulator';
+import { dynamoDbMetering, putEventsBilledEvents, sqsMetering, startMeteringProxy, UsageMeter } from './usage';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
 import { LogShipper } from './log-shipper';
 import type { PlatformModel, TableModel } from './model';
@@ -83,6 +84,11 @@ export interface RunTemplateOptions {
    * from the access log (a CloudWatch Logs metric filter, which this runtime does not model).
    */
   onApiRequest?: (r: { apiName: string; status: number; latencyMs: number }, services: RuntimeServices) => void;
+  /**
+   * Also counts DynamoDB units and SQS requests (`usage`), through a metering proxy in front of each emulator
+   * (offline/runtime/usage.ts): one more loopback hop per call, so only when asked (the cost bench).
+   */
+  meterRequests?: boolean;
 }
 
 /** What the running template offers: to the caller, and to `localPages` before the API starts. */
@@ -116,6 +122,11 @@ export interface RuntimeServices {
   rules: Pick<EventBridgeEmulator, 'describeRule' | 'updateRule'>;
   /** Writes a line to the runtime's log destination, as if printed by `source`. */
   log: LogSink;
+  /**
+   * What AWS would bill, counted (offline/runtime/usage.ts): Lambda, API, PutEvents, PutMetricData and log bytes
+   * always; DynamoDB units and SQS requests with `meterRequests`.
+   */
+  usage: UsageMeter;
 }
 
 export interface TemplateRuntime extends RuntimeServices {
@@ -187,8 +198,16 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
   const logShipper = opts.shipLogs ? new LogShipper(opts.shipLogs) : undefined;
   // Like CloudWatch Logs on AWS: EMF documents a function prints become metrics (not on LocalStack: `emf: false`).
   const emf = opts.emf ?? true;
+  const usage = new UsageMeter();
+  // Log bytes of the functions (their names are known once the model is loaded), not of the runtime's own lines.
+  const functionNames = new Set<string>();
   const log: LogSink = (fn, stream, line) => {
-    if (emf && stream === 'stdout' && line.includes('"_aws"')) metrics.ingestLogLine(line);
+    const isEmf = stream === 'stdout' && line.includes('"_aws"');
+    if (emf && isEmf) metrics.ingestLogLine(line);
+    if (functionNames.has(fn)) {
+      usage.add(`logs.bytes.${fn}`, Buffer.byteLength(line, 'utf8') + 1);
+      if (isEmf) usage.add(`logs.emfLines.${fn}`);
+    }
     sink(fn, stream, line);
     logShipper?.ship(fn, stream, line);
   };
@@ -202,12 +221,21 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
   }
   try {
     let ddbLocal: DynamoDbLocal | undefined;
-    const dynamodbEndpoint = opts.dynamodbEndpoint ?? (ddbLocal = await startDynamoDbLocal()).endpoint;
+    let dynamodbEndpoint = opts.dynamodbEndpoint ?? (ddbLocal = await startDynamoDbLocal()).endpoint;
     if (ddbLocal) stoppers.push(() => ddbLocal!.stop());
 
     const fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
     stoppers.push(() => fauxqs.stop());
-    const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+    let sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+    if (opts.meterRequests) {
+      // Everything (functions, pollers, the bus's deliveries, the caller's clients) goes through the meters.
+      const ddbMeter = await startMeteringProxy(dynamodbEndpoint, dynamoDbMetering(usage));
+      stoppers.push(() => ddbMeter.stop());
+      dynamodbEndpoint = ddbMeter.endpoint;
+      const sqsMeter = await startMeteringProxy(sqsEndpoint, sqsMetering(usage));
+      stoppers.push(() => sqsMeter.stop());
+      sqsEndpoint = sqsMeter.endpoint;
+    }
 
     const model = loadPlatformModel(JSON.parse(readFileSync(templatePath, 'utf8')), {
       stackName,
@@ -220,6 +248,7 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         resourcePrefix: opts.resourcePrefix ?? '',
       },
     });
+    for (const f of model.functions) functionNames.add(f.functionName);
 
     const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
     const streams = new DynamoDBStreamsClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
@@ -263,6 +292,10 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       toFunction: (arn, event) =>
         void runtime.invoke(arn, event).catch((err) => log('eventbridge', 'stderr', `async invoke of ${arn} failed: ${err.message}`)),
     });
+    bus.onPutEvents = (entries) => {
+      usage.add('eventbridge.putEventsRequests');
+      for (const e of entries) usage.add('eventbridge.events', putEventsBilledEvents(e));
+    };
     const eventbridge = await bus.start();
     stoppers.push(() => bus.stop());
 
@@ -274,7 +307,10 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       put: (name, value, type, overwrite) => ssm.put(name, value, type, overwrite),
     };
     // PutMetricData (the scheduled checks' gauges: functions/shared/gauges.ts) into the same store.
-    const cloudWatch = new CloudWatchEmulator(metrics);
+    const cloudWatch = new CloudWatchEmulator(metrics, (datums) => {
+      usage.add('cloudwatch.putMetricDataRequests');
+      usage.add('cloudwatch.putMetricDataDatums', datums);
+    });
     const cloudWatchEndpoint = await cloudWatch.start();
     stoppers.push(() => cloudWatch.stop());
     await opts.beforeFunctions?.({ model, parameters });
@@ -292,6 +328,9 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       extraEnv: opts.functionEnv,
       logSink: log,
       onInvocation: ({ functionName, durationMs, error }) => {
+        usage.add(`lambda.invocations.${functionName}`);
+        // Lambda bills duration rounded up to the millisecond.
+        usage.add(`lambda.durationMs.${functionName}`, Math.max(1, Math.ceil(durationMs)));
         const d = { namespace: 'AWS/Lambda', dimensions: { FunctionName: functionName }, timestamp: Date.now() };
         metrics.put({ ...d, name: 'Invocations', value: 1, unit: 'Count' });
         metrics.put({ ...d, name: 'Errors', value: error ? 1 : 0, unit: 'Count' });
@@ -380,11 +419,13 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       envOf: (fn) => runtime.functionExtraEnv(fn),
       rules: { describeRule: (name) => bus.describeRule(name), updateRule: (name, change) => bus.updateRule(name, change) },
       log,
+      usage,
     };
 
     const [restApi] = model.restApis;
     const api = new ApiGatewayEmulator(restApi, runtime, model.naming.accountId, {
       onRequest: ({ apiName, status, latencyMs }) => {
+        usage.add('apigateway.requests');
         const d = { namespace: 'AWS/ApiGateway', dimensions: { ApiName: apiName }, timestamp: Date.now() };
         metrics.put({ ...d, name: 'Count', value: 1, unit: 'Count' });
         metrics.put({ ...d, name: '4XXError', value: status >= 400 && status < 500 ? 1 : 0, unit: 'Count' });

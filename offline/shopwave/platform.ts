@@ -27,7 +27,10 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const API_THROTTLED_METRIC = { namespace: 'ShopWave', name: 'ApiThrottledRequests' } as const;
 
 export interface PlatformOptions
-  extends Pick<RunTemplateOptions, 'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm' | 'apiLimits' | 'emf'> {
+  extends Pick<
+    RunTemplateOptions,
+    'port' | 'dynamodbEndpoint' | 'resourcePrefix' | 'timeScale' | 'onAlarm' | 'apiLimits' | 'emf' | 'meterRequests'
+  > {
   /** Default: what `npm start` synthesized, cdk.out/ShopWave.template.json. */
   templatePath?: string;
   stackName?: string;
@@ -123,6 +126,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     apiLimits: opts.apiLimits,
     emf: opts.emf,
     shipLogs: opts.shipLogs,
+    meterRequests: opts.meterRequests,
     // The template's access-log metric filter for throttled requests (lib/constructs/public-api.ts), which the
     // generic runtime does not model: 1 per 429, 0 otherwise (its default value).
     onApiRequest: ({ status }, s) =>

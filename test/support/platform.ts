@@ -42,7 +42,10 @@ export interface TestPlatform {
 }
 
 export async function startTestPlatform(
-  options: Pick<PlatformOptions, 'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv' | 'apiLimits' | 'emf' | 'issuer'> = {},
+  options: Pick<
+    PlatformOptions,
+    'timeScale' | 'templatePath' | 'onAlarm' | 'extraFunctionEnv' | 'apiLimits' | 'emf' | 'issuer' | 'meterRequests' | 'shipLogs'
+  > = {},
 ): Promise<TestPlatform> {
   const platform = await startPlatform({
     issuer: await DevIssuer.ephemeral(),
