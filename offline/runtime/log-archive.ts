@@ -1,5 +1,5 @@
 /**
- * A local log archive standing in for the observability hub (docs/observability-hub.md): an OTLP/HTTP logs receiver
+ * A local log archive standing in for the observability hub (docs/observability.md, "Log shipping"): an OTLP/HTTP logs receiver
  * (`POST /v1/logs`, JSON encoding) on loopback that files every line under `<dir>/<day>/<service>.jsonl`, the
  * date-and-service partitioning the hub's Firehose gives S3. It stores each shipper's lines exactly once and in
  * order: it remembers the last sequence number it stored per shipper (`shopwave.shipper`, `shopwave.seq`, set by
@@ -164,10 +164,12 @@ export class LogArchive {
   /** Every line archived, from every day's files. */
   read(): ArchivedLine[] {
     const out: ArchivedLine[] = [];
-    for (const day of readdirSync(this.dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort())
+    for (const day of readdirSync(this.dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort())
       for (const file of readdirSync(path.join(this.dir, day)).sort())
-        for (const l of readFileSync(path.join(this.dir, day, file), 'utf8').split('\n'))
-          if (l) out.push(JSON.parse(l) as ArchivedLine);
+        for (const l of readFileSync(path.join(this.dir, day, file), 'utf8').split('\n')) if (l) out.push(JSON.parse(l) as ArchivedLine);
     return out;
   }
 }

@@ -10,7 +10,18 @@
  * A restarted shipper on the same spool directory goes on from the committed offset with the next sequence number.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 export interface ShipperOptions {
@@ -112,7 +123,10 @@ export class LogShipper {
   async drained(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.stats.pending > 0) {
-      if (Date.now() > deadline) throw new Error(`log shipper: ${this.stats.pending} lines still pending after ${timeoutMs} ms (${this.stats.lastError ?? 'no error'})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `log shipper: ${this.stats.pending} lines still pending after ${timeoutMs} ms (${this.stats.lastError ?? 'no error'})`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -47,7 +47,7 @@ if (command !== 'start' || unknownFault || !Number.isFinite(trafficPerMinute) ||
 const endpointsFile = ENDPOINTS_FILE;
 let platform: Platform | undefined;
 // The local stand-in for the observability hub: every function log line is shipped to it over OTLP/HTTP, spooled
-// on disk while it is unreachable (offline/runtime/log-shipper.ts, log-archive.ts; docs/observability-hub.md).
+// on disk while it is unreachable (offline/runtime/log-shipper.ts, log-archive.ts; docs/observability.md, "Log shipping").
 const archive = new LogArchive(path.join(OFFLINE_DIR, 'archive'), Number(process.env.LOG_ARCHIVE_PORT ?? 0));
 let traffic: ReturnType<typeof startTraffic> | undefined;
 let stopping = false;

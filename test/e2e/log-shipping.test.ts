@@ -65,7 +65,11 @@ describe('log shipping to the local hub archive', () => {
     }
     const seqs = archived.map((l) => l.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
-    expect(total).toBe(archived.length);
+    // Besides the functions, the runtime's own channels (alarm transitions, `alarms`; event source pollers, `pollers`) is shipped too; its log file is
+    // shared by every test platform, so it is checked for duplicates only (the sequence numbers above).
+    const others = archived.filter((l) => !functions.includes(l.service));
+    expect([...new Set(others.map((l) => l.service))].every((s) => ['alarms', 'pollers'].includes(s))).toBe(true);
+    expect(total).toBe(archived.length - others.length);
     console.log(
       `${total} lines written by ${functions.length} functions, ${archived.length} archived, ${archive.stats.duplicatesDropped} copies dropped, ` +
         `${buffered} buffered while the archive was down (${shipper.stats.failedAttempts} failed attempts)`,
