@@ -33,8 +33,8 @@ export interface PlacedOrder {
   correlationId: string;
   at: number;
   customerId: string;
-  /** How long the POST took to answer 202 (ms, as the client saw it). */
-  acceptedMs: number;
+  /** How long the POST took to answer 202 (ms, as the client saw it); none for an order adopted without an answer. */
+  acceptedMs?: number;
 }
 
 /** One hostile request and what came back. */
