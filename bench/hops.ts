@@ -33,7 +33,12 @@ export const HOPS: readonly Hop[] = [
     to: 'RECEIVED_BY_RESTAURANT',
     path: 'payments-consumer → orders-saga (order.paid) → restaurant-consumer → tablet-simulator → merchant ack API',
   },
-  { name: 'received → out for delivery', from: 'RECEIVED_BY_RESTAURANT', to: 'OUT_FOR_DELIVERY', path: 'merchant ack API → shipping-consumer' },
+  {
+    name: 'received → out for delivery',
+    from: 'RECEIVED_BY_RESTAURANT',
+    to: 'OUT_FOR_DELIVERY',
+    path: 'merchant ack API → shipping-consumer',
+  },
   { name: 'out for delivery → delivered', from: 'OUT_FOR_DELIVERY', to: 'DELIVERED', path: 'shipping-consumer → courier-simulator steps' },
   { name: 'placed → received by restaurant', from: 'PLACED', to: 'RECEIVED_BY_RESTAURANT', path: 'span' },
   { name: 'placed → delivered', from: 'PLACED', to: 'DELIVERED', path: 'span' },

@@ -3,7 +3,16 @@
  * their percentiles, the throughput steps and their stop rule, and the dinner rush's shape.
  */
 import { describe, expect, it } from 'vitest';
-import { dominantHop, hopDurations, hopTable, highestSustained, judgeStep, rushPhase, throughputSteps, type StepOutcome } from '../bench/hops';
+import {
+  dominantHop,
+  hopDurations,
+  hopTable,
+  highestSustained,
+  judgeStep,
+  rushPhase,
+  throughputSteps,
+  type StepOutcome,
+} from '../bench/hops';
 import { rampSchedule, rushShare } from '../tools/game-day/load';
 
 const t0 = Date.parse('2026-12-01T21:00:00.000Z');
@@ -32,7 +41,14 @@ describe('hops from history', () => {
 
   it('tabulates percentiles per hop over orders and names the hop that dominates', () => {
     const histories = Array.from({ length: 100 }, (_, i) =>
-      history({ PLACED: 0, RESERVED: 10 + i, CHARGED: 20 + i, RECEIVED_BY_RESTAURANT: 520 + i, OUT_FOR_DELIVERY: 530 + i, DELIVERED: 540 + i }),
+      history({
+        PLACED: 0,
+        RESERVED: 10 + i,
+        CHARGED: 20 + i,
+        RECEIVED_BY_RESTAURANT: 520 + i,
+        OUT_FOR_DELIVERY: 530 + i,
+        DELIVERED: 540 + i,
+      }),
     );
     const rows = hopTable(histories);
     const reserved = rows.find((r) => r.hop === 'placed → reserved')!;
@@ -44,7 +60,15 @@ describe('hops from history', () => {
 });
 
 describe('throughput steps', () => {
-  const ok: StepOutcome = { perSecond: 5, sent: 100, accepted: 100, statuses: { 202: 100 }, unfinished: 0, failed: 0, placedToReceivedP99Ms: 800 };
+  const ok: StepOutcome = {
+    perSecond: 5,
+    sent: 100,
+    accepted: 100,
+    statuses: { 202: 100 },
+    unfinished: 0,
+    failed: 0,
+    placedToReceivedP99Ms: 800,
+  };
 
   it('bounds every step in time and count', () => {
     expect(throughputSteps([1, 5, 50], 20, 500)).toEqual([
@@ -78,7 +102,14 @@ describe('throughput steps', () => {
 });
 
 describe('dinner-rush shape', () => {
-  const rush = { kind: 'ramp', multiple: 10, rampMetricMinutes: 1, holdMetricMinutes: 2, rampDownMetricMinutes: 1, withNormal: true } as const;
+  const rush = {
+    kind: 'ramp',
+    multiple: 10,
+    rampMetricMinutes: 1,
+    holdMetricMinutes: 2,
+    rampDownMetricMinutes: 1,
+    withNormal: true,
+  } as const;
 
   it('ramps up, holds the peak and ramps down to nothing', () => {
     expect([0, 0.5, 1, 2.9, 3.5, 4, 5].map((t) => rushShare(rush, t))).toEqual([0, 0.5, 1, 1, 0.5, 0, 0]);
