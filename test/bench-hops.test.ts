@@ -129,5 +129,9 @@ describe('dinner-rush shape', () => {
     expect(Math.max(...at)).toBeLessThanOrEqual(240_000);
     // Without withNormal (a game day, whose steady traffic sends the normal): only the part above it.
     expect(rampSchedule({ ...rush, withNormal: false }, 60, 60_000).length).toBe(1620);
+    // A throughput step: a fixed rate is a ramp of multiple 1, and sends exactly rate × seconds.
+    const step = { kind: 'ramp', multiple: 1, rampMetricMinutes: 0, holdMetricMinutes: 15 / 60, withNormal: true } as const;
+    expect(rampSchedule(step, 60, 60_000)).toHaveLength(15);
+    expect(rampSchedule(step, 7 * 60, 60_000)).toHaveLength(105);
   });
 });

@@ -273,7 +273,8 @@ export function rampSchedule(spec: Extract<LoadSpec, { kind: 'ramp' }>, normalPe
   let area = 0;
   for (let t = 0; t < end && at.length < MAX_RAMP_ORDERS; t += step) {
     area += rate(t + step / 2) * step;
-    while (area >= at.length + 1 && at.length < MAX_RAMP_ORDERS) at.push(Math.round((t + step) * minuteMs));
+    // The epsilon: a sum of 600 steps a minute falls short of a whole count by rounding, which would drop the last order.
+    while (area >= at.length + 1 - 1e-9 && at.length < MAX_RAMP_ORDERS) at.push(Math.round((t + step) * minuteMs));
   }
   return at;
 }
