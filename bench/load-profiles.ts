@@ -156,38 +156,49 @@ interface Followed {
 }
 
 /**
- * Reads every placed order until it is terminal or `maxWaitMs` has passed: at most GETS_PER_SECOND reads a second,
- * so the bound in count is maxWaitMs × that rate.
+ * Reads every placed order until it is terminal or `maxWaitMs` has passed. Reads cost the platform CPU (OrdersApi),
+ * which is what a saturated platform is short of, so while the newest pending order is not terminal only that one is
+ * read, once a second; then every pending order, at most GETS_PER_SECOND reads a second. Bounded by maxWaitMs.
  */
 async function follow(target: Target, placed: PlacedOrder[], maxWaitMs: number): Promise<Followed[]> {
   const deadline = Date.now() + maxWaitMs;
   const all: Followed[] = placed.map((order) => ({ order, history: [] }));
   const tokens = new Map<string, Promise<string | undefined>>();
   const token = (c: string) => tokens.get(c) ?? tokens.set(c, target.sign(c)).get(c)!;
-  let pending = all;
+  const read = async (f: Followed) => {
+    try {
+      const res = await fetch(`${target.apiUrl}/orders/${f.order.orderId}`, {
+        headers: { authorization: `Bearer ${await token(f.order.customerId)}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.status !== 200) return; // 429 or a blip: read again later
+      const o = (await res.json()) as { status: string; history: HistoryEntry[] };
+      f.status = o.status;
+      f.history = o.history;
+    } catch {}
+  };
+  let pending = [...all].sort((a, b) => a.order.at - b.order.at);
   while (pending.length > 0 && Date.now() < deadline) {
-    const sweepStart = Date.now();
-    for (let i = 0; i < pending.length && Date.now() < deadline; i += 10) {
-      const slice = pending.slice(i, i + 10);
-      const started = Date.now();
-      await Promise.all(
-        slice.map(async (f) => {
-          try {
-            const res = await fetch(`${target.apiUrl}/orders/${f.order.orderId}`, {
-              headers: { authorization: `Bearer ${await token(f.order.customerId)}` },
-              signal: AbortSignal.timeout(10_000),
-            });
-            if (res.status !== 200) return; // 429 or a blip: read again on the next sweep
-            const o = (await res.json()) as { status: string; history: HistoryEntry[] };
-            f.status = o.status;
-            f.history = o.history;
-          } catch {}
-        }),
-      );
-      await sleep((slice.length * 1000) / GETS_PER_SECOND - (Date.now() - started));
+    const roundStart = Date.now();
+    const newest = pending.at(-1)!;
+    await read(newest);
+    if (TERMINAL.has(newest.status ?? '')) {
+      for (let i = 0; i < pending.length - 1 && Date.now() < deadline; i += 10) {
+        const slice = pending.slice(i, Math.min(i + 10, pending.length - 1));
+        const started = Date.now();
+        await Promise.all(slice.map(read));
+        await sleep((slice.length * 1000) / GETS_PER_SECOND - (Date.now() - started));
+      }
     }
     pending = pending.filter((f) => !TERMINAL.has(f.status ?? ''));
-    if (pending.length > 0) await sleep(500 - (Date.now() - sweepStart));
+    if (pending.length > 0) await sleep(1000 - (Date.now() - roundStart));
+  }
+  // At the deadline with the newest still pending (stuck): one last read of the others, bounded by their count.
+  for (let i = 0; i < pending.length - 1; i += 10) {
+    const started = Date.now();
+    const slice = pending.slice(i, Math.min(i + 10, pending.length - 1));
+    await Promise.all(slice.map(read));
+    await sleep((slice.length * 1000) / GETS_PER_SECOND - (Date.now() - started));
   }
   return all;
 }
