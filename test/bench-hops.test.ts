@@ -133,5 +133,6 @@ describe('dinner-rush shape', () => {
     const step = { kind: 'ramp', multiple: 1, rampMetricMinutes: 0, holdMetricMinutes: 15 / 60, withNormal: true } as const;
     expect(rampSchedule(step, 60, 60_000)).toHaveLength(15);
     expect(rampSchedule(step, 7 * 60, 60_000)).toHaveLength(105);
+    expect(rampSchedule({ ...step, holdMetricMinutes: 4 / 60 }, 50 * 60, 60_000)).toHaveLength(200);
   });
 });

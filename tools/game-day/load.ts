@@ -271,7 +271,10 @@ export function rampSchedule(spec: Extract<LoadSpec, { kind: 'ramp' }>, normalPe
   // Integrate the rate: the n-th order goes out when the area under rate(t) reaches n.
   const step = 1 / 600;
   let area = 0;
-  for (let t = 0; t < end && at.length < MAX_RAMP_ORDERS; t += step) {
+  // Counted in whole steps: `t += step` drifts below `end` and ran one step past it (a 4 s step at 50/s sent 205).
+  const steps = Math.round(end / step);
+  for (let k = 0; k < steps && at.length < MAX_RAMP_ORDERS; k++) {
+    const t = k * step;
     area += rate(t + step / 2) * step;
     // The epsilon: a sum of 600 steps a minute falls short of a whole count by rounding, which would drop the last order.
     while (area >= at.length + 1 - 1e-9 && at.length < MAX_RAMP_ORDERS) at.push(Math.round((t + step) * minuteMs));
