@@ -6,6 +6,9 @@
  *   the runtime-SDK alternative (bench/bundles.ts) → bench/results.bundles.json;
  * - `provider-faults`: a flaky payment provider (bench/provider-faults.ts);
  * - `cost`: requests per order by service and their price, idle and beside seed 004's containers (bench/cost.ts).
+ * - `latency`, `throughput`, `dinner-rush`: the platform's own per-hop latency, the highest order rate it sustains,
+ *   and a dinner rush (ramp up, peak, ramp down), on the zero-speed template cdk.out.zero (`node scripts/synth.mjs
+ *   --zero`) or against `--url` (bench/load-profiles.ts) → bench/results.<profile>.json.
  * Those files are scratch (git-ignored). `--record` also writes the run to bench/results/<profile>.json (or
  * <profile>.<label>.json with `--label`), the
  * committed reference with the machine, Node and commit it was measured on; `--compare <earlier.json>` prints every
@@ -32,7 +35,11 @@ function arg(name: string): string | undefined {
 // The demo-speed template includes the simulated actors' delays (tablet 1.5 s, courier 4 × 1 s): the end-to-end
 // numbers are the platform's own latency plus those.
 // `--template <dir>`: another synthesized cloud assembly (another commit's cdk.out, for a before figure).
-const outdir = path.resolve(root, arg('template') ?? 'cdk.out');
+const LOAD_PROFILES = ['latency', 'throughput', 'dinner-rush'] as const;
+type LoadProfile = (typeof LOAD_PROFILES)[number];
+const loadProfile = (LOAD_PROFILES as readonly string[]).includes(arg('profile') ?? '') ? (arg('profile') as LoadProfile) : undefined;
+// The load profiles measure the platform without the actors' delays: the zero-speed template.
+const outdir = path.resolve(root, arg('template') ?? (loadProfile ? 'cdk.out.zero' : 'cdk.out'));
 const templatePath = path.join(outdir, 'ShopWave.template.json');
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 20);
@@ -87,7 +94,9 @@ async function main(): Promise<void> {
     });
     return;
   }
-  if (!existsSync(templatePath)) throw new Error(`${templatePath} not found: run 'npm run synth' first`);
+  const url = arg('url');
+  if (!url && !existsSync(templatePath))
+    throw new Error(`${templatePath} not found: run ${loadProfile ? "'node scripts/synth.mjs --zero'" : "'npm run synth'"} first`);
   const profile = arg('profile');
   if (profile === 'provider-faults') {
     const { measureProviderFaults } = await import('./provider-faults');
@@ -101,9 +110,20 @@ async function main(): Promise<void> {
     });
     return;
   }
-  if (profile !== undefined && profile !== 'bundles')
-    throw new Error(`unknown bench profile '${profile}' (known: bundles, provider-faults)`);
+  if (profile !== undefined && profile !== 'bundles' && !loadProfile)
+    throw new Error(`unknown bench profile '${profile}' (known: bundles, provider-faults, ${LOAD_PROFILES.join(', ')})`);
   const startedAt = machine();
+  if (loadProfile) {
+    const { measureLoadProfile } = await import('./load-profiles');
+    const measured = await measureLoadProfile({
+      profile: loadProfile,
+      templatePath,
+      url,
+      unthrottled: process.argv.includes('--unthrottled'),
+      arg,
+    });
+    return writeResults(loadProfile, { profile: loadProfile, measuredAt: new Date().toISOString(), machine: startedAt, ...measured });
+  }
   const model = loadPlatformModel(JSON.parse(readFileSync(templatePath, 'utf8')), {
     stackName: 'ShopWave',
     assetRoot: outdir,
@@ -142,6 +162,12 @@ async function main(): Promise<void> {
       endToEnd,
     };
   }
+  writeResults(profile, results);
+}
+
+/** bench/results[.<profile>].json (scratch), and with --record the committed bench/results/<profile>[.<label>].json. */
+function writeResults(profile: string | undefined, results: Record<string, unknown>): void {
+  const compare = arg('compare');
   (results.machine as Record<string, unknown>).loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
   const name = profile === undefined ? 'results.json' : `results.${profile}.json`;
   writeFileSync(path.join(root, 'bench', name), `${JSON.stringify(results, null, 2)}\n`);

@@ -9,8 +9,13 @@ import type { Node } from 'constructs';
 export type Target = 'aws' | 'localstack' | 'offline';
 const TARGETS: Target[] = ['aws', 'localstack', 'offline'];
 
-/** How fast the simulated actors (tablet, courier, payment provider) play. `test` keeps end-to-end tests short. */
-export type SimulationSpeed = 'demo' | 'test';
+/**
+ * How fast the simulated actors (tablet, courier, payment provider) play. `test` keeps end-to-end tests short;
+ * `zero` removes every deliberate delay, so what is left is the platform's own latency (`npm run bench -- --profile latency`).
+ */
+export type SimulationSpeed = 'demo' | 'test' | 'zero';
+/** Every speed, for the checks that validate a speed given on a command line. */
+export const SIMULATION_SPEEDS: readonly SimulationSpeed[] = ['demo', 'test', 'zero'];
 
 export interface TabletSimulatorConfig {
   ackDelayMs: number;
@@ -98,26 +103,39 @@ const SPEEDS: Record<
     paymentBreaker: { failures: 5, cooldownMs: 5_000 },
     paymentReconciler: { windowMinutes: 60, graceSeconds: 2, settleSeconds: 120 },
   },
+  zero: {
+    // No actor waits: tablet, courier and provider answer at once. The deadlines are the test speed's tripled: the
+    // throughput bench queues orders on purpose, and a slow hop under load must show as latency, not as a refund.
+    ackDeadline: 60,
+    sliDeadline: 30,
+    tabletSimulator: { ackDelayMs: 0, rejectRate: 0, silentRate: 0, merchants: DEMO_TABLET_OVERRIDES },
+    courierSimulator: { stepDelayMs: 0 },
+    trackingFreshnessSeconds: 20,
+    paymentSimulator: { latencyMs: 0, declinedPaymentMethods: ['tok_declined'], failureRate: 0 },
+    paymentBreaker: { failures: 5, cooldownMs: 5_000 },
+    paymentReconciler: { windowMinutes: 60, graceSeconds: 2, settleSeconds: 120 },
+  },
 };
 
 /**
- * Reads `-c target=…`, `-c speed=demo|test`, `-c restaurantAckDeadlineSeconds=…`, `-c deliverySliSeconds=…` and
+ * Reads `-c target=…`, `-c speed=demo|test|zero`, `-c restaurantAckDeadlineSeconds=…`, `-c deliverySliSeconds=…` and
  * `-c alarmEmail=…`; anything invalid fails synth.
  */
 export function readConfig(node: Node): PlatformConfig {
   const target = String(node.tryGetContext('target') ?? 'aws') as Target;
   if (!TARGETS.includes(target)) throw new Error(`context 'target' must be one of ${TARGETS.join(', ')}, got '${target}'`);
   const speed = String(node.tryGetContext('speed') ?? 'demo') as SimulationSpeed;
-  if (!(speed in SPEEDS)) throw new Error(`context 'speed' must be demo or test, got '${speed}'`);
+  if (!SIMULATION_SPEEDS.includes(speed)) throw new Error(`context 'speed' must be one of ${SIMULATION_SPEEDS.join(', ')}, got '${speed}'`);
   const { ackDeadline, sliDeadline, ...simulation } = SPEEDS[speed];
   const deadlineContext = node.tryGetContext('restaurantAckDeadlineSeconds');
   // An explicit -c on the command line wins; cdk.json's default only applies to the demo speed.
-  const restaurantAckDeadlineSeconds = speed === 'test' ? ackDeadline : Number(deadlineContext ?? ackDeadline);
+  const fixedDeadlines = speed !== 'demo';
+  const restaurantAckDeadlineSeconds = fixedDeadlines ? ackDeadline : Number(deadlineContext ?? ackDeadline);
   if (!Number.isInteger(restaurantAckDeadlineSeconds) || restaurantAckDeadlineSeconds < 1 || restaurantAckDeadlineSeconds > 900) {
     throw new Error(`restaurantAckDeadlineSeconds must be an integer from 1 to 900, got '${deadlineContext}'`);
   }
   const sliContext = node.tryGetContext('deliverySliSeconds');
-  const deliverySliSeconds = speed === 'test' ? sliDeadline : Number(sliContext ?? sliDeadline);
+  const deliverySliSeconds = fixedDeadlines ? sliDeadline : Number(sliContext ?? sliDeadline);
   if (!Number.isInteger(deliverySliSeconds) || deliverySliSeconds < 1 || deliverySliSeconds >= restaurantAckDeadlineSeconds) {
     // Equal or longer and compensation always wins the race: lost orders would be refunded before anyone saw them.
     throw new Error(

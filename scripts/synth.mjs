@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Synthesizes the template the offline runtime runs: `npm start` → cdk.out (demo speed), `npm test` → cdk.out.test
- * (simulated actors and the restaurant ack deadline at test speed). Same stack, same bundles, offline target.
+ * (simulated actors and the restaurant ack deadline at test speed), `--zero` → cdk.out.zero (no deliberate delay at
+ * all: what `npm run bench -- --profile latency|throughput|dinner-rush` measures). Same stack, same bundles, offline target.
  *
  * A synth takes 10–40 s; when none of its inputs changed since the last one into the same folder
  * (tools/synth-inputs.mjs: every file of bin/, lib/, functions/, the lockfiles, cdk.json, CDK_* variables, the
@@ -16,9 +17,12 @@ import { changedInputs, synthInputs } from '../tools/synth-inputs.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const test = process.argv.includes('--test');
+const zero = process.argv.includes('--zero');
 const force = process.argv.includes('--force');
-const outdir = test ? 'cdk.out.test' : 'cdk.out';
-const args = ['synth', '--quiet', '--no-notices', '-c', 'target=offline', '-c', `speed=${test ? 'test' : 'demo'}`, '-o', outdir];
+if (test && zero) throw new Error('--test and --zero are two speeds: give one');
+const speed = test ? 'test' : zero ? 'zero' : 'demo';
+const outdir = speed === 'demo' ? 'cdk.out' : `cdk.out.${speed}`;
+const args = ['synth', '--quiet', '--no-notices', '-c', 'target=offline', '-c', `speed=${speed}`, '-o', outdir];
 const templateFile = path.join(root, outdir, 'ShopWave.template.json');
 // Written after a successful synth: the inputs it was made from, and a hash of the template it wrote.
 const stampFile = path.join(root, outdir, 'shopwave-synth-inputs.json');

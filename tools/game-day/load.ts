@@ -21,6 +21,11 @@ export interface LoadContext {
    */
   sign(customerId: string, opts?: { expiresIn?: number; issuer?: string }): Promise<string | undefined>;
   log?: (line: string) => void;
+  /**
+   * Orders of a ramp in flight at once (default 24). Requests leave on schedule only while answers come back within
+   * inFlight ÷ rate seconds: the bench's open-loop steps raise it so a slow platform still sees the arrival rate.
+   */
+  inFlight?: number;
 }
 
 export interface PlacedOrder {
@@ -28,6 +33,8 @@ export interface PlacedOrder {
   correlationId: string;
   at: number;
   customerId: string;
+  /** How long the POST took to answer 202 (ms, as the client saw it); none for an order adopted without an answer. */
+  acceptedMs?: number;
 }
 
 /** One hostile request and what came back. */
@@ -75,13 +82,13 @@ const IN_FLIGHT = 24;
 const REQUEST_TIMEOUT_MS = 35_000;
 const MAX_FLOOD = 500;
 /** The merchants whose tablets behave, one of their products each (tools/seed-data.ts). */
-const RUSH_MENU = [
+export const RUSH_MENU = [
   { merchantId: 'm-pizza', productId: 'p-margherita' },
   { merchantId: 'm-sushi', productId: 'p-salmon-nigiri' },
   { merchantId: 'm-burger', productId: 'p-classic-burger' },
   { merchantId: 'm-pizza', productId: 'p-diavola' },
 ];
-const RUSH_CUSTOMERS = ['c-alice', 'c-bob'];
+export const RUSH_CUSTOMERS = ['c-alice', 'c-bob'];
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -172,7 +179,13 @@ export function startLoad(spec: LoadSpec, ctx: LoadContext): LoadRun {
     );
     if (a.status === 202) {
       summary.placed++;
-      run.placed.push({ orderId: (JSON.parse(a.text) as { orderId: string }).orderId, correlationId, at, customerId });
+      run.placed.push({
+        orderId: (JSON.parse(a.text) as { orderId: string }).orderId,
+        correlationId,
+        at,
+        customerId,
+        acceptedMs: Date.now() - at,
+      });
     } else run.refused.push({ at, customerId, status: a.status });
   };
 
@@ -230,20 +243,41 @@ async function flashSale(spec: Extract<LoadSpec, { kind: 'flash-sale' }>, order:
   );
 }
 
+/** At most this many orders in one ramp's schedule. */
+export const MAX_RAMP_ORDERS = 10_000;
+
 /**
- * The rush on top of the steady traffic: at metric time t the total rate is normal × (1 + (multiple − 1) × min(1,
- * t / ramp)), so this adds the part above normal. The schedule is computed up front: bounded by construction.
+ * The share of the rush at metric minute t, 0 to 1: rising over the ramp, 1 while it holds, falling over the ramp
+ * down, 0 after. A ramp of 0 minutes starts at the full rate.
+ */
+export function rushShare(spec: Extract<LoadSpec, { kind: 'ramp' }>, t: number): number {
+  const { rampMetricMinutes: up, holdMetricMinutes: hold, rampDownMetricMinutes: down = 0 } = spec;
+  if (t < 0 || t >= up + hold + down) return 0;
+  if (t < up) return t / up;
+  if (t < up + hold) return 1;
+  return 1 - (t - up - hold) / down;
+}
+
+/**
+ * The rush on top of the steady traffic: at metric time t the total rate is normal × (1 + (multiple − 1) × share(t)),
+ * so this adds the part above normal (`withNormal`: the whole of it). The schedule is computed up front: bounded by
+ * construction (MAX_RAMP_ORDERS).
  */
 export function rampSchedule(spec: Extract<LoadSpec, { kind: 'ramp' }>, normalPerMinute: number, minuteMs: number): number[] {
-  const extra = (t: number) => normalPerMinute * (spec.multiple - 1) * Math.min(1, t / spec.rampMetricMinutes); // per metric minute
-  const end = spec.rampMetricMinutes + spec.holdMetricMinutes;
+  // per metric minute
+  const rate = (t: number) => normalPerMinute * ((spec.withNormal ? 1 : 0) + (spec.multiple - 1) * rushShare(spec, t));
+  const end = spec.rampMetricMinutes + spec.holdMetricMinutes + (spec.rampDownMetricMinutes ?? 0);
   const at: number[] = [];
-  // Integrate the rate: the n-th extra order goes out when the area under extra(t) reaches n.
+  // Integrate the rate: the n-th order goes out when the area under rate(t) reaches n.
   const step = 1 / 600;
   let area = 0;
-  for (let t = 0; t < end && at.length < 10_000; t += step) {
-    area += extra(t + step / 2) * step;
-    while (area >= at.length + 1) at.push(Math.round((t + step) * minuteMs));
+  // Counted in whole steps: `t += step` drifts below `end` and ran one step past it (a 4 s step at 50/s sent 205).
+  const steps = Math.round(end / step);
+  for (let k = 0; k < steps && at.length < MAX_RAMP_ORDERS; k++) {
+    const t = k * step;
+    area += rate(t + step / 2) * step;
+    // The epsilon: a sum of 600 steps a minute falls short of a whole count by rounding, which would drop the last order.
+    while (area >= at.length + 1 - 1e-9 && at.length < MAX_RAMP_ORDERS) at.push(Math.round((t + step) * minuteMs));
   }
   return at;
 }
@@ -259,6 +293,7 @@ async function ramp(spec: Extract<LoadSpec, { kind: 'ramp' }>, ctx: LoadContext,
       return order(RUSH_CUSTOMERS[Math.floor(i / RUSH_MENU.length) % RUSH_CUSTOMERS.length], m.merchantId, m.productId, i);
     },
     signal,
+    Math.min(MAX_FLOOD, ctx.inFlight ?? IN_FLIGHT),
   );
 }
 

@@ -39,11 +39,17 @@ export type LoadSpec =
       floodRequests: number;
     }
   | {
-      /** Orders rise from the steady traffic's rate to `multiple` times it over `rampMetricMinutes`, then hold. */
+      /**
+       * Orders rise from the steady traffic's rate to `multiple` times it over `rampMetricMinutes`, hold, then (with
+       * `rampDownMetricMinutes`) fall back to it. The load sends the part above the steady traffic, which the runner
+       * sends itself; `withNormal` (the bench, which runs no steady traffic) sends the whole rate.
+       */
       kind: 'ramp';
       multiple: number;
       rampMetricMinutes: number;
       holdMetricMinutes: number;
+      rampDownMetricMinutes?: number;
+      withNormal?: boolean;
     };
 
 export interface Scenario {
