@@ -9,10 +9,13 @@ import { ShopWaveStack } from './shopwave-stack';
 
 export const STACK_NAME = 'ShopWave';
 
+/** The platform's stack name: `ShopWave`, or `ShopWave-<stage>` with `-c stage=<stage>` (lib/config.ts). */
+export const stackNameOf = (stage: string | undefined) => (stage ? `${STACK_NAME}-${stage}` : STACK_NAME);
+
 export function buildApp(props: AppProps = {}): { app: App; stack: ShopWaveStack } {
   const app = new App(props);
   const config = readConfig(app.node);
-  const stack = new ShopWaveStack(app, STACK_NAME, {
+  const stack = new ShopWaveStack(app, stackNameOf(config.stage), {
     config,
     description: `ShopWave Serverless order platform (target: ${config.target})`,
     env: config.target === 'aws' ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,

@@ -54,7 +54,22 @@ export interface PlatformConfig {
   paymentReconciler: { windowMinutes: number; graceSeconds: number; settleSeconds: number };
   /** AWS-only features (X-Ray active tracing and the like). */
   awsOnly: boolean;
+  /**
+   * `-c stage=<name>`: a named copy of the platform, stack `ShopWave-<name>` (a personal sandbox beside the shared
+   * one). Undefined: the stack is `ShopWave`, as in every doc and offline. Not offline (one platform per checkout).
+   */
+  stage?: string;
+  /**
+   * `-c deployStrategy=canary|all-at-once` (aws only): how CodeDeploy shifts each function's `live` alias to a new
+   * version — 10 % for 5 minutes then all (default), or at once (a personal sandbox). lib/constructs/canary-deployments.ts.
+   */
+  deployStrategy: DeployStrategy;
 }
+
+export type DeployStrategy = 'canary' | 'all-at-once';
+const DEPLOY_STRATEGIES: DeployStrategy[] = ['canary', 'all-at-once'];
+/** Lowercase, starts with a letter, short: it is part of the stack name and of every resource name built from it. */
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 
 // The demo merchants whose tablets misbehave on purpose (see tools/seed-data.ts and the README).
 const DEMO_TABLET_OVERRIDES: TabletSimulatorConfig['merchants'] = { 'm-closed': 'reject', 'm-silent': 'silent' };
@@ -63,7 +78,14 @@ const SPEEDS: Record<
   SimulationSpeed,
   Omit<
     PlatformConfig,
-    'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'orderCapacityPerMinute' | 'alarmEmail'
+    | 'target'
+    | 'awsOnly'
+    | 'restaurantAckDeadlineSeconds'
+    | 'deliverySliSeconds'
+    | 'orderCapacityPerMinute'
+    | 'alarmEmail'
+    | 'stage'
+    | 'deployStrategy'
   > & {
     ackDeadline: number;
     sliDeadline: number;
@@ -97,7 +119,7 @@ const SPEEDS: Record<
 
 /**
  * Reads `-c target=…`, `-c speed=demo|test`, `-c restaurantAckDeadlineSeconds=…`, `-c deliverySliSeconds=…` and
- * `-c alarmEmail=…`; anything invalid fails synth.
+ * `-c alarmEmail=…`, `-c stage=…` and `-c deployStrategy=…`; anything invalid fails synth.
  */
 export function readConfig(node: Node): PlatformConfig {
   const target = String(node.tryGetContext('target') ?? 'aws') as Target;
@@ -126,8 +148,19 @@ export function readConfig(node: Node): PlatformConfig {
   const alarmEmail = node.tryGetContext('alarmEmail') as string | undefined;
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
     throw new Error(`context 'alarmEmail' is not an email address: '${alarmEmail}'`);
+  const stageContext = node.tryGetContext('stage') as string | undefined;
+  const stage = stageContext === undefined || stageContext === '' ? undefined : String(stageContext);
+  if (stage !== undefined && !STAGE_NAME.test(stage))
+    throw new Error(`context 'stage' must match ${STAGE_NAME} (it becomes the stack name ShopWave-<stage>), got '${stage}'`);
+  if (stage !== undefined && target === 'offline')
+    throw new Error("context 'stage' is for deployed stacks: the offline runtime runs the one ShopWave stack of this checkout");
+  const deployStrategy = String(node.tryGetContext('deployStrategy') ?? 'canary') as DeployStrategy;
+  if (!DEPLOY_STRATEGIES.includes(deployStrategy))
+    throw new Error(`context 'deployStrategy' must be one of ${DEPLOY_STRATEGIES.join(', ')}, got '${deployStrategy}'`);
   return {
     target,
+    stage,
+    deployStrategy,
     restaurantAckDeadlineSeconds,
     deliverySliSeconds,
     orderCapacityPerMinute,
