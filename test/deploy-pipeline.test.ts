@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../lib/app';
+import { buildApp, PIPELINE_ACCESS_STACK_NAME } from '../lib/app';
 
 /** Stack-wide alarms that roll back every function's deployment (the issue's list, not read from the code). */
 const ROLLBACK_ALARMS = ['Api5xxRate', 'LostOrders', 'FlowGap'];
@@ -36,9 +36,17 @@ const typeOfRefs = (resources: Resources, v: any) =>
     .map((id) => resources[id]?.Type)
     .filter((t) => t?.startsWith('AWS::Lambda'));
 
+/** What a pipeline must never need: long-lived credentials. */
+const longLivedKeys = (resources: Resources) =>
+  Object.entries(resources)
+    .filter(([, r]) => ['AWS::IAM::User', 'AWS::IAM::AccessKey'].includes(r.Type))
+    .map(([id]) => id);
+
 describe('target aws (default: canary)', () => {
   let resources: Resources;
   beforeAll(() => ({ resources } = synth({ target: 'aws' })));
+
+  it('holds no IAM user or access key', () => expect(longLivedKeys(resources)).toEqual([]));
 
   it('publishes every function as a version behind one `live` alias', () => {
     const functions = ofType(resources, 'AWS::Lambda::Function');
@@ -156,6 +164,8 @@ describe.each(['localstack', 'offline'])('target %s', (target) => {
   });
 
   it('keeps the stack name ShopWave without a stage', () => expect(stackName).toBe('ShopWave'));
+
+  it('holds no IAM user or access key', () => expect(longLivedKeys(resources)).toEqual([]));
 });
 
 describe('context validation', () => {
@@ -169,5 +179,66 @@ describe('context validation', () => {
 
   it('refuses an unknown deploy strategy', () => {
     expect(build({ target: 'aws', deployStrategy: 'linear' })).toThrow(/deployStrategy/);
+  });
+});
+
+describe('-c githubRepository=acme/shopwave: the pipeline access stack', () => {
+  let resources: Resources;
+  let withoutIt: string[];
+  beforeAll(() => {
+    const { app } = buildApp({
+      outdir: mkdtempSync(path.join(tmpdir(), 'shopwave-access-')),
+      context: { target: 'aws', githubRepository: 'acme/shopwave', 'aws:cdk:bundling-stacks': [] },
+    });
+    const assembly = app.synth(); // cdk-nag runs on this stack too
+    resources = assembly.getStackByName(PIPELINE_ACCESS_STACK_NAME).template.Resources;
+    const plain = buildApp({
+      outdir: mkdtempSync(path.join(tmpdir(), 'shopwave-noaccess-')),
+      context: { target: 'aws', 'aws:cdk:bundling-stacks': [] },
+    });
+    withoutIt = plain.app.node.children.map((c) => c.node.id);
+  });
+
+  it("creates GitHub's OIDC provider for the STS audience", () => {
+    const [[, provider]] = ofType(resources, 'AWS::IAM::OIDCProvider');
+    expect(provider.Properties.Url).toBe('https://token.actions.githubusercontent.com');
+    expect(provider.Properties.ClientIdList).toEqual(['sts.amazonaws.com']);
+  });
+
+  it("lets only workflows of that repository's main branch assume the deploy role, by web identity", () => {
+    const [[, role]] = ofType(resources, 'AWS::IAM::Role');
+    const [statement, ...others] = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(others).toEqual([]);
+    expect(statement.Action).toBe('sts:AssumeRoleWithWebIdentity');
+    expect(refId(statement.Principal.Federated)).toBe(ofType(resources, 'AWS::IAM::OIDCProvider')[0][0]);
+    expect(statement.Condition).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:sub': 'repo:acme/shopwave:ref:refs/heads/main',
+      },
+    });
+  });
+
+  it('allows the deploy role nothing but assuming the four CDK bootstrap roles of its account and region', () => {
+    const statements = ofType(resources, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(ofType(resources, 'AWS::IAM::Role')[0][1].Properties.ManagedPolicyArns).toBeUndefined();
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toBe('sts:AssumeRole');
+    const arns = statements[0].Resource.map((r: any) => JSON.stringify(r));
+    expect(arns).toHaveLength(4);
+    for (const purpose of ['deploy', 'file-publishing', 'image-publishing', 'lookup'])
+      expect(arns.some((a: string) => a.includes(`:role/cdk-hnb659fds-${purpose}-role-`))).toBe(true);
+    for (const arn of arns) expect(arn).not.toContain('*');
+  });
+
+  it('holds no IAM user or access key', () => expect(longLivedKeys(resources)).toEqual([]));
+
+  it('exists only when asked for, and only for an owner/name on target aws', () => {
+    expect(withoutIt).not.toContain(PIPELINE_ACCESS_STACK_NAME);
+    const build = (context: Record<string, string>) => () =>
+      buildApp({ outdir: mkdtempSync(path.join(tmpdir(), 'shopwave-ctx-')), context });
+    expect(build({ target: 'aws', githubRepository: 'acme' })).toThrow(/owner\/name/);
+    expect(build({ target: 'aws', githubRepository: 'acme/shop wave' })).toThrow(/owner\/name/);
+    expect(build({ target: 'localstack', githubRepository: 'acme/shopwave' })).toThrow(/target=aws/);
   });
 });
