@@ -5,18 +5,42 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfig } from './config';
+import { PipelineAccessStack } from './pipeline-access-stack';
 import { ShopWaveStack } from './shopwave-stack';
 
 export const STACK_NAME = 'ShopWave';
 
-export function buildApp(props: AppProps = {}): { app: App; stack: ShopWaveStack } {
+/** The platform's stack name: `ShopWave`, or `ShopWave-<stage>` with `-c stage=<stage>` (lib/config.ts). */
+export const stackNameOf = (stage: string | undefined) => (stage ? `${STACK_NAME}-${stage}` : STACK_NAME);
+
+/** The stack of the pipeline's access (lib/pipeline-access-stack.ts), one per account and region, whatever the stage. */
+export const PIPELINE_ACCESS_STACK_NAME = 'ShopWavePipelineAccess';
+const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+
+export function buildApp(props: AppProps = {}): { app: App; stack: ShopWaveStack; pipelineAccess?: PipelineAccessStack } {
   const app = new App(props);
   const config = readConfig(app.node);
-  const stack = new ShopWaveStack(app, STACK_NAME, {
+  const repository = app.node.tryGetContext('githubRepository') as string | undefined;
+  if (repository !== undefined && !REPOSITORY.test(repository))
+    throw new Error(`context 'githubRepository' must be owner/name, got '${repository}'`);
+  if (repository !== undefined && config.target !== 'aws')
+    throw new Error("context 'githubRepository' is for target=aws: GitHub deploys to AWS only");
+  const stack = new ShopWaveStack(app, stackNameOf(config.stage), {
     config,
     description: `ShopWave Serverless order platform (target: ${config.target})`,
     env: config.target === 'aws' ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,
   });
+  // The pipeline's access, only when asked for: `-c githubRepository=owner/name` (and `-c githubOidcProviderArn=…`
+  // when the account already has GitHub's provider). Deployed once by an administrator, never by the pipeline.
+  let pipelineAccess: PipelineAccessStack | undefined;
+  if (repository !== undefined) {
+    pipelineAccess = new PipelineAccessStack(app, PIPELINE_ACCESS_STACK_NAME, {
+      repository,
+      oidcProviderArn: app.node.tryGetContext('githubOidcProviderArn'),
+      description: `GitHub Actions OIDC deploy role for ${repository} (ShopWave pipeline)`,
+      env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    });
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack };
+  return { app, stack, pipelineAccess };
 }

@@ -64,7 +64,22 @@ export interface PlatformConfig {
    * backup to that vault (another region or account); `-c backupVaultLock=true` locks the stack's vault.
    */
   backup: { copyVaultArn?: string; vaultLock: boolean };
+  /**
+   * `-c stage=<name>`: a named copy of the platform, stack `ShopWave-<name>` (a personal sandbox beside the shared
+   * one). Undefined: the stack is `ShopWave`, as in every doc and offline. Not offline (one platform per checkout).
+   */
+  stage?: string;
+  /**
+   * `-c deployStrategy=canary|all-at-once` (aws only): how CodeDeploy shifts each function's `live` alias to a new
+   * version — 10 % for 5 minutes then all (default), or at once (a personal sandbox). lib/constructs/canary-deployments.ts.
+   */
+  deployStrategy: DeployStrategy;
 }
+
+export type DeployStrategy = 'canary' | 'all-at-once';
+const DEPLOY_STRATEGIES: DeployStrategy[] = ['canary', 'all-at-once'];
+/** Lowercase, starts with a letter, short: it is part of the stack name and of every resource name built from it. */
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 
 // The demo merchants whose tablets misbehave on purpose (see tools/seed-data.ts and the README).
 const DEMO_TABLET_OVERRIDES: TabletSimulatorConfig['merchants'] = { 'm-closed': 'reject', 'm-silent': 'silent' };
@@ -73,7 +88,15 @@ const SPEEDS: Record<
   SimulationSpeed,
   Omit<
     PlatformConfig,
-    'target' | 'awsOnly' | 'restaurantAckDeadlineSeconds' | 'deliverySliSeconds' | 'orderCapacityPerMinute' | 'alarmEmail' | 'backup'
+    | 'target'
+    | 'awsOnly'
+    | 'restaurantAckDeadlineSeconds'
+    | 'deliverySliSeconds'
+    | 'orderCapacityPerMinute'
+    | 'alarmEmail'
+    | 'stage'
+    | 'deployStrategy'
+    | 'backup'
   > & {
     ackDeadline: number;
     sliDeadline: number;
@@ -118,8 +141,9 @@ const SPEEDS: Record<
 };
 
 /**
- * Reads `-c target=…`, `-c speed=demo|test|zero`, `-c restaurantAckDeadlineSeconds=…`, `-c deliverySliSeconds=…` and
- * `-c alarmEmail=…`; anything invalid fails synth.
+ * Reads `-c target=…`, `-c speed=demo|test|zero`, `-c restaurantAckDeadlineSeconds=…`, `-c deliverySliSeconds=…`,
+ * `-c alarmEmail=…`, `-c stage=…`, `-c deployStrategy=…`, `-c backupCopyVaultArn=…` and `-c backupVaultLock=…`;
+ * anything invalid fails synth.
  */
 export function readConfig(node: Node): PlatformConfig {
   const target = String(node.tryGetContext('target') ?? 'aws') as Target;
@@ -154,8 +178,19 @@ export function readConfig(node: Node): PlatformConfig {
     throw new Error(`context 'backupCopyVaultArn' is not a backup vault ARN: '${copyVaultArn}'`);
   const vaultLock = String(node.tryGetContext('backupVaultLock') ?? 'false');
   if (!['true', 'false'].includes(vaultLock)) throw new Error(`context 'backupVaultLock' must be true or false, got '${vaultLock}'`);
+  const stageContext = node.tryGetContext('stage') as string | undefined;
+  const stage = stageContext === undefined || stageContext === '' ? undefined : String(stageContext);
+  if (stage !== undefined && !STAGE_NAME.test(stage))
+    throw new Error(`context 'stage' must match ${STAGE_NAME} (it becomes the stack name ShopWave-<stage>), got '${stage}'`);
+  if (stage !== undefined && target === 'offline')
+    throw new Error("context 'stage' is for deployed stacks: the offline runtime runs the one ShopWave stack of this checkout");
+  const deployStrategy = String(node.tryGetContext('deployStrategy') ?? 'canary') as DeployStrategy;
+  if (!DEPLOY_STRATEGIES.includes(deployStrategy))
+    throw new Error(`context 'deployStrategy' must be one of ${DEPLOY_STRATEGIES.join(', ')}, got '${deployStrategy}'`);
   return {
     target,
+    stage,
+    deployStrategy,
     restaurantAckDeadlineSeconds,
     deliverySliSeconds,
     orderCapacityPerMinute,

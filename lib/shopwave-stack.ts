@@ -3,6 +3,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from './config';
+import { CanaryDeployments } from './constructs/canary-deployments';
 import { CustomerIdentity } from './constructs/customer-identity';
 import { DataTables, TABLE_ENV, type TableKey } from './constructs/data-tables';
 import { OperationalAlarms } from './constructs/operational-alarms';
@@ -103,6 +104,14 @@ export class ShopWaveStack extends Stack {
     Aspects.of(this).add(
       new WatchAspect(this, (watched) => {
         alarms.watch(watched);
+        // Canary deployments behind the `live` aliases, rolled back by these alarms: aws only (no CodeDeploy on
+        // LocalStack community, nothing to shift offline).
+        if (config.target === 'aws')
+          new CanaryDeployments(this, 'Deployments', {
+            functions: watched.functions,
+            strategy: config.deployStrategy,
+            alarm: (alarmId) => alarms.alarm(alarmId),
+          });
         // LocalStack 4.14 has no provider for AWS::CloudWatch::Dashboard (it would be a no-op, and fail in later
         // releases): the exported docs/dashboards/cloudwatch-dashboard.json serves there.
         if (config.target === 'localstack') return;

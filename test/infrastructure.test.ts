@@ -28,6 +28,16 @@ function synth(target: string): { template: Template; resources: Resources } {
 
 const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const refId = (v: any): string => v?.Ref ?? v?.['Fn::GetAtt']?.[0];
+/** The resources a value refers to, however deep (an alias's FunctionName is a Fn::Join around its Ref). */
+const refsIn = (v: any): string[] => (v === null || typeof v !== 'object' ? [] : refId(v) ? [refId(v)] : Object.values(v).flatMap(refsIn));
+/**
+ * The function a trigger invokes: on aws it names the function's `live` alias (canary deployments), elsewhere the
+ * function itself.
+ */
+const invokedFunction = (resources: Resources, v: any): string | undefined => {
+  const id = refsIn(v).find((r) => ['AWS::Lambda::Function', 'AWS::Lambda::Alias'].includes(resources[r]?.Type));
+  return id && resources[id].Type === 'AWS::Lambda::Alias' ? refId(resources[id].Properties.FunctionName) : id;
+};
 
 describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
   let resources: Resources;
@@ -71,7 +81,7 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     for (const [id, m] of mappings) {
       expect(m.Properties.FunctionResponseTypes, id).toEqual(['ReportBatchItemFailures']);
       const queue = resources[refId(m.Properties.EventSourceArn)];
-      const fn = resources[refId(m.Properties.FunctionName)];
+      const fn = resources[invokedFunction(resources, m.Properties.FunctionName)!];
       expect(queue.Properties.VisibilityTimeout, id).toBe(fn.Properties.Timeout * 6);
     }
   });
@@ -83,7 +93,7 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     const policies = ofType(resources, 'AWS::IAM::Policy');
     for (const [id, m] of mappings) {
       const queueId = refId(m.Properties.EventSourceArn);
-      const fn = resources[refId(m.Properties.FunctionName)];
+      const fn = resources[invokedFunction(resources, m.Properties.FunctionName)!];
       expect(refId(fn.Properties.Environment.Variables.CONSUMER_QUEUE_URL), id).toBe(queueId);
       const statements = policies
         .filter(([, p]) => p.Properties.Roles.some((r: any) => refId(r) === refId(fn.Properties.Role)))
@@ -267,7 +277,7 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     });
     // Two scheduled rules now (the delivery and the payment reconciler): the delivery one must target its function.
     const schedule = ofType(resources, 'AWS::Events::Rule').find(
-      ([, r]) => r.Properties.ScheduleExpression && refId(r.Properties.Targets[0].Arn) === reconcilerId,
+      ([, r]) => r.Properties.ScheduleExpression && invokedFunction(resources, r.Properties.Targets[0].Arn) === reconcilerId,
     );
     expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
     // Metric math is never evaluated on LocalStack: not deployed there; OrdersPilingUp is the plain companion.
@@ -352,7 +362,7 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
     }
     const [reconcilerId, reconciler] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('PaymentReconciler'))!;
     const schedule = ofType(resources, 'AWS::Events::Rule').find(
-      ([, r]) => r.Properties.ScheduleExpression && refId(r.Properties.Targets[0].Arn) === reconcilerId,
+      ([, r]) => r.Properties.ScheduleExpression && invokedFunction(resources, r.Properties.Targets[0].Arn) === reconcilerId,
     );
     expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(Object.keys(reconciler.Properties.Environment.Variables)).toEqual(
@@ -381,11 +391,13 @@ describe.each(['aws', 'localstack', 'offline'])('target %s', (target) => {
       'AWS::Pipes::Pipe',
       'AWS::Scheduler::Schedule',
       'AWS::FIS::ExperimentTemplate',
-      'AWS::CodeDeploy::Application',
       'AWS::Lambda::LayerVersion',
       'AWS::ApiGatewayV2::Api',
     ];
     for (const t of neverUsed) expect(types.has(t), t).toBe(false);
+    // Canary deployments (lib/constructs/canary-deployments.ts): LocalStack community has no CodeDeploy.
+    for (const t of ['AWS::CodeDeploy::Application', 'AWS::CodeDeploy::DeploymentGroup', 'AWS::Lambda::Alias'])
+      expect(types.has(t), t).toBe(target === 'aws');
     for (const t of ['AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient']) expect(types.has(t), t).toBe(target === 'aws');
     const tracing = ofType(resources, 'AWS::Lambda::Function').map(([, f]) => f.Properties.TracingConfig?.Mode);
     expect(new Set(tracing)).toEqual(new Set([target === 'aws' ? 'Active' : undefined]));

@@ -18,8 +18,11 @@ const fixtureFile = (target: string) => path.join(FIXTURES, `logical-ids.${targe
 /**
  * Logical id → resource type of the real app, sorted by id so the fixture's diff reads well. The API deployment's id
  * ends in a hash of the API's definition on purpose (a new deployment whenever a route changes; it is replaced,
- * never updated), and that hash also differs with bundling: it is compared without it.
+ * never updated), and that hash also differs with bundling: it is compared without it. So is a function version's
+ * (aws: `<fn>CurrentVersion<hash>`, a new one retained beside the last on every code or configuration change).
  */
+const HASHED_IDS = ['AWS::ApiGateway::Deployment', 'AWS::Lambda::Version'];
+
 function logicalIds(target: string): Record<string, string> {
   const { app, stack } = buildApp({
     outdir: mkdtempSync(path.join(tmpdir(), `shopwave-ids-${target}-`)),
@@ -27,7 +30,7 @@ function logicalIds(target: string): Record<string, string> {
   });
   const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<string, { Type: string }>;
   const ids = Object.entries(resources).map(
-    ([id, r]) => [r.Type === 'AWS::ApiGateway::Deployment' ? id.replace(/[0-9a-f]{32}$/, '') : id, r.Type] as const,
+    ([id, r]) => [HASHED_IDS.includes(r.Type) ? id.replace(/[0-9a-f]{32}$/, '') : id, r.Type] as const,
   );
   return Object.fromEntries(ids.sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -33,7 +33,7 @@ export class DeliveryReconciler extends Construct {
       description: 'Runs the delivery reconciler every minute',
       schedule: Schedule.rate(Duration.minutes(1)),
       // A missed run is replaced by the next one a minute later: no retries that would pile up.
-      targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
+      targets: [new LambdaFunction(this.fn.invoked, { retryAttempts: 0 })],
     });
   }
 }

@@ -68,7 +68,7 @@ export class EventConsumer extends Construct {
       targets: [new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 185 })],
     });
 
-    this.fn.addEventSource(
+    this.fn.invoked.addEventSource(
       new SqsEventSource(this.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
     );
     // The consumer sets the visibility of the records it failed (backoff, or 0 to park: functions/shared/

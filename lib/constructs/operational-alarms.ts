@@ -158,6 +158,11 @@ export class OperationalAlarms extends Construct {
     return this.notify(alarm);
   }
 
+  /** A deployed alarm by its id (`LostOrders`, `<watch name>Errors`, …); undefined when not deployed on this target. */
+  alarm(id: string): Alarm | undefined {
+    return this.alarms.find((a) => a.node.id === id && a.node.scope === this);
+  }
+
   /** Sends an alarm created elsewhere (a construct's own DLQ alarm) to the topic too. */
   notify(alarm: Alarm): Alarm {
     alarm.addAlarmAction(this.action);

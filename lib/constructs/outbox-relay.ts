@@ -39,7 +39,7 @@ export class OutboxRelay extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the on-failure destination (DLQ) of the outbox stream mapping.',
     });
-    this.fn.addEventSource(
+    this.fn.invoked.addEventSource(
       new DynamoEventSource(props.outbox, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 25,

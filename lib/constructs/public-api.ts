@@ -14,6 +14,7 @@ import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-li
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../config';
 import { API_THROTTLED_REQUESTS, NAMESPACE } from './business-metrics';
+import { ServiceFunction } from './service-function';
 
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
@@ -97,7 +98,9 @@ export class PublicApi extends Construct {
     const integrations = new Map<IFunction, LambdaIntegration>();
     for (const route of props.routes) {
       let integration = integrations.get(route.handler);
-      if (!integration) integrations.set(route.handler, (integration = new LambdaIntegration(route.handler)));
+      // A platform function is invoked through its `live` alias on aws (CodeDeploy shifts it), directly elsewhere.
+      const invoked = route.handler instanceof ServiceFunction ? route.handler.invoked : route.handler;
+      if (!integration) integrations.set(route.handler, (integration = new LambdaIntegration(invoked)));
       const resource = route.path
         .split('/')
         .filter(Boolean)

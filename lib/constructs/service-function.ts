@@ -1,7 +1,15 @@
 import { Duration, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Alias,
+  Architecture,
+  EventSourceMapping,
+  Runtime,
+  Tracing,
+  type EventSourceMappingOptions,
+  type IFunction,
+} from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -34,6 +42,18 @@ export const BUNDLING = {
   // Some CommonJS dependencies call require(); give ESM bundles one.
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
 } as const satisfies BundlingOptions;
+
+/**
+ * The `live` alias, whose event source mappings stay where the function's own were in the construct tree (under the
+ * function, not the alias): the same logical ids, so moving a deployed stack onto aliases updates each mapping's
+ * FunctionName in place instead of replacing it — a replaced stream mapping would start again at TRIM_HORIZON and
+ * relay the outbox's last 24 hours a second time.
+ */
+class LiveAlias extends Alias {
+  override addEventSourceMapping(id: string, options: EventSourceMappingOptions): EventSourceMapping {
+    return new EventSourceMapping(this.version.lambda, id, { target: this, ...options });
+  }
+}
 
 /** Construct metadata (cdk.out/<stack>.metadata.json, not the template) naming a function's entry file. */
 export const ENTRY_METADATA = 'shopwave:entry';
@@ -80,6 +100,19 @@ export class ServiceFunction extends NodejsFunction {
   /** The Powertools service name: the `service` dimension of its metrics. */
   readonly service: string;
 
+  /**
+   * On aws only: the `live` alias on the function's current version. Every trigger (queue, stream, schedule, API
+   * route) invokes it, and CodeDeploy shifts it to each new version, canary first, rolling back on an alarm
+   * (lib/constructs/canary-deployments.ts). LocalStack community has no CodeDeploy and the offline runtime reads the
+   * unqualified function, so there the triggers invoke the function itself and the template does not change.
+   */
+  readonly live?: Alias;
+
+  /** What triggers invoke: the `live` alias on aws, the function itself elsewhere. */
+  get invoked(): IFunction {
+    return this.live ?? this;
+  }
+
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const { config } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -104,7 +137,12 @@ export class ServiceFunction extends NodejsFunction {
         ...props.environment,
       },
       bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [] },
+      // Published versions are kept when a newer one replaces them, so an operator can point the alias back at the
+      // previous one by hand (docs/runbooks/deploy-and-rollback.md). Read only where currentVersion is used (aws).
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
+    // The version's hash covers the code asset's hash and the configuration: no second bundling.
+    if (config.target === 'aws') this.live = new LiveAlias(this, 'Live', { aliasName: 'live', version: this.currentVersion });
     this.node.addMetadata(ENTRY_METADATA, `functions/${props.service}/${props.entry}.ts`);
     this.service = props.service;
     Validations.of(this).acknowledge(

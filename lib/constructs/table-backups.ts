@@ -124,7 +124,7 @@ export class TableBackups extends Construct {
     new Rule(this, 'Schedule', {
       description: 'Exports every table to the backup bucket once a day (seed 003: one upload a day)',
       schedule: Schedule.cron({ hour: '3', minute: '0' }),
-      targets: [new LambdaFunction(this.exportFn, { retryAttempts: 2 })],
+      targets: [new LambdaFunction(this.exportFn.invoked, { retryAttempts: 2 })],
     });
   }
 }

@@ -27,7 +27,7 @@ export class TrackingFreshnessCheck extends Construct {
     this.schedule = new Rule(this, 'Schedule', {
       description: "Runs analytics' tracking freshness check every minute",
       schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
+      targets: [new LambdaFunction(this.fn.invoked, { retryAttempts: 0 })],
     });
   }
 }
