@@ -5,7 +5,7 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfig } from './config';
-import { PipelineAccessStack } from './pipeline-access-stack';
+import { DEPLOY_STAGE, PipelineAccessStack } from './pipeline-access-stack';
 import { ShopWaveStack } from './shopwave-stack';
 
 export const STACK_NAME = 'ShopWave';
@@ -37,6 +37,7 @@ export function buildApp(props: AppProps = {}): { app: App; stack: ShopWaveStack
     pipelineAccess = new PipelineAccessStack(app, PIPELINE_ACCESS_STACK_NAME, {
       repository,
       oidcProviderArn: app.node.tryGetContext('githubOidcProviderArn'),
+      acceptanceStacks: [stackNameOf(DEPLOY_STAGE)],
       description: `GitHub Actions OIDC deploy role for ${repository} (ShopWave pipeline)`,
       env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     });

@@ -4,6 +4,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from './config';
 import { CanaryDeployments } from './constructs/canary-deployments';
+import { AcceptanceAccess } from './constructs/acceptance-access';
 import { CustomerIdentity } from './constructs/customer-identity';
 import { DataTables, TABLE_ENV, type TableKey } from './constructs/data-tables';
 import { OperationalAlarms } from './constructs/operational-alarms';
@@ -99,6 +100,14 @@ export class ShopWaveStack extends Stack {
       alarms.addBackups(backups.tableCount);
       new CfnOutput(this, 'BackupBucketName', { value: backups.exportBucket.bucketName });
       new CfnOutput(this, 'BackupVaultName', { value: backups.vault.backupVaultName });
+      // What the deploy pipeline's acceptance step may do on this stage (the deploy role itself may only deploy).
+      new AcceptanceAccess(this, 'AcceptanceAccess', {
+        seedTables: [tables.catalog, tables.customers, tables.inventory],
+        restaurantTable: tables.restaurant,
+        orderingParameter: ordering.parameter,
+        userPool: identity.userPool!,
+        lostOrdersAlarm: alarms.alarm('LostOrders')!,
+      });
     }
     // Every function, consumer queue and DLQ is found in the construct tree at synthesis, not listed here.
     Aspects.of(this).add(

@@ -4,6 +4,9 @@
  *   npm run token -- c-alice                 # 1-hour token; the key pair is the one `npm start` trusts
  *   npm run token -- c-alice --publish       # also publish the issuer's public keys to a LocalStack stack's
  *                                            # parameter (/<stack>/auth/dev-issuer-jwks; --stack, default ShopWave)
+ *   npm run token -- c-alice --cognito --stack ShopWave-sandbox
+ *                                            # a Cognito ID token of a stack deployed with target=aws, for its user
+ *                                            # acceptance-c-alice (created if missing; tools/cognito-tokens.ts)
  * The private key stays in .offline/ on this machine (never in git); only the public JWKS is published.
  */
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -13,6 +16,7 @@ import { DevIssuer } from '../tools/dev-issuer';
 const { positionals, values } = parseArgs({
   options: {
     publish: { type: 'boolean' },
+    cognito: { type: 'boolean' },
     stack: { type: 'string', default: 'ShopWave' },
     'expires-in': { type: 'string', default: '1h' },
   },
@@ -20,8 +24,14 @@ const { positionals, values } = parseArgs({
 });
 const [customerId] = positionals;
 if (!customerId || !/^[A-Za-z0-9_-]{1,64}$/.test(customerId)) {
-  console.error('usage: npm run token -- <customerId> [--expires-in 1h] [--publish [--stack ShopWave]]');
+  console.error('usage: npm run token -- <customerId> [--expires-in 1h] [--publish [--stack ShopWave]] | [--cognito --stack ShopWave]');
   process.exit(2);
+}
+if (values.cognito) {
+  // The user pool's own tokens (1 hour, the app client's validity): --expires-in does not apply.
+  const { cognitoIdToken } = await import('../tools/cognito-tokens');
+  console.log(await cognitoIdToken(values.stack, customerId));
+  process.exit(0);
 }
 const issuer = await DevIssuer.load();
 if (values.publish) {

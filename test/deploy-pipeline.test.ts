@@ -110,6 +110,45 @@ describe('target aws (default: canary)', () => {
       expect(typeOfRefs(resources, p.Properties.FunctionName), id).toEqual(['AWS::Lambda::Alias']);
   });
 
+  it("gives the pipeline's acceptance step a role of its own: trusted by the deploy role only, granted this stack's resources", () => {
+    const [[roleId, role], ...more] = ofType(resources, 'AWS::IAM::Role').filter(([, r]) =>
+      JSON.stringify(r.Properties.RoleName ?? '').includes('-acceptance'),
+    );
+    expect(more).toEqual([]);
+    const [trust, ...others] = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(others).toEqual([]);
+    expect(trust.Action).toBe('sts:AssumeRole');
+    expect(JSON.stringify(trust.Principal)).toContain(':root');
+    expect(JSON.stringify(trust.Condition.ArnEquals['aws:PrincipalArn'])).toContain(':role/ShopWavePipelineDeploy');
+    expect(role.Properties.MaxSessionDuration).toBe(3600);
+    const statements = ofType(resources, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => refId(r) === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((st: any) => [st.Action].flat()).sort();
+    expect(new Set(actions)).toEqual(
+      new Set([
+        'dynamodb:BatchWriteItem',
+        'dynamodb:PutItem',
+        'ssm:GetParameter',
+        'ssm:GetParameters',
+        'ssm:GetParameterHistory',
+        'ssm:DescribeParameters',
+        'ssm:PutParameter',
+        'cognito-idp:AdminGetUser',
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminSetUserPassword',
+        'cloudformation:DescribeStacks',
+        'cloudwatch:DescribeAlarms',
+      ]),
+    );
+    // Each on named resources of this stack (a Ref/GetAtt, or the stack's own id), never a wildcard.
+    for (const st of statements)
+      for (const r of [st.Resource].flat()) {
+        expect(JSON.stringify(r), JSON.stringify(st.Action)).not.toMatch(/"\*"|:\*"/);
+        expect(refsIn(r).length + (JSON.stringify(r).includes('AWS::StackId') ? 1 : 0), JSON.stringify(r)).toBeGreaterThan(0);
+      }
+  });
+
   it('keeps every published version when a newer one replaces it (the manual rollback shifts the alias back)', () => {
     const versions = ofType(resources, 'AWS::Lambda::Version');
     expect(versions.length).toBeGreaterThanOrEqual(16);
@@ -219,15 +258,20 @@ describe('-c githubRepository=acme/shopwave: the pipeline access stack', () => {
     });
   });
 
-  it('allows the deploy role nothing but assuming the four CDK bootstrap roles of its account and region', () => {
+  it("allows the deploy role nothing but assuming the four CDK bootstrap roles and the sandbox stage's acceptance role", () => {
     const statements = ofType(resources, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-    expect(ofType(resources, 'AWS::IAM::Role')[0][1].Properties.ManagedPolicyArns).toBeUndefined();
-    expect(statements).toHaveLength(1);
-    expect(statements[0].Action).toBe('sts:AssumeRole');
-    const arns = statements[0].Resource.map((r: any) => JSON.stringify(r));
-    expect(arns).toHaveLength(4);
+    const [[, role]] = ofType(resources, 'AWS::IAM::Role');
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.RoleName).toBe('ShopWavePipelineDeploy');
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Action).toBe('sts:AssumeRole');
+    }
+    const arns = statements.flatMap((st: any) => [st.Resource].flat()).map((r: any) => JSON.stringify(r));
+    expect(arns).toHaveLength(5);
     for (const purpose of ['deploy', 'file-publishing', 'image-publishing', 'lookup'])
       expect(arns.some((a: string) => a.includes(`:role/cdk-hnb659fds-${purpose}-role-`))).toBe(true);
+    expect(arns.filter((a: string) => a.endsWith(':role/ShopWave-sandbox-acceptance"]]}'))).toHaveLength(1);
     for (const arn of arns) expect(arn).not.toContain('*');
   });
 

@@ -11,10 +11,9 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { CUSTOMER_ID_ATTRIBUTE } from '../../functions/shared/customer-claim';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../../functions/shared/development-issuer';
 
-/** The Cognito attribute that maps a user to a ShopWave customer (an id of the customers table). */
-export const CUSTOMER_ID_ATTRIBUTE = 'customerId';
 
 type ApiFunction = IFunction & { addEnvironment(key: string, value: string): unknown };
 

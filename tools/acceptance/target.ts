@@ -4,7 +4,8 @@
  * npm run ordering / game-day, and the LostOrders alarm's state from the target's CloudWatch.
  *   offline     no --stack: the running `npm start` (.offline/endpoints.json; SHOPWAVE_OFFLINE_DIR moves it)
  *   localstack  --stack with AWS_ENDPOINT_URL set: tokens from the development issuer (`token --publish`)
- *   aws         --stack otherwise: Cognito ID tokens from the environment (README "Customer tokens on AWS")
+ *   aws         --stack otherwise: Cognito ID tokens from the environment (README "Customer tokens on AWS"), or
+ *               minted for acceptance-<customerId> users of the stack's pool (`token --cognito`) when none is set
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { spawn } from 'node:child_process';
@@ -105,10 +106,11 @@ export function acceptanceContext(opts: {
         (async () => {
           if (kind === 'aws') {
             const value = env[tokenVariable(customerId)] ?? (customerId === 'c-alice' ? env.SHOPWAVE_ID_TOKEN : undefined);
-            if (!value) throw new Error(`no token for ${customerId}: set ${tokenVariable(customerId)} (README "Customer tokens on AWS")`);
-            return value.trim();
+            if (value) return value.trim();
           }
-          const r = await cli('token', [customerId, ...(kind === 'localstack' ? ['--publish'] : [])]);
+          // aws without a token in the environment: the stack's user pool mints one (tools/cognito-tokens.ts).
+          const flag = { offline: [], localstack: ['--publish'], aws: ['--cognito'] }[kind];
+          const r = await cli('token', [customerId, ...flag]);
           const out = r.stdout.trim();
           if (r.code !== 0 || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(out))
             throw new Error(`no token for ${customerId} (npm run token ${cliReason(r)})`);
