@@ -1,7 +1,10 @@
 /**
- * `npm run bench`: what the platform costs, measured rather than guessed. Profiles (`--profile <name>`):
- * - default: bundle size and cold init per function, and offline end to end: orders placed through the API until
- *   DELIVERED (demo speed, so including the simulated actors' delays), latency percentiles → bench/results.json;
+ * `npm run bench`: what the platform costs, measured rather than guessed. With no `--profile` it runs all of the
+ * profiles below one after another, each in its own process (bench/suite.ts: ~25 min on 2 cores; `--tests` adds
+ * `npm test`, ~30 min more), and writes bench/results.json with every part and a headline table. Profiles
+ * (`--profile <name>`):
+ * - `demo`: bundle size and cold init per function, and offline end to end: orders placed through the API until
+ *   DELIVERED (demo speed, so including the simulated actors' delays), latency percentiles → bench/results.demo.json;
  * - `bundles`: per function bundle and map size, cold init with and without source maps, bytes per package, and
  *   the runtime-SDK alternative (bench/bundles.ts) → bench/results.bundles.json;
  * - `provider-faults`: a flaky payment provider (bench/provider-faults.ts);
@@ -9,6 +12,8 @@
  * - `latency`, `throughput`, `dinner-rush`: the platform's own per-hop latency, the highest order rate it sustains,
  *   and a dinner rush (ramp up, peak, ramp down), on the zero-speed template cdk.out.zero (`node scripts/synth.mjs
  *   --zero`) or against `--url` (bench/load-profiles.ts) → bench/results.<profile>.json.
+ * - `dev-loop`: `npm start`'s synth (forced, and cached) and platform start; with `--tests` also `npm test`'s phases
+ *   and slowest files (bench/dev-loop.ts).
  * Those files are scratch (git-ignored). `--record` also writes the run to bench/results/<profile>.json (or
  * <profile>.<label>.json with `--label`), the
  * committed reference with the machine, Node and commit it was measured on; `--compare <earlier.json>` prints every
@@ -98,6 +103,15 @@ async function main(): Promise<void> {
   if (!url && !existsSync(templatePath))
     throw new Error(`${templatePath} not found: run ${loadProfile ? "'node scripts/synth.mjs --zero'" : "'npm run synth'"} first`);
   const profile = arg('profile');
+  if (profile === undefined && !url) {
+    const { runSuite } = await import('./suite');
+    return runSuite({ root, tests: process.argv.includes('--tests'), record: process.argv.includes('--record'), machine: machine() });
+  }
+  if (profile === 'dev-loop') {
+    const { measureDevLoop } = await import('./dev-loop');
+    const measured = await measureDevLoop({ root, runs: Number(arg('runs') ?? 3), tests: process.argv.includes('--tests') });
+    return writeResults(profile, { profile, measuredAt: new Date().toISOString(), machine: machine(), ...measured });
+  }
   if (profile === 'provider-faults') {
     const { measureProviderFaults } = await import('./provider-faults');
     await measureProviderFaults({
@@ -110,8 +124,10 @@ async function main(): Promise<void> {
     });
     return;
   }
-  if (profile !== undefined && profile !== 'bundles' && !loadProfile)
-    throw new Error(`unknown bench profile '${profile}' (known: bundles, provider-faults, ${LOAD_PROFILES.join(', ')})`);
+  if (profile !== undefined && profile !== 'bundles' && profile !== 'demo' && !loadProfile)
+    throw new Error(
+      `unknown bench profile '${profile}' (known: demo, bundles, provider-faults, cost, dev-loop, ${LOAD_PROFILES.join(', ')})`,
+    );
   const startedAt = machine();
   if (loadProfile) {
     const { measureLoadProfile } = await import('./load-profiles');
@@ -154,7 +170,7 @@ async function main(): Promise<void> {
     const endToEnd = await measureEndToEnd();
     console.table([endToEnd]);
     results = {
-      profile: 'default',
+      profile: 'demo',
       measuredAt: new Date().toISOString(),
       machine: startedAt,
       coldRuns: COLD_RUNS,
