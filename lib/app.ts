@@ -5,6 +5,8 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfig } from './config';
+import { discover } from './constructs/watch';
+import { ObservabilityHubStack, readHubContext } from './observability-hub-stack';
 import { DEPLOY_STAGE, PipelineAccessStack } from './pipeline-access-stack';
 import { ShopWaveStack } from './shopwave-stack';
 
@@ -17,7 +19,15 @@ export const stackNameOf = (stage: string | undefined) => (stage ? `${STACK_NAME
 export const PIPELINE_ACCESS_STACK_NAME = 'ShopWavePipelineAccess';
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 
-export function buildApp(props: AppProps = {}): { app: App; stack: ShopWaveStack; pipelineAccess?: PipelineAccessStack } {
+/** The central observability hub's stack (lib/observability-hub-stack.ts), for a monitoring account. */
+export const OBSERVABILITY_HUB_STACK_NAME = 'ShopWaveObservabilityHub';
+
+export function buildApp(props: AppProps = {}): {
+  app: App;
+  stack: ShopWaveStack;
+  pipelineAccess?: PipelineAccessStack;
+  observabilityHub?: ObservabilityHubStack;
+} {
   const app = new App(props);
   const config = readConfig(app.node);
   const repository = app.node.tryGetContext('githubRepository') as string | undefined;
@@ -42,6 +52,19 @@ export function buildApp(props: AppProps = {}): { app: App; stack: ShopWaveStack
       env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     });
   }
+  // The central observability hub, only when asked for: `-c hubWorkloadAccounts=<ids>` (aws only), deployed to the
+  // monitoring account; the workloads then link with `-c hubSinkArn=… -c hubLogDestinationArn=…` (its outputs).
+  const hub = readHubContext(app.node, config.target);
+  let observabilityHub: ObservabilityHubStack | undefined;
+  if (hub) {
+    observabilityHub = new ObservabilityHubStack(app, OBSERVABILITY_HUB_STACK_NAME, {
+      ...hub,
+      // The archive's `service` partitions: the services of this app's functions.
+      services: discover(stack).functions.map((f) => f.fn.service),
+      description: `ShopWave central observability hub for ${hub.workloadAccounts.length} workload account(s) (docs/observability-hub.md)`,
+      env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    });
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, pipelineAccess };
+  return { app, stack, pipelineAccess, observabilityHub };
 }

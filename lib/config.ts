@@ -65,6 +65,12 @@ export interface PlatformConfig {
    */
   backup: { copyVaultArn?: string; vaultLock: boolean };
   /**
+   * The workload side of the central observability hub (aws only; lib/constructs/hub-link.ts,
+   * docs/observability-hub.md): `-c hubSinkArn=…` links the account to the hub's OAM sink (metrics, logs, traces),
+   * `-c hubLogDestinationArn=…` subscribes every function's log group to the hub's log archive.
+   */
+  hub: { sinkArn?: string; logDestinationArn?: string };
+  /**
    * `-c stage=<name>`: a named copy of the platform, stack `ShopWave-<name>` (a personal sandbox beside the shared
    * one). Undefined: the stack is `ShopWave`, as in every doc and offline. Not offline (one platform per checkout).
    */
@@ -97,6 +103,7 @@ const SPEEDS: Record<
     | 'stage'
     | 'deployStrategy'
     | 'backup'
+    | 'hub'
   > & {
     ackDeadline: number;
     sliDeadline: number;
@@ -142,8 +149,8 @@ const SPEEDS: Record<
 
 /**
  * Reads `-c target=…`, `-c speed=demo|test|zero`, `-c restaurantAckDeadlineSeconds=…`, `-c deliverySliSeconds=…`,
- * `-c alarmEmail=…`, `-c stage=…`, `-c deployStrategy=…`, `-c backupCopyVaultArn=…` and `-c backupVaultLock=…`;
- * anything invalid fails synth.
+ * `-c alarmEmail=…`, `-c stage=…`, `-c deployStrategy=…`, `-c backupCopyVaultArn=…`, `-c backupVaultLock=…`,
+ * `-c hubSinkArn=…` and `-c hubLogDestinationArn=…`; anything invalid fails synth.
  */
 export function readConfig(node: Node): PlatformConfig {
   const target = String(node.tryGetContext('target') ?? 'aws') as Target;
@@ -178,6 +185,16 @@ export function readConfig(node: Node): PlatformConfig {
     throw new Error(`context 'backupCopyVaultArn' is not a backup vault ARN: '${copyVaultArn}'`);
   const vaultLock = String(node.tryGetContext('backupVaultLock') ?? 'false');
   if (!['true', 'false'].includes(vaultLock)) throw new Error(`context 'backupVaultLock' must be true or false, got '${vaultLock}'`);
+  const hub = {
+    sinkArn: hubContext(node, 'hubSinkArn', HUB_SINK_ARN, 'an OAM sink ARN (arn:aws:oam:<region>:<account>:sink/<id>)', target),
+    logDestinationArn: hubContext(
+      node,
+      'hubLogDestinationArn',
+      HUB_LOG_DESTINATION_ARN,
+      'a CloudWatch Logs destination ARN (arn:aws:logs:<region>:<account>:destination:<name>)',
+      target,
+    ),
+  };
   const stageContext = node.tryGetContext('stage') as string | undefined;
   const stage = stageContext === undefined || stageContext === '' ? undefined : String(stageContext);
   if (stage !== undefined && !STAGE_NAME.test(stage))
@@ -198,5 +215,24 @@ export function readConfig(node: Node): PlatformConfig {
     ...simulation,
     awsOnly: target === 'aws',
     backup: { copyVaultArn, vaultLock: vaultLock === 'true' },
+    hub,
   };
+}
+
+/** The hub's OAM sink: `arn:aws:oam:us-east-1:111111111111:sink/<uuid>` (output `SinkArn` of the hub stack). */
+const HUB_SINK_ARN = /^arn:aws[a-z-]*:oam:[a-z0-9-]+:\d{12}:sink\/[A-Za-z0-9-]{1,64}$/;
+/** The hub's log destination: `arn:aws:logs:us-east-1:111111111111:destination:<name>` (output `LogDestinationArn`). */
+const HUB_LOG_DESTINATION_ARN = /^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:destination:[^:*\s]{1,512}$/;
+
+/**
+ * A hub ARN from the context, validated; aws only: LocalStack community and the offline runtime have no
+ * cross-account observability, and their templates must not change (the offline mode ships its logs itself:
+ * offline/runtime/log-shipper.ts).
+ */
+function hubContext(node: Node, key: string, pattern: RegExp, what: string, target: Target): string | undefined {
+  const value = node.tryGetContext(key) as string | undefined;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) throw new Error(`context '${key}' is not ${what}: '${value}'`);
+  if (target !== 'aws') throw new Error(`context '${key}' is for target=aws: the hub links AWS accounts, ${target} has no such thing`);
+  return value;
 }

@@ -7,6 +7,7 @@ import { CanaryDeployments } from './constructs/canary-deployments';
 import { AcceptanceAccess } from './constructs/acceptance-access';
 import { CustomerIdentity } from './constructs/customer-identity';
 import { DataTables, TABLE_ENV, type TableKey } from './constructs/data-tables';
+import { HubLink } from './constructs/hub-link';
 import { OperationalAlarms } from './constructs/operational-alarms';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OrderingSwitch } from './constructs/ordering-switch';
@@ -109,10 +110,15 @@ export class ShopWaveStack extends Stack {
         lostOrdersAlarm: alarms.alarm('LostOrders')!,
       });
     }
+    // The central observability hub (docs/observability-hub.md), aws only and only when asked for: an OAM link
+    // (`-c hubSinkArn=…`) and every function's logs to the hub's archive (`-c hubLogDestinationArn=…`).
+    const { sinkArn, logDestinationArn } = config.hub;
+    const hubLink = config.target === 'aws' && (sinkArn || logDestinationArn) ? new HubLink(this, 'Hub', config.hub) : undefined;
     // Every function, consumer queue and DLQ is found in the construct tree at synthesis, not listed here.
     Aspects.of(this).add(
       new WatchAspect(this, (watched) => {
         alarms.watch(watched);
+        hubLink?.watch(watched.functions);
         // Canary deployments behind the `live` aliases, rolled back by these alarms: aws only (no CodeDeploy on
         // LocalStack community, nothing to shift offline).
         if (config.target === 'aws')

@@ -4,9 +4,15 @@
  * minimum/maximum too) and cdklabs' service spec (tools/template-check/schema.ts: types, required properties, allowed
  * values, every nested value walked by this project's code), and every IAM action their
  * policies name against the IAM service reference (tools/template-check/iam-actions.ts). A finding names the
- * logical id, the resource type, the property path and the reason.
+ * logical id, the resource type, the property path and the reason. The central observability hub's template
+ * (`-c hubWorkloadAccounts=…`, lib/observability-hub-stack.ts) and the workload side it adds to the aws template
+ * (`-c hubSinkArn=… -c hubLogDestinationArn=…`: the OAM link and the subscription filters) are checked the same way.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, OBSERVABILITY_HUB_STACK_NAME } from '../lib/app';
 import type { Target } from '../lib/config';
 import { synthResources } from '../tools/alarms-per-target';
 import { checkIamActions } from '../tools/template-check/iam-actions';
@@ -15,10 +21,31 @@ import { checkSchemas, type Resources, serviceSpec } from '../tools/template-che
 
 const TARGETS: Target[] = ['aws', 'localstack', 'offline'];
 const templates = {} as Record<Target, Resources>;
+/** The hub stack's template, and the resources the hub adds to the aws template (ids under the `Hub` construct). */
+const hub = {} as { stack: Resources; workload: Resources };
 beforeAll(() => {
   for (const t of TARGETS) templates[t] = synthResources(t) as Resources;
+  const outdir = mkdtempSync(path.join(tmpdir(), 'shopwave-schema-hub-'));
+  try {
+    const { app, stack } = buildApp({
+      outdir,
+      context: {
+        target: 'aws',
+        hubWorkloadAccounts: '111111111111,222222222222',
+        hubSinkArn: 'arn:aws:oam:us-east-1:999999999999:sink/a1b2c3d4-5678-90ab-cdef-111111111111',
+        hubLogDestinationArn: 'arn:aws:logs:us-east-1:999999999999:destination:ShopWaveHubLogs',
+        'aws:cdk:bundling-stacks': [],
+      },
+    });
+    const assembly = app.synth();
+    hub.stack = assembly.getStackByName(OBSERVABILITY_HUB_STACK_NAME).template.Resources;
+    const linked = assembly.getStackByName(stack.stackName).template.Resources as Resources;
+    hub.workload = Object.fromEntries(Object.entries(linked).filter(([id]) => id.startsWith('Hub')));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
   serviceSpec();
-}, 180_000);
+}, 240_000);
 
 describe.each(TARGETS)('the %s template', (target) => {
   it('fits the CloudFormation resource schemas', () => {
@@ -39,6 +66,31 @@ describe.each(TARGETS)('the %s template', (target) => {
     const report = await checkIamActions(templates[target]);
     expect(report.findings).toEqual([]);
     expect(report.distinct).toBeGreaterThan(30);
+  });
+});
+
+describe('the observability hub template, and what the hub adds to the aws template', () => {
+  it('fits the CloudFormation resource schemas', () => {
+    const report = checkSchemas({ ...hub.stack, ...hub.workload });
+    expect(report.findings).toEqual([]);
+    // The sink, the destination, both streams, the tables and workgroup; a link and a filter per function.
+    const types = new Set(Object.values({ ...hub.stack, ...hub.workload }).map((r) => r.Type));
+    for (const t of ['AWS::Oam::Sink', 'AWS::Logs::Destination', 'AWS::KinesisFirehose::DeliveryStream', 'AWS::CloudWatch::MetricStream'])
+      expect(types, t).toContain(t);
+    for (const t of ['AWS::Glue::Table', 'AWS::Athena::WorkGroup', 'AWS::Oam::Link', 'AWS::Logs::SubscriptionFilter'])
+      expect(types, t).toContain(t);
+    expect(report.resources).toBeGreaterThan(40);
+    expect(report.values).toBeGreaterThan(300);
+  });
+
+  it('fits the CloudFormation registry schemas (patterns, lengths, bounds)', () => {
+    expect(checkRegistrySchemas({ ...hub.stack, ...hub.workload }).findings).toEqual([]);
+  });
+
+  it('names only IAM actions that exist (the sink policy among them)', async () => {
+    const report = await checkIamActions(hub.stack);
+    expect(report.findings).toEqual([]);
+    expect(report.distinct).toBeGreaterThan(10);
   });
 });
 
