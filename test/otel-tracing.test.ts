@@ -13,6 +13,8 @@ import { buildApp } from '../lib/app';
 import { readConfig } from '../lib/config';
 import { DEFAULT_OTEL_LAYER_ARN, otelLayerWrapper } from '../lib/constructs/otel-tracing';
 import { ServiceFunction } from '../lib/constructs/service-function';
+import { checkRegistrySchemas } from '../tools/template-check/registry';
+import { checkSchemas, type Resources as CheckedResources } from '../tools/template-check/schema';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
@@ -92,6 +94,16 @@ describe('tracing=otel on the aws target', () => {
         id,
       ).toBe(true);
     }
+  });
+
+  it('fits the CloudFormation resource and registry schemas (Layers, environment variable names)', () => {
+    const resources = otel.Resources as CheckedResources;
+    const schemas = checkSchemas(resources);
+    expect(schemas.findings).toEqual([]);
+    expect(schemas.resources).toBeGreaterThan(250);
+    const registry = checkRegistrySchemas(resources);
+    expect(registry.findings).toEqual([]);
+    expect(registry.schemas).toBeGreaterThan(1000);
   });
 
   it('by default keeps X-Ray: active tracing on every function and the stage, no layer, no wrapper', () => {
