@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { DEFAULT_OTEL_LAYER_ARN, otelLayerWrapper } from './constructs/otel-tracing';
 
 /**
  * Where the stack goes. One switch for everything that differs between targets:
@@ -24,8 +25,29 @@ export interface TabletSimulatorConfig {
   merchants: Record<string, 'ack' | 'reject' | 'silent'>;
 }
 
+/** `-c tracing=xray|otel`: who traces the functions on the aws target (lib/constructs/otel-tracing.ts). */
+export type TracingMode = 'xray' | 'otel';
+const TRACING_MODES: TracingMode[] = ['xray', 'otel'];
+
+/** With tracing=otel: the ADOT Lambda layer and the OTLP/HTTP collector the functions export to. */
+export interface OtelTracingConfig {
+  /** `-c otelLayerArn=…`, default the us-east-1 ADOT layer (DEFAULT_OTEL_LAYER_ARN). */
+  layerArn: string;
+  /** `-c otelEndpoint=…`: the collector's base URL (https, no path); traces go to `<endpoint>/v1/traces`. */
+  endpoint: string;
+}
+
 export interface PlatformConfig {
   target: Target;
+  /**
+   * `-c tracing=xray|otel` (default xray). xray: X-Ray active tracing and Powertools Tracer on the aws target. otel
+   * (aws only; refused elsewhere: LocalStack community has no layers and the offline runtime loads none): the ADOT
+   * layer exporting OTLP to `otel.endpoint`, X-Ray and the Powertools Tracer off. LocalStack and offline trace nothing
+   * either way.
+   */
+  tracing: TracingMode;
+  /** Set exactly when tracing is otel. */
+  otel?: OtelTracingConfig;
   /** Seconds a restaurant has to acknowledge a paid order before it is cancelled and refunded (max 900: SQS delay). */
   restaurantAckDeadlineSeconds: number;
   /**
@@ -104,6 +126,8 @@ const SPEEDS: Record<
     | 'deployStrategy'
     | 'backup'
     | 'hub'
+    | 'tracing'
+    | 'otel'
   > & {
     ackDeadline: number;
     sliDeadline: number;
@@ -150,7 +174,8 @@ const SPEEDS: Record<
 /**
  * Reads `-c target=…`, `-c speed=demo|test|zero`, `-c restaurantAckDeadlineSeconds=…`, `-c deliverySliSeconds=…`,
  * `-c alarmEmail=…`, `-c stage=…`, `-c deployStrategy=…`, `-c backupCopyVaultArn=…`, `-c backupVaultLock=…`,
- * `-c hubSinkArn=…` and `-c hubLogDestinationArn=…`; anything invalid fails synth.
+ * `-c hubSinkArn=…`, `-c hubLogDestinationArn=…`, `-c tracing=xray|otel`, `-c otelEndpoint=…` and
+ * `-c otelLayerArn=…`; anything invalid fails synth.
  */
 export function readConfig(node: Node): PlatformConfig {
   const target = String(node.tryGetContext('target') ?? 'aws') as Target;
@@ -204,8 +229,11 @@ export function readConfig(node: Node): PlatformConfig {
   const deployStrategy = String(node.tryGetContext('deployStrategy') ?? 'canary') as DeployStrategy;
   if (!DEPLOY_STRATEGIES.includes(deployStrategy))
     throw new Error(`context 'deployStrategy' must be one of ${DEPLOY_STRATEGIES.join(', ')}, got '${deployStrategy}'`);
+  const { tracing, otel } = readTracing(node, target);
   return {
     target,
+    tracing,
+    otel,
     stage,
     deployStrategy,
     restaurantAckDeadlineSeconds,
@@ -235,4 +263,52 @@ function hubContext(node: Node, key: string, pattern: RegExp, what: string, targ
   if (typeof value !== 'string' || !pattern.test(value)) throw new Error(`context '${key}' is not ${what}: '${value}'`);
   if (target !== 'aws') throw new Error(`context '${key}' is for target=aws: the hub links AWS accounts, ${target} has no such thing`);
   return value;
+}
+
+/**
+ * `-c tracing`, `-c otelEndpoint`, `-c otelLayerArn`. otel is refused off the aws target rather than ignored (a
+ * LocalStack or offline run that asked for OpenTelemetry would silently get none), and the otel keys are refused
+ * without tracing=otel for the same reason.
+ */
+function readTracing(node: Node, target: Target): { tracing: TracingMode; otel?: OtelTracingConfig } {
+  const tracing = String(node.tryGetContext('tracing') ?? 'xray') as TracingMode;
+  if (!TRACING_MODES.includes(tracing)) throw new Error(`context 'tracing' must be one of ${TRACING_MODES.join(', ')}, got '${tracing}'`);
+  const endpointContext = node.tryGetContext('otelEndpoint') as string | undefined;
+  const layerContext = node.tryGetContext('otelLayerArn') as string | undefined;
+  if (tracing !== 'otel') {
+    for (const [key, value] of [
+      ['otelEndpoint', endpointContext],
+      ['otelLayerArn', layerContext],
+    ] as const) {
+      if (value !== undefined) throw new Error(`context '${key}' is only read with -c tracing=otel (tracing is '${tracing}')`);
+    }
+    return { tracing };
+  }
+  if (target !== 'aws')
+    throw new Error(
+      `context 'tracing=otel' is for target=aws: LocalStack community has no Lambda layers and the offline runtime loads none (target is '${target}')`,
+    );
+  if (endpointContext === undefined || endpointContext === '')
+    throw new Error(
+      "context 'otelEndpoint' is required with tracing=otel: the OTLP/HTTP collector's base URL, e.g. -c otelEndpoint=https://otel.example.com:4318",
+    );
+  const endpoint = String(endpointContext);
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`context 'otelEndpoint' is not a URL: '${endpoint}'`);
+  }
+  // Spans carry order and correlation ids and leave the account: TLS only. Credentials would sit in the template.
+  if (url.protocol !== 'https:')
+    throw new Error(`context 'otelEndpoint' must be an https:// URL (spans leave the account), got '${endpoint}'`);
+  if (url.username || url.password) throw new Error("context 'otelEndpoint' must not carry credentials: they would be in the template");
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || endpoint.endsWith('/'))
+    throw new Error(
+      `context 'otelEndpoint' is the collector's base URL without a path (traces go to <endpoint>/v1/traces), got '${endpoint}'`,
+    );
+  const layerArn = String(layerContext ?? DEFAULT_OTEL_LAYER_ARN);
+  const family = otelLayerWrapper(layerArn);
+  if ('error' in family) throw new Error(`context 'otelLayerArn' ${family.error}: '${layerArn}'`);
+  return { tracing, otel: { endpoint, layerArn } };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_DIR, renderDashboards } from '../tools/dashboards';
+import { ACCOUNT_VARIABLE, DASHBOARD_DIR, renderDashboards } from '../tools/dashboards';
 
 let rendered: Record<string, string>;
 beforeAll(() => {
@@ -35,5 +35,18 @@ describe('docs/dashboards', () => {
     // Seed 001's panel is there with the flow-gap expression.
     const lost = series.find((p: any) => p.title === 'Charged but not received by the restaurant');
     expect(lost.targets.map((t: any) => t.expression).filter(Boolean)).toEqual(['FILL(charged, 0) - FILL(received, 0)']);
+  });
+
+  it('reads every CloudWatch metric query from the $account variable, an "Accounts" query of the data source', () => {
+    const grafana = JSON.parse(rendered['grafana-dashboard.json']);
+    const account = grafana.templating.list.find((v: any) => v.name === 'account');
+    expect(account).toMatchObject({ type: 'query', query: { queryType: 'accounts' }, current: { value: 'all' } });
+    expect(account.datasource.uid).toBe('${datasource}');
+    const targets = grafana.panels.flatMap((p: any) => p.targets ?? []);
+    const metricQueries = targets.filter((t: any) => !t.expression);
+    expect(metricQueries.length).toBeGreaterThan(50);
+    for (const t of metricQueries) expect(t.accountId, `${t.namespace} ${t.metricName}`).toBe(`$${ACCOUNT_VARIABLE.name}`);
+    // Math expressions compute on those queries' results (their ids), so they read the same account.
+    for (const t of targets.filter((t: any) => t.expression)) expect(t.accountId, t.expression).toBeUndefined();
   });
 });

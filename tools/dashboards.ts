@@ -5,7 +5,9 @@
  *   speed), with deploy-time names shown as ${LogicalId} / ${LogicalId.Attribute} / ${AWS::Region} placeholders;
  * - docs/dashboards/grafana-dashboard.json: the same three sections as a Grafana dashboard on the CloudWatch data
  *   source. Per-resource technical series match every function/queue/table of the account (dimension '*'), since
- *   physical names exist only after deploy; business metrics are exact.
+ *   physical names exist only after deploy; business metrics are exact. Every metric query reads the account of the
+ *   `$account` variable (ACCOUNT_VARIABLE), so the same dashboard runs in the monitoring account of a CloudWatch
+ *   cross-account observability setup (the hub, docs/observability.md "Grafana in the hub account").
  * test/dashboards.test.ts fails when the committed files differ from what this renders.
  */
 import { mkdtempSync } from 'node:fs';
@@ -41,6 +43,26 @@ export function synthesizedDashboard(): { name: string; body: Json } {
   const { DashboardName, DashboardBody } = dashboards[0].Properties;
   return { name: DashboardName, body: JSON.parse(placeholders(DashboardBody)) };
 }
+
+/**
+ * The source account: a CloudWatch data source "Accounts" query (the accounts linked to the monitoring account's
+ * sink). The data source puts its own "All" option (value `all`) first; `all` makes Grafana query every linked
+ * account (a SEARCH without an account filter, one series per account), and an id reads that account only. Default
+ * All. Outside a monitoring account the list is empty and the queries read the data source's own account.
+ */
+export const ACCOUNT_VARIABLE = {
+  name: 'account',
+  label: 'Source account',
+  type: 'query',
+  datasource: { type: 'cloudwatch', uid: '${datasource}' },
+  query: { queryType: 'accounts', region: 'default', refId: 'CloudWatchVariableQueryEditor-VariableQuery' },
+  definition: 'accounts()',
+  refresh: 1,
+  includeAll: false,
+  multi: false,
+  current: { text: 'All', value: 'all' },
+  hide: 0,
+} as const;
 
 /** Grafana (CloudWatch data source): one row per section, one time series panel per metric widget. */
 export function grafanaDashboard(name: string, body: Json): Json {
@@ -102,6 +124,7 @@ export function grafanaDashboard(name: string, body: Json): Json {
         ...base,
         namespace,
         metricName,
+        accountId: `$${ACCOUNT_VARIABLE.name}`,
         dimensions,
         matchExact: exact,
         statistic: opts.stat ?? w.properties.stat ?? 'Average',
@@ -145,7 +168,7 @@ export function grafanaDashboard(name: string, body: Json): Json {
     time: { from: 'now-3h', to: 'now' },
     refresh: '1m',
     templating: {
-      list: [{ name: 'datasource', type: 'datasource', query: 'cloudwatch', label: 'CloudWatch', current: {}, hide: 0 }],
+      list: [{ name: 'datasource', type: 'datasource', query: 'cloudwatch', label: 'CloudWatch', current: {}, hide: 0 }, ACCOUNT_VARIABLE],
     },
     panels,
   };

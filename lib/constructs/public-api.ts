@@ -14,6 +14,7 @@ import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-li
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '../config';
 import { API_THROTTLED_REQUESTS, NAMESPACE } from './business-metrics';
+import { xrayTracing } from './otel-tracing';
 import { ServiceFunction } from './service-function';
 
 export interface ApiRoute {
@@ -67,7 +68,8 @@ export class PublicApi extends Construct {
               { throttlingRateLimit: r.throttle!.rateLimit, throttlingBurstLimit: r.throttle!.burstLimit },
             ]),
         ),
-        tracingEnabled: props.config.awsOnly,
+        // X-Ray on the stage with tracing=xray only: with otel nothing is recorded in X-Ray (lib/constructs/otel-tracing.ts).
+        tracingEnabled: xrayTracing(props.config),
         // Execution logs need the account-level CloudWatch role, which only the aws target creates.
         loggingLevel: props.config.awsOnly ? MethodLoggingLevel.ERROR : MethodLoggingLevel.OFF,
         accessLogDestination: new LogGroupLogDestination(accessLogs),

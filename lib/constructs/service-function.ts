@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { PlatformConfig } from '../config';
 import { NAMESPACE } from './business-metrics';
 import { TABLE_ENV, type DataTables, type TableKey } from './data-tables';
+import { functionTracing } from './otel-tracing';
 
 const FUNCTIONS_DIR = path.join(import.meta.dirname, '..', '..', 'functions');
 
@@ -85,7 +86,8 @@ export interface TableAccess {
  * A Lambda function for one handler of one service, with the platform's defaults: Node.js 22 runtime, ESM bundle
  * built locally by esbuild for a node20 target (so the same bundle runs on Lambda and on the offline runtime's
  * Node 20), the SDK bundled in (BUNDLING says why), bounded timeout and memory,
- * Powertools settings, its own log group with retention. What it may touch is declared with `bindTables`, which both
+ * Powertools settings, its own log group with retention, and its tracing (X-Ray, or with `-c tracing=otel` the ADOT
+ * layer: lib/constructs/otel-tracing.ts decides). What it may touch is declared with `bindTables`, which both
  * grants IAM and sets the table-name variables, so a handler can only name tables it was granted.
  */
 export class ServiceFunction extends NodejsFunction {
@@ -115,6 +117,7 @@ export class ServiceFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const { config } = props;
+    const tracing = functionTracing(scope, config, props.service);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -127,7 +130,8 @@ export class ServiceFunction extends NodejsFunction {
       architecture: config.target === 'aws' ? Architecture.ARM_64 : Architecture.X86_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
-      tracing: config.awsOnly ? Tracing.ACTIVE : Tracing.DISABLED,
+      tracing: tracing.xrayActive ? Tracing.ACTIVE : Tracing.DISABLED,
+      layers: tracing.layers,
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.service,
@@ -135,6 +139,7 @@ export class ServiceFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
+        ...tracing.environment,
       },
       bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [] },
       // Published versions are kept when a newer one replaces them, so an operator can point the alias back at the
@@ -156,7 +161,7 @@ export class ServiceFunction extends NodejsFunction {
         reason: "The basic execution role only allows writing this function's logs (CreateLogStream/PutLogEvents).",
       },
     );
-    if (config.awsOnly) {
+    if (tracing.xrayActive) {
       Validations.of(this).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'Active tracing adds xray:PutTraceSegments/PutTelemetryRecords, which support no resource-level permissions.',
