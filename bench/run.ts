@@ -100,8 +100,6 @@ async function main(): Promise<void> {
     return;
   }
   const url = arg('url');
-  if (!url && !existsSync(templatePath))
-    throw new Error(`${templatePath} not found: run ${loadProfile ? "'node scripts/synth.mjs --zero'" : "'npm run synth'"} first`);
   const profile = arg('profile');
   if (profile === undefined && !url) {
     const { runSuite } = await import('./suite');
@@ -112,6 +110,8 @@ async function main(): Promise<void> {
     const measured = await measureDevLoop({ root, runs: Number(arg('runs') ?? 3), tests: process.argv.includes('--tests') });
     return writeResults(profile, { profile, measuredAt: new Date().toISOString(), machine: machine(), ...measured });
   }
+  if (!url && !existsSync(templatePath))
+    throw new Error(`${templatePath} not found: run ${loadProfile ? "'node scripts/synth.mjs --zero'" : "'npm run synth'"} first`);
   if (profile === 'provider-faults') {
     const { measureProviderFaults } = await import('./provider-faults');
     await measureProviderFaults({
