@@ -22,6 +22,7 @@ import { MetricStore } from './metrics';
 import { SsmEmulator } from './ssm-emulator';
 import { dynamoDbMetering, putEventsBilledEvents, sqsMetering, startMeteringProxy, UsageMeter } from './usage';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
+import { LogMetricFilters } from './log-metric-filters';
 import { LogShipper } from './log-shipper';
 import type { PlatformModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
@@ -201,10 +202,13 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
   const usage = new UsageMeter();
   // Log bytes of the functions (their names are known once the model is loaded), not of the runtime's own lines.
   const functionNames = new Set<string>();
+  // The template's metric filters on the functions' log groups (set once the model is loaded).
+  let metricFilters: LogMetricFilters | undefined;
   const log: LogSink = (fn, stream, line) => {
     const isEmf = stream === 'stdout' && line.includes('"_aws"');
     if (emf && isEmf) metrics.ingestLogLine(line);
     if (functionNames.has(fn)) {
+      metricFilters?.ingest(fn, line);
       usage.add(`logs.bytes.${fn}`, Buffer.byteLength(line, 'utf8') + 1);
       if (isEmf) usage.add(`logs.emfLines.${fn}`);
     }
@@ -249,6 +253,10 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       },
     });
     for (const f of model.functions) functionNames.add(f.functionName);
+    // Like CloudWatch Logs: each function line is an event of its log group, tested against the filters on it.
+    metricFilters = new LogMetricFilters(model.functions, model.metricFilters, (d) => metrics.put(d), 60_000 * timeScale);
+    for (const f of metricFilters.unfed)
+      log('metric-filters', 'stdout', `${f.logicalId}: no function writes to its log group ${f.logGroup}; not evaluated offline`);
 
     const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
     const streams = new DynamoDBStreamsClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
@@ -389,7 +397,13 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       }
     };
     sampleQueues();
-    const sampler = setInterval(sampleQueues, Math.max(50, 60_000 * timeScale));
+    const sampler = setInterval(
+      () => {
+        sampleQueues();
+        metricFilters?.flush(); // the default values of the minute that is over
+      },
+      Math.max(50, 60_000 * timeScale),
+    );
     stoppers.push(async () => clearInterval(sampler));
 
     const alarms = new AlarmEvaluator(model.alarms, metrics, { msPerMetricSecond: 1000 * timeScale });

@@ -26,6 +26,7 @@ function fn(name: string, code: string, timeoutSeconds = 3, environment: Record<
     memorySize: 128,
     environment,
     codeDirectory,
+    logGroup: `/aws/lambda/${name}`,
   };
 }
 

@@ -5,11 +5,13 @@
 import { App, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { IConstruct } from 'constructs';
@@ -83,7 +85,9 @@ function buildStack(app: App, codeDir: string) {
     targets: [new targets.SqsQueue(queue, { deadLetterQueue: dlq })],
   });
 
+  const fnLogs = new logs.LogGroup(stack, 'FnLogs', { removalPolicy: RemovalPolicy.DESTROY });
   const fn = new lambda.Function(stack, 'Fn', {
+    logGroup: fnLogs,
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(codeDir),
@@ -140,6 +144,22 @@ function buildStack(app: App, codeDir: string) {
     schedule: events.Schedule.rate(Duration.minutes(1)),
     targets: [new targets.LambdaFunction(fn)],
   });
+  const revenue = new logs.MetricFilter(stack, 'Revenue', {
+    logGroup: fnLogs,
+    filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'payment charged'),
+    metricNamespace: 'Shop/FromLogs',
+    metricName: 'Revenue',
+    metricValue: '$.amount',
+    dimensions: { currency: '$.currency' },
+    unit: cloudwatch.Unit.NONE,
+  });
+  const charged = new logs.MetricFilter(stack, 'Charged', {
+    logGroup: logs.LogGroup.fromLogGroupName(stack, 'InlineLogs', `/aws/lambda/${inline.functionName}`),
+    filterPattern: logs.FilterPattern.allTerms('charged'),
+    metricNamespace: 'Shop/FromLogs',
+    metricName: 'Charged',
+    defaultValue: 0,
+  });
   const param = new ssm.StringParameter(stack, 'Param', { parameterName: '/shop/config', stringValue: 'v1' });
   const tableParam = new ssm.StringParameter(stack, 'TableParam', { stringValue: table.tableName });
   new CfnOutput(stack, 'ApiUrl', { value: api.url });
@@ -156,6 +176,9 @@ function buildStack(app: App, codeDir: string) {
       bus: id(bus),
       toQueue: id(toQueue),
       fn: id(fn),
+      fnLogs: id(fnLogs),
+      revenue: id(revenue),
+      charged: id(charged),
       inline: id(inline),
       api: id(api),
       tick: id(tick),
@@ -293,6 +316,7 @@ describe('loadPlatformModel on a synthesized CDK stack', () => {
       reservedConcurrency: 5,
       environment: { TABLE_NAME: table.tableName, QUEUE_URL: queue.url, EVENT_BUS_NAME: model.buses[0].name, STREAM: table.streamArn },
       codeDirectory: expect.stringMatching(/\/asset\.[0-9a-f]{64}$/),
+      logGroup: ids.fnLogs,
     });
     expect(fn.environment).toEqual({
       TABLE_NAME: 'p1-Orders',
@@ -303,6 +327,30 @@ describe('loadPlatformModel on a synthesized CDK stack', () => {
     expect(path.dirname(fn.codeDirectory!)).toBe(outdir);
     expect(template.Resources[ids.fn].Metadata?.['aws:asset:path']).toBe(path.basename(fn.codeDirectory!));
     expect(readFileSync(path.join(fn.codeDirectory!, 'index.mjs'), 'utf8')).toBe(HANDLER_SOURCE);
+  });
+
+  it('reads metric filters on the log groups the functions write to, however the template names the group', () => {
+    expect(find(model.functions, ids.inline).logGroup).toBe(`/aws/lambda/p1-${ids.inline}`);
+    expect(find(model.metricFilters, ids.revenue)).toEqual({
+      logicalId: ids.revenue,
+      logGroup: ids.fnLogs,
+      filterPattern: '{ $.message = "payment charged" }',
+      transformations: [
+        {
+          namespace: 'Shop/FromLogs',
+          metricName: 'Revenue',
+          metricValue: '$.amount',
+          unit: 'None',
+          dimensions: { currency: '$.currency' },
+        },
+      ],
+    });
+    expect(find(model.metricFilters, ids.charged)).toEqual({
+      logicalId: ids.charged,
+      logGroup: `/aws/lambda/p1-${ids.inline}`,
+      filterPattern: '"charged"',
+      transformations: [{ namespace: 'Shop/FromLogs', metricName: 'Charged', metricValue: '1', defaultValue: 0, dimensions: {} }],
+    });
   });
 
   it('leaves inline code without a directory and applies the Lambda defaults', () => {

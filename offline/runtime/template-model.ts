@@ -15,6 +15,7 @@ import type {
   EventSourceMappingModel,
   FunctionModel,
   KeyAttribute,
+  MetricFilterModel,
   OfflineNaming,
   PlatformModel,
   QueueModel,
@@ -50,7 +51,10 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
     ['AWS::Events::EventBus'],
     (id): EventBusModel => ({ logicalId: id, name: cfn.physicalName(id), arn: String(cfn.getAtt(id, 'Arn', id)) }),
   );
-  const functions = each(['AWS::Lambda::Function'], (id, props, resource) => loadFunction(cfn, id, props, resource, opts.assetRoot));
+  const logGroupKey = logGroupKeys(cfn);
+  const functions = each(['AWS::Lambda::Function'], (id, props, resource) =>
+    loadFunction(cfn, id, props, resource, opts.assetRoot, logGroupKey),
+  );
 
   const functionIdOf = (value: string, at: string): string => {
     // A function is named by name, ARN or qualified ARN (…:function:name:alias); the qualifier does not matter offline.
@@ -85,6 +89,7 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
   );
 
   const alarms = each(['AWS::CloudWatch::Alarm'], (id, props) => loadAlarm(cfn, id, props));
+  const metricFilters = each(['AWS::Logs::MetricFilter'], (id, props) => loadMetricFilter(cfn, id, props, logGroupKey));
   const dashboards = each(['AWS::CloudWatch::Dashboard'], (id, props): DashboardModel => {
     const body = cfn.string(props('DashboardBody'), `${id}.Properties.DashboardBody`);
     try {
@@ -113,8 +118,62 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
     restApis,
     parameters,
     alarms,
+    metricFilters,
     dashboards,
     outputs,
+  };
+}
+
+/**
+ * One name per log group, however the template refers to it (Ref, Fn::GetAtt Arn, or its LogGroupName): the
+ * group's logical id for a group of this template, else the name as given (`/aws/lambda/<function>`).
+ */
+function logGroupKeys(cfn: CfnResolver): (value: unknown, at: string) => string {
+  const known = new Map<string, string>();
+  for (const [id, r] of cfn.resources('AWS::Logs::LogGroup')) {
+    known.set(String(cfn.ref(id, id)), id);
+    known.set(String(cfn.getAtt(id, 'Arn', id)), id);
+    if (r.Properties?.LogGroupName !== undefined) known.set(cfn.string(r.Properties.LogGroupName, `${id}.Properties.LogGroupName`), id);
+  }
+  return (value, at) => {
+    const name = cfn.string(value, at);
+    return known.get(name) ?? name;
+  };
+}
+
+/** An AWS::Logs::MetricFilter, checked as CloudWatch Logs checks PutMetricFilter (the pattern itself: filter-pattern.ts). */
+function loadMetricFilter(
+  cfn: CfnResolver,
+  id: string,
+  props: Props,
+  logGroupKey: (value: unknown, at: string) => string,
+): MetricFilterModel {
+  const at = (key: string) => `${id}.Properties.${key}`;
+  const transformations = (props('MetricTransformations') as any[] | undefined) ?? fail(at('MetricTransformations'), 'required');
+  return {
+    logicalId: id,
+    logGroup: logGroupKey(props('LogGroupName') ?? fail(at('LogGroupName'), 'required'), at('LogGroupName')),
+    filterPattern: cfn.string(props('FilterPattern') ?? '', at('FilterPattern')),
+    transformations: transformations.map((t, i) => {
+      const where = `${at('MetricTransformations')}[${i}]`;
+      const dimensions = Object.fromEntries(
+        ((t.Dimensions ?? []) as { Key: unknown; Value: unknown }[]).map((d, j) => [
+          cfn.string(d.Key, `${where}.Dimensions[${j}].Key`),
+          cfn.string(d.Value, `${where}.Dimensions[${j}].Value`),
+        ]),
+      );
+      if (Object.keys(dimensions).length > 3) fail(`${where}.Dimensions`, 'at most 3 dimensions');
+      if (t.DefaultValue !== undefined && Object.keys(dimensions).length)
+        fail(`${where}.DefaultValue`, 'CloudWatch Logs refuses a default value on a transformation with dimensions');
+      return {
+        namespace: cfn.string(t.MetricNamespace, `${where}.MetricNamespace`),
+        metricName: cfn.string(t.MetricName, `${where}.MetricName`),
+        metricValue: cfn.string(t.MetricValue, `${where}.MetricValue`),
+        ...(t.DefaultValue !== undefined && { defaultValue: numberOr(t.DefaultValue, undefined, `${where}.DefaultValue`) }),
+        ...(t.Unit !== undefined && { unit: cfn.string(t.Unit, `${where}.Unit`) }),
+        dimensions,
+      };
+    }),
   };
 }
 
@@ -306,7 +365,14 @@ function loadRule(
   };
 }
 
-function loadFunction(cfn: CfnResolver, id: string, props: Props, resource: CfnResource, assetRoot: string): FunctionModel {
+function loadFunction(
+  cfn: CfnResolver,
+  id: string,
+  props: Props,
+  resource: CfnResource,
+  assetRoot: string,
+  logGroupKey: (value: unknown, at: string) => string,
+): FunctionModel {
   const at = (key: string) => `${id}.Properties.${key}`;
   const variables: Record<string, unknown> = props('Environment')?.Variables ?? {};
   const environment = Object.fromEntries(
@@ -314,9 +380,11 @@ function loadFunction(cfn: CfnResolver, id: string, props: Props, resource: CfnR
   );
   const reserved = props('ReservedConcurrentExecutions');
   const codeDirectory = codeDirectoryOf(id, props, resource, assetRoot);
+  const logGroup = props('LoggingConfig')?.LogGroup;
   return {
     logicalId: id,
     functionName: cfn.physicalName(id),
+    logGroup: logGroup !== undefined ? logGroupKey(logGroup, `${at('LoggingConfig')}.LogGroup`) : `/aws/lambda/${cfn.physicalName(id)}`,
     arn: String(cfn.getAtt(id, 'Arn', id)),
     handler: cfn.string(props('Handler'), at('Handler')),
     runtime: cfn.string(props('Runtime'), at('Runtime')),
