@@ -111,8 +111,7 @@ function parseTerms(pattern: string, text: string): string[] {
     const bare = m[2];
     if (bare !== undefined && (bare.startsWith('?') || bare.startsWith('-')))
       throw new FilterPatternError(pattern, `"${bare}": ? (any of) and - (excluded) terms are not supported offline`);
-    if (bare?.startsWith('%'))
-      throw new FilterPatternError(pattern, 'regular expressions (%…%) are not supported offline');
+    if (bare?.startsWith('%')) throw new FilterPatternError(pattern, 'regular expressions (%…%) are not supported offline');
     if (bare?.includes('"')) throw new FilterPatternError(pattern, `unbalanced quote in ${bare}`);
     terms.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : bare!);
   }
