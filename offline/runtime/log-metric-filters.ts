@@ -9,8 +9,9 @@
  * here each filter publishes its default once for every metric minute in which its log group had events and none
  * matched (at the end of that minute, on the next `flush`). A minute without events publishes nothing.
  *
- * A filter whose log group receives no lines offline (no function of the template writes to it, e.g. an API
- * access log, which the offline API Gateway does not write) is listed in `unfed`, never evaluated.
+ * An API stage's access log is a log group too: the offline API Gateway writes one line per request in the stage's
+ * format (api-gateway.ts accessLogLine), fed here with `ingestGroup`. A filter whose log group receives nothing
+ * offline (no function or stage of the template writes to it) is listed in `unfed`, never evaluated.
  */
 import {
   compileFilterPattern,
@@ -39,16 +40,18 @@ export class LogMetricFilters {
 
   /**
    * Compiles every filter (an unsupported pattern throws here, naming the filter). `minuteMs`: real milliseconds
-   * of one metric minute (60 000 × the runtime's time scale).
+   * of one metric minute (60 000 × the runtime's time scale). `otherGroups`: log groups fed by something other than a
+   * function (`ingestGroup`: an API stage's access log).
    */
   constructor(
     functions: Pick<FunctionModel, 'functionName' | 'logGroup'>[],
     filters: MetricFilterModel[],
     private readonly put: (d: MetricDatum) => void,
     private readonly minuteMs = 60_000,
+    otherGroups: string[] = [],
   ) {
     for (const f of functions) this.groupOf.set(f.functionName, f.logGroup);
-    const fed = new Set(functions.map((f) => f.logGroup));
+    const fed = new Set([...functions.map((f) => f.logGroup), ...otherGroups]);
     for (const model of filters) {
       let compiled: CompiledFilter;
       try {
@@ -85,7 +88,12 @@ export class LogMetricFilters {
   /** One line a function printed (stdout or stderr: both reach its log group). Returns the datums published. */
   ingest(functionName: string, message: string, timestamp = Date.now()): number {
     const group = this.groupOf.get(functionName);
-    const filters = group === undefined ? undefined : this.byGroup.get(group);
+    return group === undefined ? 0 : this.ingestGroup(group, message, timestamp);
+  }
+
+  /** One log event of a log group (as the model names it). Returns the datums published. */
+  ingestGroup(logGroup: string, message: string, timestamp = Date.now()): number {
+    const filters = this.byGroup.get(logGroup);
     if (!filters) return 0;
     let published = 0;
     const minute = Math.floor(timestamp / this.minuteMs);

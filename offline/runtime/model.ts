@@ -142,6 +142,8 @@ export interface RestApiModel {
   routes: ApiRouteModel[];
   /** Stage-level and per-method throttling from the Stage's MethodSettings */
   throttling: { path: string; method: string; rateLimit?: number; burstLimit?: number }[];
+  /** The stage's AccessLogSetting: its log group (as FunctionModel.logGroup names one) and line format. */
+  accessLog?: { logGroup: string; format: string };
 }
 
 export interface SsmParameterModel {

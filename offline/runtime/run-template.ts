@@ -81,11 +81,6 @@ export interface RunTemplateOptions {
   /** The API's body limit and slow-client timeouts; tests shorten the timeouts. */
   apiLimits?: Partial<ApiGatewayLimits>;
   /**
-   * Called after every API request, once the AWS/ApiGateway metrics are recorded: for what a deployment derives
-   * from the access log (a CloudWatch Logs metric filter, which this runtime does not model).
-   */
-  onApiRequest?: (r: { apiName: string; status: number; latencyMs: number }, services: RuntimeServices) => void;
-  /**
    * Also counts DynamoDB units and SQS requests (`usage`), through a metering proxy in front of each emulator
    * (offline/runtime/usage.ts): one more loopback hop per call, so only when asked (the cost bench).
    */
@@ -254,7 +249,13 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
     });
     for (const f of model.functions) functionNames.add(f.functionName);
     // Like CloudWatch Logs: each function line is an event of its log group, tested against the filters on it.
-    metricFilters = new LogMetricFilters(model.functions, model.metricFilters, (d) => metrics.put(d), 60_000 * timeScale);
+    metricFilters = new LogMetricFilters(
+      model.functions,
+      model.metricFilters,
+      (d) => metrics.put(d),
+      60_000 * timeScale,
+      model.restApis.flatMap((a) => (a.accessLog ? [a.accessLog.logGroup] : [])),
+    );
     for (const f of metricFilters.unfed)
       log('metric-filters', 'stdout', `${f.logicalId}: no function writes to its log group ${f.logGroup}; not evaluated offline`);
 
@@ -445,8 +446,15 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         metrics.put({ ...d, name: '4XXError', value: status >= 400 && status < 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: '5XXError', value: status >= 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: 'Latency', value: latencyMs, unit: 'Milliseconds' });
-        opts.onApiRequest?.({ apiName, status, latencyMs }, services);
       },
+      // The stage's access log: one line per request in its format, to the log destination as `<api>-access` and
+      // into the metric filters on its log group (the API's throttled-requests filter, say).
+      onAccessLog: restApi.accessLog
+        ? (line) => {
+            metricFilters?.ingestGroup(restApi.accessLog!.logGroup, line);
+            log(`${restApi.name}-access`, 'stdout', line);
+          }
+        : undefined,
       limits: opts.apiLimits,
       local: opts.localPages?.(services),
     });

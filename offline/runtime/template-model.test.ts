@@ -120,9 +120,14 @@ function buildStack(app: App, codeDir: string) {
     code: lambda.Code.fromInline('exports.handler = async () => {};'),
   });
 
+  const accessLogs = new logs.LogGroup(stack, 'AccessLogs', { removalPolicy: RemovalPolicy.DESTROY });
   const api = new apigw.RestApi(stack, 'Api', {
     restApiName: 'shop-api',
     deployOptions: {
+      accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+      accessLogFormat: apigw.AccessLogFormat.custom(
+        '{"requestId":"$context.requestId","status":"$context.status","path":"$context.resourcePath"}',
+      ),
       stageName: 'prod',
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
@@ -177,6 +182,7 @@ function buildStack(app: App, codeDir: string) {
       toQueue: id(toQueue),
       fn: id(fn),
       fnLogs: id(fnLogs),
+      accessLogs: id(accessLogs),
       revenue: id(revenue),
       charged: id(charged),
       inline: id(inline),
@@ -413,6 +419,10 @@ describe('loadPlatformModel on a synthesized CDK stack', () => {
       ]),
     );
     expect(api.routes).toHaveLength(5);
+    expect(api.accessLog).toEqual({
+      logGroup: ids.accessLogs,
+      format: '{"requestId":"$context.requestId","status":"$context.status","path":"$context.resourcePath"}',
+    });
     // CDK writes ResourcePath '/~1orders~1{id}' for the per-method entry.
     expect(api.throttling).toEqual([
       { path: '/*', method: '*', rateLimit: 50, burstLimit: 100 },

@@ -77,7 +77,7 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
       ? mapping
       : fail(`${id}.Properties.EventSourceArn`, `${mapping.sourceArn} is not a queue or table stream of this template`);
   });
-  const restApis = each(['AWS::ApiGateway::RestApi'], (id) => loadRestApi(cfn, id, functionIdOf));
+  const restApis = each(['AWS::ApiGateway::RestApi'], (id) => loadRestApi(cfn, id, functionIdOf, logGroupKey));
   const parameters = each(
     ['AWS::SSM::Parameter'],
     (id, props): SsmParameterModel => ({
@@ -443,7 +443,12 @@ function loadEventSourceMapping(id: string, props: Props, functionIdOf: (value: 
   };
 }
 
-function loadRestApi(cfn: CfnResolver, apiId: string, functionIdOf: (value: string, at: string) => string): RestApiModel {
+function loadRestApi(
+  cfn: CfnResolver,
+  apiId: string,
+  functionIdOf: (value: string, at: string) => string,
+  logGroupKey: (value: unknown, at: string) => string,
+): RestApiModel {
   const rootId = cfn.getAtt(apiId, 'RootResourceId', apiId);
   const ofThisApi = (type: string) =>
     cfn.resources(type).filter(([id, r]) => cfn.string(r.Properties?.RestApiId, `${id}.Properties.RestApiId`) === cfn.ref(apiId, apiId));
@@ -481,6 +486,11 @@ function loadRestApi(cfn: CfnResolver, apiId: string, functionIdOf: (value: stri
   const settings = stage
     ? ((cfn.resolve(stageResource.Properties?.MethodSettings, `${stageId}.Properties.MethodSettings`) as any[] | undefined) ?? [])
     : [];
+  const accessLog = stage
+    ? (cfn.resolve(stageResource.Properties?.AccessLogSetting, `${stageId}.Properties.AccessLogSetting`) as
+        | { DestinationArn?: unknown; Format?: unknown }
+        | undefined)
+    : undefined;
   return {
     logicalId: apiId,
     name: cfn.physicalName(apiId),
@@ -494,8 +504,19 @@ function loadRestApi(cfn: CfnResolver, apiId: string, functionIdOf: (value: stri
         ...(s.ThrottlingRateLimit !== undefined && { rateLimit: Number(s.ThrottlingRateLimit) }),
         ...(s.ThrottlingBurstLimit !== undefined && { burstLimit: Number(s.ThrottlingBurstLimit) }),
       })),
+    // Without a Format, API Gateway writes its default CLF line; the templates here always give one.
+    ...(accessLog?.DestinationArn !== undefined && {
+      accessLog: {
+        logGroup: logGroupKey(accessLog.DestinationArn, `${stageId}.Properties.AccessLogSetting.DestinationArn`),
+        format: cfn.string(accessLog.Format ?? DEFAULT_ACCESS_LOG_FORMAT, `${stageId}.Properties.AccessLogSetting.Format`),
+      },
+    }),
   };
 }
+
+/** API Gateway's access log format when AccessLogSetting has none (CLF). */
+const DEFAULT_ACCESS_LOG_FORMAT =
+  '$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" $context.status $context.responseLength $context.requestId';
 
 /**
  * MethodSettings name a resource as '/' + its path JSON-pointer escaped: '/~1orders~1{id}' is '/orders/{id}'.

@@ -2,13 +2,14 @@
  * The business metrics derived from the structured log lines (lib/constructs/log-business-metrics.ts: metric
  * filters, namespace ShopWave/FromLogs) equal the handlers' EMF business metrics (namespace ShopWave), counts and
  * sums exactly, on the offline platform, which evaluates the template's metric filters on every function log line
- * (offline/runtime/log-metric-filters.ts). The orders cover every outcome that moves these counts differently:
+ * (offline/runtime/log-metric-filters.ts), and on the access log lines of its API Gateway. The orders cover every outcome that moves these counts differently:
  * delivered (placed, charged, received), declined (placed only), out of stock (placed only) and rejected by the
  * restaurant (placed, charged, refunded, never received).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../offline/runtime/wait';
+import { API_THROTTLED_REQUESTS, NAMESPACE } from '../../lib/constructs/business-metrics';
 import { FROM_LOGS, FROM_LOGS_NAMESPACE, type FromLogsMetric } from '../../lib/constructs/log-business-metrics';
 import { startTestPlatform, TEST_TEMPLATE, type TestPlatform } from '../support/platform';
 
@@ -73,5 +74,22 @@ describe('business metrics from logs', () => {
     for (const m of METRICS) expect(measured[m], m).toEqual({ logs: expected[m], emf: expected[m] });
     // Nothing lands twice: the ShopWave namespace holds no log-derived datum under the EMF names without a service.
     for (const m of METRICS) expect(sum('ShopWave', FROM_LOGS[m].metricName, {}), m).toBe(0);
+  });
+
+  it('evaluates the API access-log filter the same way: one ApiThrottledRequests per 429 answered', async () => {
+    const before = sum(NAMESPACE, API_THROTTLED_REQUESTS, {});
+    // POST /orders has the tightest bucket (burst 40): past it API Gateway answers 429 before any function runs.
+    const flood = await Promise.all(
+      Array.from({ length: 60 }, () => t.api('POST', '/orders', { merchantId: 'm-pizza', items: [] }, { authorization: 'Bearer x.y.z' })),
+    );
+    const throttled = flood.filter((a) => a.status === 429).length;
+    expect(throttled).toBeGreaterThan(0);
+    await waitFor(() => sum(NAMESPACE, API_THROTTLED_REQUESTS, {}) - before === throttled, {
+      timeoutMs: 5_000,
+      description: `ApiThrottledRequests to grow by ${throttled}`,
+    });
+    console.log(
+      `429s answered: ${throttled}; ApiThrottledRequests from the access log: ${sum(NAMESPACE, API_THROTTLED_REQUESTS, {}) - before}`,
+    );
   });
 });
