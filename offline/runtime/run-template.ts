@@ -24,7 +24,7 @@ import { dynamoDbMetering, putEventsBilledEvents, sqsMetering, startMeteringProx
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
 import { LogMetricFilters } from './log-metric-filters';
 import { LogShipper } from './log-shipper';
-import type { PlatformModel, TableModel } from './model';
+import type { PlatformModel, RestApiModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
 
 const CREDENTIALS = { accessKeyId: 'offline', secretAccessKey: 'offline' };
@@ -176,6 +176,14 @@ async function createTable(client: DynamoDBClient, t: TableModel): Promise<void>
       }),
     );
   }
+}
+
+/**
+ * The name a stage's access log lines are written under (`<prefix><api>-access`, so `.offline/logs/ShopWave-access.log`
+ * for `npm start`): prefixed like the functions, so platforms sharing a log directory keep their own.
+ */
+export function accessLogSource(model: Pick<PlatformModel, 'naming'>, api: Pick<RestApiModel, 'name'>): string {
+  return `${model.naming.resourcePrefix}${api.name}-access`;
 }
 
 function logSinkFor(destination: LogDestination): LogSink {
@@ -447,12 +455,12 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         metrics.put({ ...d, name: '5XXError', value: status >= 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: 'Latency', value: latencyMs, unit: 'Milliseconds' });
       },
-      // The stage's access log: one line per request in its format, to the log destination as `<api>-access` and
-      // into the metric filters on its log group (the API's throttled-requests filter, say).
+      // The stage's access log: one line per request in its format, into the metric filters on its log group (the
+      // API's throttled-requests filter, say) and to the log destination as `accessLogSource` (shipped like the rest).
       onAccessLog: restApi.accessLog
         ? (line) => {
             metricFilters?.ingestGroup(restApi.accessLog!.logGroup, line);
-            log(`${restApi.name}-access`, 'stdout', line);
+            log(accessLogSource(model, restApi), 'stdout', line);
           }
         : undefined,
       limits: opts.apiLimits,
