@@ -755,3 +755,34 @@ describe('intrinsics and wiring errors', () => {
     );
   });
 });
+
+describe('metric filters as CloudWatch Logs accepts them', () => {
+  const load = (transformation: Record<string, unknown>) =>
+    loadPlatformModel(
+      {
+        Resources: {
+          Logs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/shop/payments' } },
+          Filter: {
+            Type: 'AWS::Logs::MetricFilter',
+            Properties: {
+              LogGroupName: '/shop/payments',
+              FilterPattern: '{ $.message = "payment charged" }',
+              MetricTransformations: [{ MetricNamespace: 'Shop', MetricName: 'Revenue', MetricValue: '$.amount', ...transformation }],
+            },
+          },
+        },
+      },
+      { stackName: 'Shop', assetRoot: '/tmp/cdk.out', naming: naming('') },
+    ).metricFilters;
+
+  it('names a log group by its declared LogGroupName too', () => {
+    expect(load({})[0].logGroup).toBe('Logs');
+  });
+
+  it('refuses a default value together with dimensions, and more than three dimensions', () => {
+    const dims = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `d${i}`, Value: `$.d${i}` }));
+    expect(load({ Dimensions: dims(3) })[0].transformations[0].dimensions).toEqual({ d0: '$.d0', d1: '$.d1', d2: '$.d2' });
+    expect(() => load({ Dimensions: dims(1), DefaultValue: 0 })).toThrow(/Filter.*DefaultValue: .*refuses a default value/);
+    expect(() => load({ Dimensions: dims(4) })).toThrow(/at most 3 dimensions/);
+  });
+});
