@@ -8,6 +8,7 @@ import { AcceptanceAccess } from './constructs/acceptance-access';
 import { CustomerIdentity } from './constructs/customer-identity';
 import { DataTables, TABLE_ENV, type TableKey } from './constructs/data-tables';
 import { HubLink } from './constructs/hub-link';
+import { LogBusinessMetrics } from './constructs/log-business-metrics';
 import { OperationalAlarms } from './constructs/operational-alarms';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OrderingSwitch } from './constructs/ordering-switch';
@@ -55,7 +56,7 @@ export class ShopWaveStack extends Stack {
 
     // --- The saga, the simulated actors (the restaurant's tablet, the courier) and the read side ---------------
     addInventory(ctx);
-    addPayments(ctx);
+    const payments = addPayments(ctx);
     const orders = addOrders(ctx);
     const restaurant = addRestaurant(ctx);
     const shipping = addShipping(ctx);
@@ -84,6 +85,14 @@ export class ShopWaveStack extends Stack {
         { method: 'POST', path: '/merchants/{id}/orders/{orderId}/acknowledge', handler: restaurant.merchantApi },
         { method: 'POST', path: '/merchants/{id}/orders/{orderId}/reject', handler: restaurant.merchantApi },
       ],
+    });
+
+    // --- Business metrics derived from the structured logs (metric filters; not on LocalStack) -----------------
+    new LogBusinessMetrics(this, 'LogBusinessMetrics', {
+      config,
+      ordersApi: orders.api,
+      payments: payments.consumer.fn,
+      ordersSaga: orders.saga.fn,
     });
 
     // --- Alarms (to one SNS topic) and the three-audience dashboard (docs/observability.md) ------------------

@@ -17,6 +17,7 @@ import { MAX_ORDER_LINES, newEvent } from '../shared/contracts/events';
 import { customerAuth } from '../shared/auth';
 import { createApiHandler, HttpError, IdSchema, notFound, parseInput } from '../shared/http';
 import { orderingState } from '../shared/ordering';
+import { LOG_MESSAGES } from '../shared/log-messages';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { decodeCursor, getOrder, insertOrder, listOrders, toView, type Order } from './order-store';
 import { priceOrder } from './pricing';
@@ -132,6 +133,8 @@ export const handler = createApiHandler({
     }
     metrics.addMetric('OrdersPlaced', MetricUnit.Count, 1);
     metrics.addMetric('OrderValue', MetricUnit.NoUnit, total.amount); // minor units
+    // Read by a CloudWatch Logs metric filter (lib/constructs/log-business-metrics.ts): keep message and fields stable.
+    logger.info(LOG_MESSAGES.orderPlaced, { orderId, merchantId: body.merchantId, amount: total.amount, currency: total.currency });
     return { statusCode: 202, body: { orderId, status: order.status }, headers: location };
   },
 

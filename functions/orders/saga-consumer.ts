@@ -6,7 +6,8 @@
  */
 import { causedBy, newEvent, type EventEnvelope } from '../shared/contracts/events';
 import { createEventConsumer } from '../shared/event-consumer';
-import { metrics, MetricUnit } from '../shared/powertools';
+import { LOG_MESSAGES } from '../shared/log-messages';
+import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { advance, getOrder, recordMilestone, type Order } from './order-store';
 import type { OrderStatus } from './status';
 import { SAGA_EVENTS } from './subscriptions';
@@ -42,6 +43,8 @@ async function move(
   const moved = await advance(envelope.data.orderId, status, at, events, { recordLate });
   if (!moved) return;
   if (METRIC[status]) metrics.addMetric(METRIC[status], MetricUnit.Count, 1);
+  // Once per transition, like the metric: read by a CloudWatch Logs metric filter (lib/constructs/log-business-metrics.ts).
+  logger.info(LOG_MESSAGES.orderStatusChanged, { orderId: envelope.data.orderId, status });
   const latency = LATENCY[status];
   if (latency) {
     const order = await getOrder(envelope.data.orderId);

@@ -10,7 +10,8 @@ import { causedBy, newEvent, type EventEnvelope } from '../shared/contracts/even
 import { requireEnv } from '../shared/env';
 import type { Money } from '../shared/money';
 import { commitWithEvents, isConditionFailure, statusChange } from '../shared/outbox';
-import { metrics, MetricUnit } from '../shared/powertools';
+import { LOG_MESSAGES } from '../shared/log-messages';
+import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { RetryLaterError } from '../shared/retry-policy';
 import { BreakerOpenError, providerBreaker } from './breaker';
 import { createPaymentProvider } from './provider';
@@ -135,6 +136,8 @@ export async function charge(envelope: EventEnvelope<'inventory.reserved'>): Pro
       );
       metrics.addMetric('PaymentsCharged', MetricUnit.Count, 1);
       metrics.addMetric('ChargedAmount', MetricUnit.NoUnit, total.amount); // minor units
+      // Read by CloudWatch Logs metric filters (lib/constructs/log-business-metrics.ts): keep message and fields stable.
+      logger.info(LOG_MESSAGES.paymentCharged, { orderId, paymentId, amount: total.amount, currency: total.currency });
     } else {
       await commitWithEvents(
         [statusChange(table(), key, 'PENDING', 'FAILED', { failureReason: result.reason, failedAt: at })],

@@ -17,6 +17,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUTH_FAILURE_REASONS } from '../../functions/shared/auth-failure-reasons';
 import { apiThrottled, auth, DELIVERY_SLO, deliverySli, flow, flowGap } from './business-metrics';
+import { fromLogs } from './log-business-metrics';
 
 export interface OperationsDashboardProps {
   api: RestApi;
@@ -92,6 +93,9 @@ export class OperationsDashboard extends Construct {
       ),
       graph('Orders per minute', [flow.placed(), flow.charged(), flow.receivedByRestaurant(), flow.delivered()]),
       graph('Revenue per minute (minor units)', [flow.revenue(), flow.orderValue(), flow.refundedAmount()]),
+      // Beside them, the same figures derived from the log lines by metric filters (ShopWave/FromLogs): they must agree.
+      graph('Orders per minute, derived from logs', [fromLogs('placed'), fromLogs('charged'), fromLogs('received')]),
+      graph('Revenue per minute, derived from logs (minor units)', [fromLogs('revenue'), flow.revenue()]),
       graph('Cancellations and refunds', [flow.cancelled(), flow.refunded()]),
       graph('Charged but not received by the restaurant', [flow.lostOrders(), flow.awaitingRestaurant(), flowGap()]),
       graph('Revenue at risk (minor units)', [flow.revenueAtRisk()]),

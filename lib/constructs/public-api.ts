@@ -38,8 +38,8 @@ export class PublicApi extends Construct {
     super(scope, id);
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     // API Gateway counts a throttled request (429) in 4XXError and publishes no metric of its own for it: the access
-    // log has the status, so a metric filter makes one (the dashboard's 4xx graph; offline/shopwave/platform.ts
-    // writes the same metric offline).
+    // log has the status, so a metric filter makes one (the dashboard's 4xx graph; offline, the runtime evaluates it
+    // on the access log its API Gateway writes: offline/runtime/log-metric-filters.ts).
     // Not on LocalStack 4.14: no provider for AWS::Logs::MetricFilter (lib/targets/localstack-4.14.json).
     if (props.config.target !== 'localstack')
       new MetricFilter(this, 'ThrottledRequests', {

@@ -102,6 +102,9 @@ export class ServiceFunction extends NodejsFunction {
   /** The Powertools service name: the `service` dimension of its metrics. */
   readonly service: string;
 
+  /** The function's own log group (retention one month): what metric filters on its log lines attach to. */
+  readonly functionLogGroup: LogGroup;
+
   /**
    * On aws only: the `live` alias on the function's current version. Every trigger (queue, stream, schedule, API
    * route) invokes it, and CodeDeploy shifts it to each new version, canary first, rolling back on an alarm
@@ -150,6 +153,7 @@ export class ServiceFunction extends NodejsFunction {
     if (config.target === 'aws') this.live = new LiveAlias(this, 'Live', { aliasName: 'live', version: this.currentVersion });
     this.node.addMetadata(ENTRY_METADATA, `functions/${props.service}/${props.entry}.ts`);
     this.service = props.service;
+    this.functionLogGroup = logGroup;
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-L1',

@@ -71,6 +71,56 @@ function rawAnswer(socket: Duplex, status: number, message: string): void {
 }
 
 /** API Gateway's precedence: literal segments beat `{param}`, which beats `{proxy+}`; an exact method beats ANY. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `$context.requestTime`'s format (CLF): 02/Dec/2026:21:05:09 +0000. */
+function clfTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+}
+
+/**
+ * One access log line: the stage's Format with each `$context.<name>` replaced as API Gateway does, `-` for what
+ * the offline gateway does not know (an IAM caller or user, say). Values are JSON-escaped (the formats here are JSON).
+ */
+export function accessLogLine(
+  format: string,
+  r: {
+    req: IncomingMessage;
+    status: number;
+    started: number;
+    responseLength: number;
+    resourcePath?: string;
+    stage: string;
+    apiId: string;
+    accountId: string;
+  },
+): string {
+  const values: Record<string, string | number | undefined> = {
+    requestId: randomUUID(),
+    extendedRequestId: randomUUID(),
+    'identity.sourceIp': r.req.socket?.remoteAddress,
+    'identity.userAgent': r.req.headers['user-agent'],
+    requestTime: clfTime(r.started),
+    requestTimeEpoch: r.started,
+    httpMethod: r.req.method,
+    resourcePath: r.resourcePath,
+    path: r.req.url ? requestPath(r.req.url) : undefined,
+    status: r.status,
+    protocol: `HTTP/${r.req.httpVersion}`,
+    responseLength: r.responseLength,
+    responseLatency: Date.now() - r.started,
+    stage: r.stage,
+    apiId: r.apiId,
+    accountId: r.accountId,
+    domainName: r.req.headers.host,
+  };
+  return format.replace(/\$context\.([A-Za-z0-9_.]+)/g, (_, name: string) => {
+    const v = values[name];
+    return v === undefined || v === '' ? '-' : JSON.stringify(String(v)).slice(1, -1);
+  });
+}
+
 export function matchRoute(
   routes: ApiRouteModel[],
   method: string,
@@ -131,6 +181,11 @@ class TokenBucket {
 export interface ApiGatewayHooks {
   /** What API Gateway would report to CloudWatch (AWS/ApiGateway Count, 4XXError, 5XXError, Latency) per request. */
   onRequest?: (r: { apiName: string; status: number; latencyMs: number }) => void;
+  /**
+   * The stage's access log line of each request (the stage's AccessLogSetting.Format with its `$context` variables
+   * filled in, accessLogLine), when the stage has an access log.
+   */
+  onAccessLog?: (line: string) => void;
   /** Local pages served beside the API (an operations page, say); true when it answered the request. */
   local?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | Promise<boolean>;
   /** Tighter limits for tests (slow clients in seconds, not tens of seconds); default DEFAULT_LIMITS. */
@@ -214,15 +269,32 @@ export class ApiGatewayEmulator {
   private answer(res: ServerResponse, started: number, status: number, message: string, extra: Record<string, string> = {}): void {
     if (res.headersSent || res.destroyed) return;
     for (const name of res.getHeaderNames()) res.removeHeader(name); // nothing half-set by a failed write leaks in
-    res.writeHead(status, { ...GATEWAY_HEADERS, ...extra }).end(JSON.stringify({ message }));
-    this.report(status, started);
+    const body = JSON.stringify({ message });
+    res.writeHead(status, { ...GATEWAY_HEADERS, ...extra }).end(body);
+    this.report(res, status, started, Buffer.byteLength(body));
   }
 
-  private report(status: number, started: number): void {
+  private report(res: ServerResponse, status: number, started: number, responseLength: number): void {
     try {
       this.hooks.onRequest?.({ apiName: this.api.name, status, latencyMs: Date.now() - started });
+      if (this.api.accessLog && this.hooks.onAccessLog && res.req) {
+        const path = requestPath(res.req.url);
+        const route = path === undefined ? undefined : matchRoute(this.api.routes, res.req.method ?? 'GET', path)?.route;
+        this.hooks.onAccessLog(
+          accessLogLine(this.api.accessLog.format, {
+            req: res.req,
+            status,
+            started,
+            responseLength,
+            resourcePath: route?.path,
+            stage: this.api.stageName,
+            apiId: this.api.logicalId,
+            accountId: this.accountId,
+          }),
+        );
+      }
     } catch {
-      // metrics are best effort: they never cost a request its answer
+      // metrics and logs are best effort: they never cost a request its answer
     }
   }
 
@@ -304,8 +376,9 @@ export class ApiGatewayEmulator {
     } catch {
       return malformed();
     }
-    res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
-    this.report(result.statusCode, started);
+    const sent = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');
+    res.end(sent);
+    this.report(res, result.statusCode, started, sent.length);
   }
 
   async start(port: number): Promise<string> {

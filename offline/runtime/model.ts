@@ -95,6 +95,11 @@ export interface FunctionModel {
   /** Absolute path of the asset directory cdk synth produced (contains index.mjs / index.js) */
   codeDirectory?: string;
   reservedConcurrency?: number;
+  /**
+   * The log group its lines go to: the one LoggingConfig.LogGroup names (as `logGroupKey` resolves it), else
+   * Lambda's default `/aws/lambda/<functionName>`. What metric filters on it read.
+   */
+  logGroup: string;
 }
 
 export interface EventSourceMappingModel {
@@ -137,6 +142,8 @@ export interface RestApiModel {
   routes: ApiRouteModel[];
   /** Stage-level and per-method throttling from the Stage's MethodSettings */
   throttling: { path: string; method: string; rateLimit?: number; burstLimit?: number }[];
+  /** The stage's AccessLogSetting: its log group (as FunctionModel.logGroup names one) and line format. */
+  accessLog?: { logGroup: string; format: string };
 }
 
 export interface SsmParameterModel {
@@ -144,6 +151,28 @@ export interface SsmParameterModel {
   name: string;
   type: string;
   value: string;
+}
+
+/** One MetricTransformation of an AWS::Logs::MetricFilter. */
+export interface MetricTransformationModel {
+  namespace: string;
+  metricName: string;
+  /** '1' (any number literal) or `$.field` of the matching JSON event. */
+  metricValue: string;
+  /** Published for an event that does not match (CloudWatch refuses it together with dimensions). */
+  defaultValue?: number;
+  unit?: string;
+  /** Dimension name → `$.field` of the matching event. */
+  dimensions: Record<string, string>;
+}
+
+/** An AWS::Logs::MetricFilter: a pattern on one log group's events, and the metrics a match publishes. */
+export interface MetricFilterModel {
+  logicalId: string;
+  /** The log group, in the same form as FunctionModel.logGroup. */
+  logGroup: string;
+  filterPattern: string;
+  transformations: MetricTransformationModel[];
 }
 
 export type { AlarmModel } from './alarms';
@@ -168,6 +197,7 @@ export interface PlatformModel {
   restApis: RestApiModel[];
   parameters: SsmParameterModel[];
   alarms: AlarmModel[];
+  metricFilters: MetricFilterModel[];
   dashboards: DashboardModel[];
   /** Stack outputs, resolved */
   outputs: Record<string, string>;

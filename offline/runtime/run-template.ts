@@ -22,8 +22,9 @@ import { MetricStore } from './metrics';
 import { SsmEmulator } from './ssm-emulator';
 import { dynamoDbMetering, putEventsBilledEvents, sqsMetering, startMeteringProxy, UsageMeter } from './usage';
 import { LambdaRuntime, type LogSink } from './lambda-runtime';
+import { LogMetricFilters } from './log-metric-filters';
 import { LogShipper } from './log-shipper';
-import type { PlatformModel, TableModel } from './model';
+import type { PlatformModel, RestApiModel, TableModel } from './model';
 import { loadPlatformModel } from './template-model';
 
 const CREDENTIALS = { accessKeyId: 'offline', secretAccessKey: 'offline' };
@@ -79,11 +80,6 @@ export interface RunTemplateOptions {
   localPages?: (services: RuntimeServices) => NonNullable<ApiGatewayHooks['local']>;
   /** The API's body limit and slow-client timeouts; tests shorten the timeouts. */
   apiLimits?: Partial<ApiGatewayLimits>;
-  /**
-   * Called after every API request, once the AWS/ApiGateway metrics are recorded: for what a deployment derives
-   * from the access log (a CloudWatch Logs metric filter, which this runtime does not model).
-   */
-  onApiRequest?: (r: { apiName: string; status: number; latencyMs: number }, services: RuntimeServices) => void;
   /**
    * Also counts DynamoDB units and SQS requests (`usage`), through a metering proxy in front of each emulator
    * (offline/runtime/usage.ts): one more loopback hop per call, so only when asked (the cost bench).
@@ -182,6 +178,14 @@ async function createTable(client: DynamoDBClient, t: TableModel): Promise<void>
   }
 }
 
+/**
+ * The name a stage's access log lines are written under (`<prefix><api>-access`, so `.offline/logs/ShopWave-access.log`
+ * for `npm start`): prefixed like the functions, so platforms sharing a log directory keep their own.
+ */
+export function accessLogSource(model: Pick<PlatformModel, 'naming'>, api: Pick<RestApiModel, 'name'>): string {
+  return `${model.naming.resourcePrefix}${api.name}-access`;
+}
+
 function logSinkFor(destination: LogDestination): LogSink {
   if (destination === 'silent') return () => undefined;
   if (destination === 'console') return (fn, _stream, line) => console.log(`[${fn}] ${line}`);
@@ -201,10 +205,13 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
   const usage = new UsageMeter();
   // Log bytes of the functions (their names are known once the model is loaded), not of the runtime's own lines.
   const functionNames = new Set<string>();
+  // The template's metric filters on the functions' log groups (set once the model is loaded).
+  let metricFilters: LogMetricFilters | undefined;
   const log: LogSink = (fn, stream, line) => {
     const isEmf = stream === 'stdout' && line.includes('"_aws"');
     if (emf && isEmf) metrics.ingestLogLine(line);
     if (functionNames.has(fn)) {
+      metricFilters?.ingest(fn, line);
       usage.add(`logs.bytes.${fn}`, Buffer.byteLength(line, 'utf8') + 1);
       if (isEmf) usage.add(`logs.emfLines.${fn}`);
     }
@@ -249,6 +256,16 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       },
     });
     for (const f of model.functions) functionNames.add(f.functionName);
+    // Like CloudWatch Logs: each function line is an event of its log group, tested against the filters on it.
+    metricFilters = new LogMetricFilters(
+      model.functions,
+      model.metricFilters,
+      (d) => metrics.put(d),
+      60_000 * timeScale,
+      model.restApis.flatMap((a) => (a.accessLog ? [a.accessLog.logGroup] : [])),
+    );
+    for (const f of metricFilters.unfed)
+      log('metric-filters', 'stdout', `${f.logicalId}: no function writes to its log group ${f.logGroup}; not evaluated offline`);
 
     const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
     const streams = new DynamoDBStreamsClient({ endpoint: dynamodbEndpoint, region: model.naming.region, credentials: CREDENTIALS });
@@ -389,7 +406,13 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
       }
     };
     sampleQueues();
-    const sampler = setInterval(sampleQueues, Math.max(50, 60_000 * timeScale));
+    const sampler = setInterval(
+      () => {
+        sampleQueues();
+        metricFilters?.flush(); // the default values of the minute that is over
+      },
+      Math.max(50, 60_000 * timeScale),
+    );
     stoppers.push(async () => clearInterval(sampler));
 
     const alarms = new AlarmEvaluator(model.alarms, metrics, { msPerMetricSecond: 1000 * timeScale });
@@ -431,8 +454,15 @@ export async function runTemplate(opts: RunTemplateOptions): Promise<TemplateRun
         metrics.put({ ...d, name: '4XXError', value: status >= 400 && status < 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: '5XXError', value: status >= 500 ? 1 : 0, unit: 'Count' });
         metrics.put({ ...d, name: 'Latency', value: latencyMs, unit: 'Milliseconds' });
-        opts.onApiRequest?.({ apiName, status, latencyMs }, services);
       },
+      // The stage's access log: one line per request in its format, into the metric filters on its log group (the
+      // API's throttled-requests filter, say) and to the log destination as `accessLogSource` (shipped like the rest).
+      onAccessLog: restApi.accessLog
+        ? (line) => {
+            metricFilters?.ingestGroup(restApi.accessLog!.logGroup, line);
+            log(accessLogSource(model, restApi), 'stdout', line);
+          }
+        : undefined,
       limits: opts.apiLimits,
       local: opts.localPages?.(services),
     });

@@ -26,6 +26,7 @@ function fn(name: string, code: string, timeoutSeconds = 3, environment: Record<
     memorySize: 128,
     environment,
     codeDirectory,
+    logGroup: `/aws/lambda/${name}`,
   };
 }
 
@@ -261,6 +262,46 @@ describe('api gateway throttling', () => {
       expect([limited.status, await limited.json()]).toEqual([429, { message: 'Too Many Requests' }]);
     } finally {
       await throttled.stop();
+    }
+  });
+});
+
+describe('api gateway access log', () => {
+  it("writes one line per request in the stage's format, $context variables filled in, '-' for unknown ones", async () => {
+    const lines: string[] = [];
+    const format =
+      '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}';
+    const logged = new ApiGatewayEmulator(
+      {
+        logicalId: 'Api',
+        name: 'Api',
+        stageName: 'prod',
+        routes,
+        throttling: [{ path: '/*', method: '*', rateLimit: 0.01, burstLimit: 1 }],
+        accessLog: { logGroup: 'AccessLogs', format },
+      },
+      runtime,
+      '000000000000',
+      { onAccessLog: (line) => lines.push(line) },
+    );
+    const base = await logged.start(0);
+    try {
+      const ok = await fetch(`${base}/orders/o-1`);
+      const body = await ok.text();
+      expect((await fetch(`${base}/orders/o-2`)).status).toBe(429);
+      expect((await fetch(`${base}/nowhere`)).status).toBe(403);
+      const parsed = lines.map((l) => JSON.parse(l));
+      expect(parsed.map((p) => [p.httpMethod, p.resourcePath, p.status])).toEqual([
+        ['GET', '/orders/{id}', '200'],
+        ['GET', '/orders/{id}', '429'],
+        ['GET', '-', '403'],
+      ]);
+      expect(parsed[0]).toMatchObject({ caller: '-', protocol: 'HTTP/1.1', responseLength: String(Buffer.byteLength(body)) });
+      expect(parsed[0].requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(parsed[0].ip).toMatch(/127\.0\.0\.1/);
+      expect(parsed[0].requestTime).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    } finally {
+      await logged.stop();
     }
   });
 });

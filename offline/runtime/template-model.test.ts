@@ -5,11 +5,13 @@
 import { App, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { IConstruct } from 'constructs';
@@ -83,7 +85,9 @@ function buildStack(app: App, codeDir: string) {
     targets: [new targets.SqsQueue(queue, { deadLetterQueue: dlq })],
   });
 
+  const fnLogs = new logs.LogGroup(stack, 'FnLogs', { removalPolicy: RemovalPolicy.DESTROY });
   const fn = new lambda.Function(stack, 'Fn', {
+    logGroup: fnLogs,
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(codeDir),
@@ -116,9 +120,14 @@ function buildStack(app: App, codeDir: string) {
     code: lambda.Code.fromInline('exports.handler = async () => {};'),
   });
 
+  const accessLogs = new logs.LogGroup(stack, 'AccessLogs', { removalPolicy: RemovalPolicy.DESTROY });
   const api = new apigw.RestApi(stack, 'Api', {
     restApiName: 'shop-api',
     deployOptions: {
+      accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+      accessLogFormat: apigw.AccessLogFormat.custom(
+        '{"requestId":"$context.requestId","status":"$context.status","path":"$context.resourcePath"}',
+      ),
       stageName: 'prod',
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
@@ -140,6 +149,22 @@ function buildStack(app: App, codeDir: string) {
     schedule: events.Schedule.rate(Duration.minutes(1)),
     targets: [new targets.LambdaFunction(fn)],
   });
+  const revenue = new logs.MetricFilter(stack, 'Revenue', {
+    logGroup: fnLogs,
+    filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'payment charged'),
+    metricNamespace: 'Shop/FromLogs',
+    metricName: 'Revenue',
+    metricValue: '$.amount',
+    dimensions: { currency: '$.currency' },
+    unit: cloudwatch.Unit.NONE,
+  });
+  const charged = new logs.MetricFilter(stack, 'Charged', {
+    logGroup: logs.LogGroup.fromLogGroupName(stack, 'InlineLogs', `/aws/lambda/${inline.functionName}`),
+    filterPattern: logs.FilterPattern.allTerms('charged'),
+    metricNamespace: 'Shop/FromLogs',
+    metricName: 'Charged',
+    defaultValue: 0,
+  });
   const param = new ssm.StringParameter(stack, 'Param', { parameterName: '/shop/config', stringValue: 'v1' });
   const tableParam = new ssm.StringParameter(stack, 'TableParam', { stringValue: table.tableName });
   new CfnOutput(stack, 'ApiUrl', { value: api.url });
@@ -156,6 +181,10 @@ function buildStack(app: App, codeDir: string) {
       bus: id(bus),
       toQueue: id(toQueue),
       fn: id(fn),
+      fnLogs: id(fnLogs),
+      accessLogs: id(accessLogs),
+      revenue: id(revenue),
+      charged: id(charged),
       inline: id(inline),
       api: id(api),
       tick: id(tick),
@@ -293,6 +322,7 @@ describe('loadPlatformModel on a synthesized CDK stack', () => {
       reservedConcurrency: 5,
       environment: { TABLE_NAME: table.tableName, QUEUE_URL: queue.url, EVENT_BUS_NAME: model.buses[0].name, STREAM: table.streamArn },
       codeDirectory: expect.stringMatching(/\/asset\.[0-9a-f]{64}$/),
+      logGroup: ids.fnLogs,
     });
     expect(fn.environment).toEqual({
       TABLE_NAME: 'p1-Orders',
@@ -303,6 +333,30 @@ describe('loadPlatformModel on a synthesized CDK stack', () => {
     expect(path.dirname(fn.codeDirectory!)).toBe(outdir);
     expect(template.Resources[ids.fn].Metadata?.['aws:asset:path']).toBe(path.basename(fn.codeDirectory!));
     expect(readFileSync(path.join(fn.codeDirectory!, 'index.mjs'), 'utf8')).toBe(HANDLER_SOURCE);
+  });
+
+  it('reads metric filters on the log groups the functions write to, however the template names the group', () => {
+    expect(find(model.functions, ids.inline).logGroup).toBe(`/aws/lambda/p1-${ids.inline}`);
+    expect(find(model.metricFilters, ids.revenue)).toEqual({
+      logicalId: ids.revenue,
+      logGroup: ids.fnLogs,
+      filterPattern: '{ $.message = "payment charged" }',
+      transformations: [
+        {
+          namespace: 'Shop/FromLogs',
+          metricName: 'Revenue',
+          metricValue: '$.amount',
+          unit: 'None',
+          dimensions: { currency: '$.currency' },
+        },
+      ],
+    });
+    expect(find(model.metricFilters, ids.charged)).toEqual({
+      logicalId: ids.charged,
+      logGroup: `/aws/lambda/p1-${ids.inline}`,
+      filterPattern: '"charged"',
+      transformations: [{ namespace: 'Shop/FromLogs', metricName: 'Charged', metricValue: '1', defaultValue: 0, dimensions: {} }],
+    });
   });
 
   it('leaves inline code without a directory and applies the Lambda defaults', () => {
@@ -365,6 +419,10 @@ describe('loadPlatformModel on a synthesized CDK stack', () => {
       ]),
     );
     expect(api.routes).toHaveLength(5);
+    expect(api.accessLog).toEqual({
+      logGroup: ids.accessLogs,
+      format: '{"requestId":"$context.requestId","status":"$context.status","path":"$context.resourcePath"}',
+    });
     // CDK writes ResourcePath '/~1orders~1{id}' for the per-method entry.
     expect(api.throttling).toEqual([
       { path: '/*', method: '*', rateLimit: 50, burstLimit: 100 },
@@ -695,5 +753,36 @@ describe('intrinsics and wiring errors', () => {
     expect(() => load(code({ S3Bucket: 'some-bucket', S3Key: 'lambda/handler.zip' }))).toThrow(
       'Fn.Properties.Code: neither aws:asset:path metadata nor a CDK asset S3Key',
     );
+  });
+});
+
+describe('metric filters as CloudWatch Logs accepts them', () => {
+  const load = (transformation: Record<string, unknown>) =>
+    loadPlatformModel(
+      {
+        Resources: {
+          Logs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/shop/payments' } },
+          Filter: {
+            Type: 'AWS::Logs::MetricFilter',
+            Properties: {
+              LogGroupName: '/shop/payments',
+              FilterPattern: '{ $.message = "payment charged" }',
+              MetricTransformations: [{ MetricNamespace: 'Shop', MetricName: 'Revenue', MetricValue: '$.amount', ...transformation }],
+            },
+          },
+        },
+      },
+      { stackName: 'Shop', assetRoot: '/tmp/cdk.out', naming: naming('') },
+    ).metricFilters;
+
+  it('names a log group by its declared LogGroupName too', () => {
+    expect(load({})[0].logGroup).toBe('Logs');
+  });
+
+  it('refuses a default value together with dimensions, and more than three dimensions', () => {
+    const dims = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `d${i}`, Value: `$.d${i}` }));
+    expect(load({ Dimensions: dims(3) })[0].transformations[0].dimensions).toEqual({ d0: '$.d0', d1: '$.d1', d2: '$.d2' });
+    expect(() => load({ Dimensions: dims(1), DefaultValue: 0 })).toThrow(/Filter.*DefaultValue: .*refuses a default value/);
+    expect(() => load({ Dimensions: dims(4) })).toThrow(/at most 3 dimensions/);
   });
 });

@@ -15,6 +15,7 @@ import type {
   EventSourceMappingModel,
   FunctionModel,
   KeyAttribute,
+  MetricFilterModel,
   OfflineNaming,
   PlatformModel,
   QueueModel,
@@ -50,7 +51,10 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
     ['AWS::Events::EventBus'],
     (id): EventBusModel => ({ logicalId: id, name: cfn.physicalName(id), arn: String(cfn.getAtt(id, 'Arn', id)) }),
   );
-  const functions = each(['AWS::Lambda::Function'], (id, props, resource) => loadFunction(cfn, id, props, resource, opts.assetRoot));
+  const logGroupKey = logGroupKeys(cfn);
+  const functions = each(['AWS::Lambda::Function'], (id, props, resource) =>
+    loadFunction(cfn, id, props, resource, opts.assetRoot, logGroupKey),
+  );
 
   const functionIdOf = (value: string, at: string): string => {
     // A function is named by name, ARN or qualified ARN (…:function:name:alias); the qualifier does not matter offline.
@@ -73,7 +77,7 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
       ? mapping
       : fail(`${id}.Properties.EventSourceArn`, `${mapping.sourceArn} is not a queue or table stream of this template`);
   });
-  const restApis = each(['AWS::ApiGateway::RestApi'], (id) => loadRestApi(cfn, id, functionIdOf));
+  const restApis = each(['AWS::ApiGateway::RestApi'], (id) => loadRestApi(cfn, id, functionIdOf, logGroupKey));
   const parameters = each(
     ['AWS::SSM::Parameter'],
     (id, props): SsmParameterModel => ({
@@ -85,6 +89,7 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
   );
 
   const alarms = each(['AWS::CloudWatch::Alarm'], (id, props) => loadAlarm(cfn, id, props));
+  const metricFilters = each(['AWS::Logs::MetricFilter'], (id, props) => loadMetricFilter(cfn, id, props, logGroupKey));
   const dashboards = each(['AWS::CloudWatch::Dashboard'], (id, props): DashboardModel => {
     const body = cfn.string(props('DashboardBody'), `${id}.Properties.DashboardBody`);
     try {
@@ -113,8 +118,62 @@ export function loadPlatformModel(template: CfnTemplate, opts: LoadPlatformModel
     restApis,
     parameters,
     alarms,
+    metricFilters,
     dashboards,
     outputs,
+  };
+}
+
+/**
+ * One name per log group, however the template refers to it (Ref, Fn::GetAtt Arn, or its LogGroupName): the
+ * group's logical id for a group of this template, else the name as given (`/aws/lambda/<function>`).
+ */
+function logGroupKeys(cfn: CfnResolver): (value: unknown, at: string) => string {
+  const known = new Map<string, string>();
+  for (const [id, r] of cfn.resources('AWS::Logs::LogGroup')) {
+    known.set(String(cfn.ref(id, id)), id);
+    known.set(String(cfn.getAtt(id, 'Arn', id)), id);
+    if (r.Properties?.LogGroupName !== undefined) known.set(cfn.string(r.Properties.LogGroupName, `${id}.Properties.LogGroupName`), id);
+  }
+  return (value, at) => {
+    const name = cfn.string(value, at);
+    return known.get(name) ?? name;
+  };
+}
+
+/** An AWS::Logs::MetricFilter, checked as CloudWatch Logs checks PutMetricFilter (the pattern itself: filter-pattern.ts). */
+function loadMetricFilter(
+  cfn: CfnResolver,
+  id: string,
+  props: Props,
+  logGroupKey: (value: unknown, at: string) => string,
+): MetricFilterModel {
+  const at = (key: string) => `${id}.Properties.${key}`;
+  const transformations = (props('MetricTransformations') as any[] | undefined) ?? fail(at('MetricTransformations'), 'required');
+  return {
+    logicalId: id,
+    logGroup: logGroupKey(props('LogGroupName') ?? fail(at('LogGroupName'), 'required'), at('LogGroupName')),
+    filterPattern: cfn.string(props('FilterPattern') ?? '', at('FilterPattern')),
+    transformations: transformations.map((t, i) => {
+      const where = `${at('MetricTransformations')}[${i}]`;
+      const dimensions = Object.fromEntries(
+        ((t.Dimensions ?? []) as { Key: unknown; Value: unknown }[]).map((d, j) => [
+          cfn.string(d.Key, `${where}.Dimensions[${j}].Key`),
+          cfn.string(d.Value, `${where}.Dimensions[${j}].Value`),
+        ]),
+      );
+      if (Object.keys(dimensions).length > 3) fail(`${where}.Dimensions`, 'at most 3 dimensions');
+      if (t.DefaultValue !== undefined && Object.keys(dimensions).length)
+        fail(`${where}.DefaultValue`, 'CloudWatch Logs refuses a default value on a transformation with dimensions');
+      return {
+        namespace: cfn.string(t.MetricNamespace, `${where}.MetricNamespace`),
+        metricName: cfn.string(t.MetricName, `${where}.MetricName`),
+        metricValue: cfn.string(t.MetricValue, `${where}.MetricValue`),
+        ...(t.DefaultValue !== undefined && { defaultValue: numberOr(t.DefaultValue, undefined, `${where}.DefaultValue`) }),
+        ...(t.Unit !== undefined && { unit: cfn.string(t.Unit, `${where}.Unit`) }),
+        dimensions,
+      };
+    }),
   };
 }
 
@@ -306,7 +365,14 @@ function loadRule(
   };
 }
 
-function loadFunction(cfn: CfnResolver, id: string, props: Props, resource: CfnResource, assetRoot: string): FunctionModel {
+function loadFunction(
+  cfn: CfnResolver,
+  id: string,
+  props: Props,
+  resource: CfnResource,
+  assetRoot: string,
+  logGroupKey: (value: unknown, at: string) => string,
+): FunctionModel {
   const at = (key: string) => `${id}.Properties.${key}`;
   const variables: Record<string, unknown> = props('Environment')?.Variables ?? {};
   const environment = Object.fromEntries(
@@ -314,9 +380,11 @@ function loadFunction(cfn: CfnResolver, id: string, props: Props, resource: CfnR
   );
   const reserved = props('ReservedConcurrentExecutions');
   const codeDirectory = codeDirectoryOf(id, props, resource, assetRoot);
+  const logGroup = props('LoggingConfig')?.LogGroup;
   return {
     logicalId: id,
     functionName: cfn.physicalName(id),
+    logGroup: logGroup !== undefined ? logGroupKey(logGroup, `${at('LoggingConfig')}.LogGroup`) : `/aws/lambda/${cfn.physicalName(id)}`,
     arn: String(cfn.getAtt(id, 'Arn', id)),
     handler: cfn.string(props('Handler'), at('Handler')),
     runtime: cfn.string(props('Runtime'), at('Runtime')),
@@ -375,7 +443,12 @@ function loadEventSourceMapping(id: string, props: Props, functionIdOf: (value: 
   };
 }
 
-function loadRestApi(cfn: CfnResolver, apiId: string, functionIdOf: (value: string, at: string) => string): RestApiModel {
+function loadRestApi(
+  cfn: CfnResolver,
+  apiId: string,
+  functionIdOf: (value: string, at: string) => string,
+  logGroupKey: (value: unknown, at: string) => string,
+): RestApiModel {
   const rootId = cfn.getAtt(apiId, 'RootResourceId', apiId);
   const ofThisApi = (type: string) =>
     cfn.resources(type).filter(([id, r]) => cfn.string(r.Properties?.RestApiId, `${id}.Properties.RestApiId`) === cfn.ref(apiId, apiId));
@@ -413,6 +486,11 @@ function loadRestApi(cfn: CfnResolver, apiId: string, functionIdOf: (value: stri
   const settings = stage
     ? ((cfn.resolve(stageResource.Properties?.MethodSettings, `${stageId}.Properties.MethodSettings`) as any[] | undefined) ?? [])
     : [];
+  const accessLog = stage
+    ? (cfn.resolve(stageResource.Properties?.AccessLogSetting, `${stageId}.Properties.AccessLogSetting`) as
+        | { DestinationArn?: unknown; Format?: unknown }
+        | undefined)
+    : undefined;
   return {
     logicalId: apiId,
     name: cfn.physicalName(apiId),
@@ -426,8 +504,19 @@ function loadRestApi(cfn: CfnResolver, apiId: string, functionIdOf: (value: stri
         ...(s.ThrottlingRateLimit !== undefined && { rateLimit: Number(s.ThrottlingRateLimit) }),
         ...(s.ThrottlingBurstLimit !== undefined && { burstLimit: Number(s.ThrottlingBurstLimit) }),
       })),
+    // Without a Format, API Gateway writes its default CLF line; the templates here always give one.
+    ...(accessLog?.DestinationArn !== undefined && {
+      accessLog: {
+        logGroup: logGroupKey(accessLog.DestinationArn, `${stageId}.Properties.AccessLogSetting.DestinationArn`),
+        format: cfn.string(accessLog.Format ?? DEFAULT_ACCESS_LOG_FORMAT, `${stageId}.Properties.AccessLogSetting.Format`),
+      },
+    }),
   };
 }
+
+/** API Gateway's access log format when AccessLogSetting has none (CLF). */
+const DEFAULT_ACCESS_LOG_FORMAT =
+  '$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" $context.status $context.responseLength $context.requestId';
 
 /**
  * MethodSettings name a resource as '/' + its path JSON-pointer escaped: '/~1orders~1{id}' is '/orders/{id}'.

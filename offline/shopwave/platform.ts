@@ -4,7 +4,6 @@
  * game-day kit's offline target (per-function SHOPWAVE_FAULTS and rule changes, no restart; tools/game-day/) and
  * the /ops page beside the API.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FAULTS_ENV } from '../../functions/shared/faults/config';
 import {
@@ -23,8 +22,6 @@ import { runTemplate, type RunTemplateOptions, type RuntimeServices, type Templa
 import { opsHandler } from './ops';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-/** As lib/constructs/public-api.ts's metric filter writes it (test/e2e/freshness-and-auth-alarms.test.ts holds the two equal). */
-export const API_THROTTLED_METRIC = { namespace: 'ShopWave', name: 'ApiThrottledRequests' } as const;
 
 export interface PlatformOptions
   extends Pick<
@@ -111,10 +108,6 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const scaleEnv: Record<string, string> = (opts.timeScale ?? 1) !== 1 ? { SHOPWAVE_OFFLINE_TIME_SCALE: String(opts.timeScale) } : {};
 
   const templatePath = opts.templatePath ?? path.join(ROOT, 'cdk.out', 'ShopWave.template.json');
-  // The localstack template has no metric filter (LocalStack 4.14 cannot deploy one): then nothing writes the metric.
-  const throttledFilter = Object.values<any>(JSON.parse(readFileSync(templatePath, 'utf8')).Resources ?? {}).some(
-    (r) => r.Type === 'AWS::Logs::MetricFilter' && r.Properties?.MetricTransformations?.[0]?.MetricName === API_THROTTLED_METRIC.name,
-  );
   const runtime = await runTemplate({
     templatePath,
     stackName: opts.stackName ?? 'ShopWave',
@@ -127,11 +120,6 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     emf: opts.emf,
     shipLogs: opts.shipLogs,
     meterRequests: opts.meterRequests,
-    // The template's access-log metric filter for throttled requests (lib/constructs/public-api.ts), which the
-    // generic runtime does not model: 1 per 429, 0 otherwise (its default value).
-    onApiRequest: ({ status }, s) =>
-      throttledFilter &&
-      s.metrics.put({ ...API_THROTTLED_METRIC, dimensions: {}, value: status === 429 ? 1 : 0, unit: 'Count', timestamp: Date.now() }),
     functionEnv: { ...scaleEnv, ...opts.extraFunctionEnv },
     logs: (opts.logs ?? 'file') === 'file' ? { directory: path.join(ROOT, '.offline', 'logs') } : (opts.logs as 'console' | 'silent'),
     // Publish the development issuer's public keys where the customer routes look for them (the template says where).

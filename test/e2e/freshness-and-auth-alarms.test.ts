@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmTransition } from '../../offline/runtime/alarms';
 import { waitFor } from '../../offline/runtime/wait';
 import { readFileSync } from 'node:fs';
-import { API_THROTTLED_METRIC } from '../../offline/shopwave/platform';
+import { API_THROTTLED_REQUESTS, NAMESPACE } from '../../lib/constructs/business-metrics';
 import { startTraffic, type Traffic } from '../../offline/shopwave/traffic';
 import { startTestPlatform, TEST_TEMPLATE, type TestPlatform } from '../support/platform';
 
@@ -103,13 +103,16 @@ describe('new alarms: tracking freshness and auth-failure surge', { timeout: 300
     const throttled = flood.filter((a) => a.status === 429).length;
     expect(throttled).toBeGreaterThan(0);
     expect(flood.every((a) => a.status === 429 || a.status === 401)).toBe(true);
-    // The 429 series of the dashboard: the template's access-log metric filter, which offline/shopwave writes offline.
+    // The 429 series of the dashboard: the template's access-log metric filter, which the offline runtime evaluates
+    // on the access log lines its API Gateway writes (offline/runtime/log-metric-filters.ts).
     const template = JSON.parse(readFileSync(TEST_TEMPLATE, 'utf8'));
-    const filters = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Logs::MetricFilter');
+    const filters = Object.values<any>(template.Resources).filter(
+      (r) => r.Type === 'AWS::Logs::MetricFilter' && r.Properties.MetricTransformations[0].MetricNamespace === NAMESPACE,
+    );
     expect(filters.map((f) => f.Properties.MetricTransformations[0])).toEqual([
-      expect.objectContaining({ MetricNamespace: API_THROTTLED_METRIC.namespace, MetricName: API_THROTTLED_METRIC.name, MetricValue: '1' }),
+      expect.objectContaining({ MetricNamespace: NAMESPACE, MetricName: API_THROTTLED_REQUESTS, MetricValue: '1' }),
     ]);
-    const q = { namespace: API_THROTTLED_METRIC.namespace, name: API_THROTTLED_METRIC.name, dimensions: {} };
+    const q = { namespace: NAMESPACE, name: API_THROTTLED_REQUESTS, dimensions: {} };
     // At least the flood's: a traffic order that hit the emptied bucket counts too.
     expect(t.platform.metrics.statistic(q, 'Sum', since, Date.now() + 1)).toBeGreaterThanOrEqual(throttled);
     await waitFor(() => alarmNamed('AuthFailureSurge').state === 'ALARM', {

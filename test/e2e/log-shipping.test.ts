@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogArchive } from '../../offline/runtime/log-archive';
 import { LogShipper } from '../../offline/runtime/log-shipper';
+import { accessLogSource } from '../../offline/runtime/run-template';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -44,7 +45,11 @@ describe('log shipping to the local hub archive', () => {
     expect(buffered).toBeGreaterThan(0); // the lines of four orders wait on disk
     await archive.start();
     await shipper.drained(30_000);
-    const functions = t.platform.model.functions.map((f) => f.functionName);
+    // Every function's lines, and the API stage's access log (one line per request), each in its own file.
+    const functions = [
+      ...t.platform.model.functions.map((f) => f.functionName),
+      ...t.platform.model.restApis.filter((a) => a.accessLog).map((a) => accessLogSource(t!.platform.model, a)),
+    ];
     await t.stop();
     t = undefined;
     // Lines written between the drain and the stop are still in the spool: a new shipper sends them.
@@ -71,7 +76,7 @@ describe('log shipping to the local hub archive', () => {
     expect([...new Set(others.map((l) => l.service))].every((s) => ['alarms', 'pollers'].includes(s))).toBe(true);
     expect(total).toBe(archived.length - others.length);
     console.log(
-      `${total} lines written by ${functions.length} functions, ${archived.length} archived, ${archive.stats.duplicatesDropped} copies dropped, ` +
+      `${total} lines written by ${functions.length} functions and access logs, ${archived.length} archived, ${archive.stats.duplicatesDropped} copies dropped, ` +
         `${buffered} buffered while the archive was down (${shipper.stats.failedAttempts} failed attempts)`,
     );
   }, 240_000);
