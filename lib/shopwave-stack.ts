@@ -119,13 +119,19 @@ export class ShopWaveStack extends Stack {
       new WatchAspect(this, (watched) => {
         alarms.watch(watched);
         hubLink?.watch(watched.functions);
-        // Canary deployments behind the `live` aliases, rolled back by these alarms: aws only (no CodeDeploy on
-        // LocalStack community, nothing to shift offline).
+        // Canary deployments behind the `live` aliases, each new version probed by a pre-traffic hook first and
+        // rolled back by these alarms: aws only (no CodeDeploy on LocalStack community, nothing to shift offline).
         if (config.target === 'aws')
           new CanaryDeployments(this, 'Deployments', {
             functions: watched.functions,
-            strategy: config.deployStrategy,
+            config,
             alarm: (alarmId) => alarms.alarm(alarmId),
+            // The hook's errors: a deployment it could not report on waits for CodeDeploy's hook timeout.
+            watchHook: (id, hook) =>
+              alarms.addFunction(id, hook, {
+                errorsRunbook: 'deployAndRollback',
+                errorsSummary: `${id} (the canaries' pre-traffic check) failed invocations: a deployment may wait for CodeDeploy's 1 h hook timeout.`,
+              }),
           });
         // LocalStack 4.14 has no provider for AWS::CloudWatch::Dashboard (it would be a no-op, and fail in later
         // releases): the exported docs/dashboards/cloudwatch-dashboard.json serves there.
