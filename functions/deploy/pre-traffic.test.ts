@@ -8,8 +8,11 @@ import {
   GetDeploymentCommand,
   PutLifecycleEventHookExecutionStatusCommand,
 } from '@aws-sdk/client-codedeploy';
-import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../test/support/lambda';
 import { createPreTrafficHook, functionNameOf, parseAppSpec, type HookDeps, type Sender } from './pre-traffic';
@@ -307,5 +310,81 @@ describe('the probes against the real handlers', () => {
 
   it('is only built for kinds that are invoked', () => {
     expect(() => probeEvent('schedule', 'd-1')).toThrow(/not invoked/);
+  });
+});
+
+describe('the real SDK clients against HTTP stand-ins of CodeDeploy (JSON 1.1) and Lambda (REST)', () => {
+  it('sends and reads the wire shapes: the revision by its hash, the qualified invoke, the status', async () => {
+    const seen: string[] = [];
+    let functionError: string | undefined;
+    const read = (req: IncomingMessage) =>
+      new Promise<string>((resolve) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => resolve(body));
+      });
+    const server = createServer(async (req, res) => {
+      const body = await read(req);
+      const target = req.headers['x-amz-target'];
+      const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
+        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
+      if (target) {
+        seen.push(`${target} ${body}`);
+        if (target === 'CodeDeploy_20141006.GetDeployment')
+          return json(200, {
+            deploymentInfo: {
+              applicationName: 'app',
+              computePlatform: 'Lambda',
+              revision: { revisionType: 'AppSpecContent', appSpecContent: { sha256: 'abc' } },
+            },
+          });
+        if (target === 'CodeDeploy_20141006.GetApplicationRevision')
+          return json(200, {
+            applicationName: 'app',
+            revision: { revisionType: 'String', string: { content: appSpec('shopwave-orders-api', '7') } },
+          });
+        if (target === 'CodeDeploy_20141006.PutLifecycleEventHookExecutionStatus')
+          return json(200, { lifecycleEventHookExecutionId: 'exec-1' });
+        return json(400, { __type: 'UnknownOperationException' });
+      }
+      seen.push(`${req.method} ${req.url}${body ? ` ${body}` : ''}`);
+      if (req.method === 'GET' && req.url?.startsWith('/2015-03-31/functions/shopwave-orders-api/configuration'))
+        return json(200, { FunctionName: 'shopwave-orders-api', Version: '7', State: 'Active' });
+      if (req.method === 'POST' && req.url === '/2015-03-31/functions/shopwave-orders-api%3A7/invocations')
+        return functionError
+          ? json(200, { errorType: 'Error', errorMessage: 'boom' }, { 'x-amz-function-error': functionError })
+          : json(200, { statusCode: 405, body: '{}' });
+      return json(404, { Type: 'User', message: `no ${req.method} ${req.url}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const hook = createPreTrafficHook({
+        codedeploy: new CodeDeployClient({ endpoint, maxAttempts: 1 }),
+        lambda: new LambdaClient({ endpoint, maxAttempts: 1 }),
+        probes: () => ({ 'shopwave-orders-api': 'api' }),
+        timeouts: { callMs: 5_000, probeMs: 5_000 },
+      });
+      await expect(hook(EVENT)).resolves.toEqual({ status: 'Succeeded', reason: undefined });
+      expect(seen.map((line) => line.replace(/ \{.*$/, ''))).toEqual([
+        'CodeDeploy_20141006.GetDeployment',
+        'CodeDeploy_20141006.GetApplicationRevision',
+        'GET /2015-03-31/functions/shopwave-orders-api/configuration?Qualifier=7',
+        'POST /2015-03-31/functions/shopwave-orders-api%3A7/invocations',
+        'CodeDeploy_20141006.PutLifecycleEventHookExecutionStatus',
+      ]);
+      expect(JSON.parse(seen[3].slice(seen[3].indexOf(' {') + 1))).toMatchObject({ httpMethod: 'GET', path: '/__codedeploy/pre-traffic' });
+      expect(JSON.parse(seen[4].slice(seen[4].indexOf(' ') + 1))).toEqual({
+        deploymentId: 'd-ABC123',
+        lifecycleEventHookExecutionId: 'exec-1',
+        status: 'Succeeded',
+      });
+      functionError = 'Unhandled';
+      seen.length = 0;
+      await expect(hook(EVENT)).resolves.toMatchObject({ status: 'Failed', reason: expect.stringMatching(/Unhandled error: .*boom/) });
+      expect(JSON.parse(seen.at(-1)!.slice(seen.at(-1)!.indexOf(' ') + 1)).status).toBe('Failed');
+    } finally {
+      server.close();
+    }
   });
 });
