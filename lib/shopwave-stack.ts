@@ -11,6 +11,7 @@ import { HubLink } from './constructs/hub-link';
 import { OperationalAlarms } from './constructs/operational-alarms';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OrderingSwitch } from './constructs/ordering-switch';
+import { PRE_TRAFFIC_SERVICE } from './constructs/pre-traffic-hook';
 import { PublicApi } from './constructs/public-api';
 import { TableBackups } from './constructs/table-backups';
 import { WatchAspect } from './constructs/watch';
@@ -121,8 +122,8 @@ export class ShopWaveStack extends Stack {
         hubLink?.watch(watched.functions);
         // Canary deployments behind the `live` aliases, each new version probed by a pre-traffic hook first and
         // rolled back by these alarms: aws only (no CodeDeploy on LocalStack community, nothing to shift offline).
-        if (config.target === 'aws')
-          new CanaryDeployments(this, 'Deployments', {
+        if (config.target === 'aws') {
+          const deployments = new CanaryDeployments(this, 'Deployments', {
             functions: watched.functions,
             config,
             alarm: (alarmId) => alarms.alarm(alarmId),
@@ -133,6 +134,8 @@ export class ShopWaveStack extends Stack {
                 errorsSummary: `${id} (the canaries' pre-traffic check) failed invocations: a deployment may wait for CodeDeploy's 1 h hook timeout.`,
               }),
           });
+          hubLink?.watchLogs('PreTrafficHook', deployments.preTrafficHook.logGroup, PRE_TRAFFIC_SERVICE);
+        }
         // LocalStack 4.14 has no provider for AWS::CloudWatch::Dashboard (it would be a no-op, and fail in later
         // releases): the exported docs/dashboards/cloudwatch-dashboard.json serves there.
         if (config.target === 'localstack') return;

@@ -16,6 +16,9 @@ import type { WatchedFunction } from './watch';
 
 const ENTRY = path.join(import.meta.dirname, '..', '..', 'functions', 'deploy', 'pre-traffic.ts');
 
+/** The hook's Powertools service name, and its `service` partition in the observability hub's archive. */
+export const PRE_TRAFFIC_SERVICE = 'deploy';
+
 /** Lambda's limit on a function name. */
 const MAX_FUNCTION_NAME = 64;
 
@@ -74,11 +77,12 @@ export interface PreTrafficHookProps {
  * ServiceFunction: a ServiceFunction is a workload function, which on aws gets a `live` alias and a canary of its
  * own (CanaryDeployments refuses one without), a dashboard row and the hub's log subscription. The hook is deploy
  * machinery: deployed through itself it would be its own hook, and it is created while the WatchAspect runs (its
- * probe map needs every function), after discovery, so discovery could not see it anyway. Its alarms are added
- * explicitly (CanaryDeployments' `watchHook`).
+ * probe map needs every function), after discovery, so discovery could not see it anyway. Its alarms and its
+ * subscription to the observability hub are added explicitly (lib/shopwave-stack.ts).
  */
 export class PreTrafficHook extends Construct {
   readonly fn: NodejsFunction;
+  readonly logGroup: LogGroup;
   readonly kinds: Map<ServiceFunction, ProbeKind>;
 
   constructor(scope: Construct, id: string, props: PreTrafficHookProps) {
@@ -91,8 +95,11 @@ export class PreTrafficHook extends Construct {
     // Lambda's 4 KB for all variables: a generated function name is at most 64 characters, plus its kind and quotes.
     if (this.kinds.size * 80 > 3_500)
       throw new Error(`${this.kinds.size} functions are too many for ${PROBES_ENV} in one environment variable: move the map to SSM`);
-    const tracing = functionTracing(this, props.config, 'deploy');
-    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const tracing = functionTracing(this, props.config, PRE_TRAFFIC_SERVICE);
+    const logGroup = (this.logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    }));
     this.fn = new NodejsFunction(this, 'Handler', {
       functionName,
       description:
@@ -108,7 +115,7 @@ export class PreTrafficHook extends Construct {
       layers: tracing.layers,
       logGroup,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'deploy',
+        POWERTOOLS_SERVICE_NAME: PRE_TRAFFIC_SERVICE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         // Function name → probe kind; the names are the functions' physical names (Refs), as the AppSpec has them.
