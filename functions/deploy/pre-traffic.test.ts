@@ -302,10 +302,50 @@ describe('the probes against the real handlers', () => {
     expect(handled).toBe(0);
   });
 
-  it('the API probe: a route table answers it with a 4xx (no route has the path)', async () => {
-    const { handler } = await import('../health/api');
-    const res = await handler(probeEvent('api', 'd-1') as APIGatewayProxyEvent, lambdaContext('health'));
-    expect(res.statusCode).toBe(405);
+  it('the API probe: every API handler answers it with a 4xx before reaching any dependency', async () => {
+    // Every table, the token issuer's keys and the ordering switch unreachable: a probe that needed one would 5xx.
+    const saved = { ...process.env };
+    for (const key of ['CATALOG', 'CUSTOMERS', 'INVENTORY', 'ORDERS', 'RESTAURANT', 'OUTBOX', 'IDEMPOTENCY'])
+      process.env[`${key}_TABLE_NAME`] = `probe-${key.toLowerCase()}`;
+    Object.assign(process.env, {
+      AUTH_ISSUER: 'https://issuer.invalid',
+      AUTH_AUDIENCE: 'probe',
+      AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks.json',
+      ORDERING_PARAMETER_NAME: '/probe/ordering',
+      EVENT_BUS_NAME: 'probe-bus',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1',
+      AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:1',
+    });
+    try {
+      const answers: Record<string, number> = {};
+      type ApiHandler = (e: APIGatewayProxyEvent, c: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number }>;
+      const entries: Record<string, () => Promise<{ handler: unknown }>> = {
+        'catalog/api': () => import('../catalog/api'),
+        'customers/api': () => import('../customers/api'),
+        'health/api': () => import('../health/api'),
+        'health/ready': () => import('../health/ready'),
+        'orders/api': () => import('../orders/api'),
+        'restaurant/api': () => import('../restaurant/api'),
+        'shipping/api': () => import('../shipping/api'),
+      };
+      for (const [entry, load] of Object.entries(entries)) {
+        const handler = (await load()).handler as ApiHandler;
+        answers[entry] = (await handler(probeEvent('api', 'd-1') as APIGatewayProxyEvent, lambdaContext(entry))).statusCode;
+      }
+      // 405 from the route table; 401 where authentication comes first (customer token, merchant key).
+      expect(answers).toEqual({
+        'catalog/api': 405,
+        'customers/api': 401,
+        'health/api': 405,
+        'health/ready': 405,
+        'orders/api': 401,
+        'restaurant/api': 401,
+        'shipping/api': 401,
+      });
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
   });
 
   it('is only built for kinds that are invoked', () => {
