@@ -5,6 +5,7 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfig } from './config';
+import { PRE_TRAFFIC_SERVICE } from './constructs/pre-traffic-hook';
 import { discover } from './constructs/watch';
 import { ObservabilityHubStack, readHubContext } from './observability-hub-stack';
 import { DEPLOY_STAGE, PipelineAccessStack } from './pipeline-access-stack';
@@ -59,8 +60,9 @@ export function buildApp(props: AppProps = {}): {
   if (hub) {
     observabilityHub = new ObservabilityHubStack(app, OBSERVABILITY_HUB_STACK_NAME, {
       ...hub,
-      // The archive's `service` partitions: the services of this app's functions.
-      services: discover(stack).functions.map((f) => f.fn.service),
+      // The archive's `service` partitions: the services of this app's functions, and the pre-traffic hook's (no
+      // ServiceFunction: created with the canary deployments, lib/constructs/pre-traffic-hook.ts).
+      services: [...discover(stack).functions.map((f) => f.fn.service), PRE_TRAFFIC_SERVICE],
       description: `ShopWave central observability hub for ${hub.workloadAccounts.length} workload account(s) (docs/observability-hub.md)`,
       env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     });

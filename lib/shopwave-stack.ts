@@ -12,6 +12,7 @@ import { LogBusinessMetrics } from './constructs/log-business-metrics';
 import { OperationalAlarms } from './constructs/operational-alarms';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OrderingSwitch } from './constructs/ordering-switch';
+import { PRE_TRAFFIC_SERVICE } from './constructs/pre-traffic-hook';
 import { PublicApi } from './constructs/public-api';
 import { TableBackups } from './constructs/table-backups';
 import { WatchAspect } from './constructs/watch';
@@ -128,14 +129,22 @@ export class ShopWaveStack extends Stack {
       new WatchAspect(this, (watched) => {
         alarms.watch(watched);
         hubLink?.watch(watched.functions);
-        // Canary deployments behind the `live` aliases, rolled back by these alarms: aws only (no CodeDeploy on
-        // LocalStack community, nothing to shift offline).
-        if (config.target === 'aws')
-          new CanaryDeployments(this, 'Deployments', {
+        // Canary deployments behind the `live` aliases, each new version probed by a pre-traffic hook first and
+        // rolled back by these alarms: aws only (no CodeDeploy on LocalStack community, nothing to shift offline).
+        if (config.target === 'aws') {
+          const deployments = new CanaryDeployments(this, 'Deployments', {
             functions: watched.functions,
-            strategy: config.deployStrategy,
+            config,
             alarm: (alarmId) => alarms.alarm(alarmId),
+            // The hook's errors: a deployment it could not report on waits for CodeDeploy's hook timeout.
+            watchHook: (id, hook) =>
+              alarms.addFunction(id, hook, {
+                errorsRunbook: 'deployAndRollback',
+                errorsSummary: `${id} (the canaries' pre-traffic check) failed invocations: a deployment may wait for CodeDeploy's 1 h hook timeout.`,
+              }),
           });
+          hubLink?.watchLogs('PreTrafficHook', deployments.preTrafficHook.logGroup, PRE_TRAFFIC_SERVICE);
+        }
         // LocalStack 4.14 has no provider for AWS::CloudWatch::Dashboard (it would be a no-op, and fail in later
         // releases): the exported docs/dashboards/cloudwatch-dashboard.json serves there.
         if (config.target === 'localstack') return;

@@ -36,6 +36,23 @@ const typeOfRefs = (resources: Resources, v: any) =>
     .map((id) => resources[id]?.Type)
     .filter((t) => t?.startsWith('AWS::Lambda'));
 
+/** The pre-traffic hook: the one function named CodeDeployHook_… (lib/constructs/pre-traffic-hook.ts). */
+function hookOf(resources: Resources): [string, Resources[string]] {
+  const hooks = ofType(resources, 'AWS::Lambda::Function').filter(([, f]) =>
+    String(f.Properties.FunctionName).startsWith('CodeDeployHook_'),
+  );
+  expect(hooks).toHaveLength(1);
+  return hooks[0];
+}
+
+/** The hook's PRE_TRAFFIC_PROBES (a Fn::Join of function Refs and JSON), as logical id → kind. */
+function probesOf(hook: Resources[string]): Record<string, string> {
+  const value = hook.Properties.Environment.Variables.PRE_TRAFFIC_PROBES;
+  const [, parts] = value['Fn::Join'];
+  const json = parts.map((p: any) => (typeof p === 'string' ? p : `${refId(p)}`)).join('');
+  return JSON.parse(json);
+}
+
 /** What a pipeline must never need: long-lived credentials. */
 const longLivedKeys = (resources: Resources) =>
   Object.entries(resources)
@@ -48,8 +65,8 @@ describe('target aws (default: canary)', () => {
 
   it('holds no IAM user or access key', () => expect(longLivedKeys(resources)).toEqual([]));
 
-  it('publishes every function as a version behind one `live` alias', () => {
-    const functions = ofType(resources, 'AWS::Lambda::Function');
+  it('publishes every function as a version behind one `live` alias (the pre-traffic hook aside)', () => {
+    const functions = ofType(resources, 'AWS::Lambda::Function').filter(([id]) => id !== hookOf(resources)[0]);
     expect(functions.length).toBeGreaterThanOrEqual(16);
     const aliases = ofType(resources, 'AWS::Lambda::Alias');
     for (const [id] of functions) {
@@ -91,6 +108,114 @@ describe('target aws (default: canary)', () => {
         ).toBe(true);
     }
     expect(ofType(resources, 'AWS::CodeDeploy::DeploymentGroup')).toHaveLength(ofType(resources, 'AWS::Lambda::Alias').length);
+  });
+
+  it('checks every new version before traffic: one BeforeAllowTraffic hook, CodeDeployHook_<stack>-PreTraffic, for every group', () => {
+    const [hookId, hook] = hookOf(resources);
+    expect(hook.Properties.FunctionName).toBe('CodeDeployHook_ShopWave-PreTraffic');
+    const aliases = ofType(resources, 'AWS::Lambda::Alias');
+    expect(aliases.length).toBeGreaterThanOrEqual(16);
+    for (const [aliasId, alias] of aliases) {
+      const update = alias.UpdatePolicy?.CodeDeployLambdaAliasUpdate;
+      expect(refId(update.BeforeAllowTrafficHook), aliasId).toBe(hookId);
+      expect(update.AfterAllowTrafficHook, aliasId).toBeUndefined();
+    }
+    // The hook itself is not deployed through a canary: no version, no alias, so no deployment group of its own.
+    for (const type of ['AWS::Lambda::Alias', 'AWS::Lambda::Version'])
+      expect(
+        ofType(resources, type).filter(([, r]) => refId(r.Properties.FunctionName) === hookId),
+        type,
+      ).toEqual([]);
+    // Bounded, with its own log group kept a month, and its errors alarmed with the deploy runbook.
+    expect(hook.Properties.Timeout).toBeLessThanOrEqual(60);
+    expect(resources[refId(hook.Properties.LoggingConfig.LogGroup)!].Properties.RetentionInDays).toBe(30);
+    const errors = ofType(resources, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.MetricName === 'Errors' && refId(a.Properties.Dimensions?.[0]?.Value) === hookId,
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0][1].Properties.AlarmDescription).toContain('Runbook: docs/runbooks/deploy-and-rollback.md');
+  });
+
+  it('probes each function by how it is triggered: consumers with an empty batch, APIs with a GET, schedules not at all', () => {
+    const probes = probesOf(hookOf(resources)[1]);
+    const aliased = ofType(resources, 'AWS::Lambda::Alias').map(([, a]) => refId(a.Properties.FunctionName)!);
+    expect(Object.keys(probes).sort()).toEqual([...aliased].sort());
+    const kindOf = (prefix: string) => Object.entries(probes).find(([id]) => id.startsWith(prefix))?.[1];
+    expect(kindOf('OutboxRelayHandler')).toBe('stream');
+    expect(kindOf('InventoryConsumerHandler')).toBe('sqs');
+    expect(kindOf('OrdersApi')).toBe('api');
+    expect(kindOf('HealthApi')).toBe('api');
+    for (const scheduled of [
+      'DeliveryReconcilerHandler',
+      'PaymentReconcilerHandler',
+      'TrackingFreshnessCheckHandler',
+      'BackupsDailyExport',
+    ])
+      expect(kindOf(scheduled), scheduled).toBe('schedule');
+    // The template's own wiring agrees: a mapping per consumer, a schedule per scheduled function.
+    const mapped = new Set(ofType(resources, 'AWS::Lambda::EventSourceMapping').flatMap(([, m]) => refsIn(m.Properties.FunctionName)));
+    for (const [id, kind] of Object.entries(probes))
+      if (kind === 'sqs' || kind === 'stream')
+        expect(
+          [...mapped].some((ref) => ref === id || refId(resources[ref]?.Properties.FunctionName) === id),
+          id,
+        ).toBe(true);
+  });
+
+  it("gives the hook no more than it needs: read the deployments, report, read and probe the functions' versions", () => {
+    const [hookId, hook] = hookOf(resources);
+    const roleId = refId(hook.Properties.Role)!;
+    const statements = Object.values(resources)
+      .filter(
+        (r) =>
+          ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(r.Type) &&
+          (r.Properties.Roles ?? []).some((x: any) => refId(x) === roleId),
+      )
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const byAction = (action: string) =>
+      statements.filter((st: any) => [st.Action].flat().includes(action)).flatMap((st: any) => [st.Resource].flat());
+    expect(new Set(statements.flatMap((st: any) => [st.Action].flat()))).toEqual(
+      new Set([
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'codedeploy:GetDeployment',
+        'codedeploy:GetApplicationRevision',
+        'codedeploy:PutLifecycleEventHookExecutionStatus',
+        'lambda:GetFunctionConfiguration',
+        'lambda:InvokeFunction',
+      ]),
+    );
+    for (const st of statements) expect(st.Effect).toBe('Allow');
+    const groups = ofType(resources, 'AWS::CodeDeploy::DeploymentGroup')
+      .map(([id]) => id)
+      .sort();
+    // Each group's own ARN: `…:deploymentgroup:<application>/<group>`.
+    const groupsIn = (arns: any[]) =>
+      arns.flatMap((arn) => refsIn(arn).filter((id) => resources[id]?.Type === 'AWS::CodeDeploy::DeploymentGroup')).sort();
+    expect(groupsIn(byAction('codedeploy:GetDeployment'))).toEqual(groups);
+    expect(groupsIn(byAction('codedeploy:PutLifecycleEventHookExecutionStatus'))).toEqual(groups);
+    for (const arn of [...byAction('codedeploy:GetDeployment'), ...byAction('codedeploy:PutLifecycleEventHookExecutionStatus')])
+      expect(JSON.stringify(arn)).not.toContain('*');
+    expect(byAction('codedeploy:GetApplicationRevision').map((arn) => refsIn(arn).filter((id) => id in resources))).toEqual([
+      [ofType(resources, 'AWS::CodeDeploy::Application')[0][0]],
+    ]);
+    // Versions only (`<function ARN>:*`), never an unqualified function nor the hook; invoked only where probed.
+    const versionsOf = (arns: any[]) =>
+      arns.map((arn) => {
+        const [, [getAtt, qualifier, ...rest]] = arn['Fn::Join'];
+        expect([qualifier, rest, getAtt['Fn::GetAtt'][1]]).toEqual([':*', [], 'Arn']);
+        return getAtt['Fn::GetAtt'][0] as string;
+      });
+    const probes = probesOf(hook);
+    expect(versionsOf(byAction('lambda:GetFunctionConfiguration')).sort()).toEqual(Object.keys(probes).sort());
+    const invoked = versionsOf(byAction('lambda:InvokeFunction')).sort();
+    expect(invoked).toEqual(
+      Object.keys(probes)
+        .filter((id) => ['sqs', 'stream', 'api'].includes(probes[id]))
+        .sort(),
+    );
+    expect(invoked).not.toContain(hookId);
+    expect(invoked.length).toBeLessThan(Object.keys(probes).length);
   });
 
   it('points every trigger at the alias: event source mappings, schedules and API integrations', () => {
@@ -176,6 +301,9 @@ describe('target aws, -c deployStrategy=all-at-once -c stage=sandbox', () => {
 
   it('names the stack and every name built from it after the stage', () => {
     expect(stackName).toBe('ShopWave-sandbox');
+    // Within Lambda's 64 characters with the longest stage (20): CodeDeployHook_ShopWave-<stage>-PreTraffic.
+    expect(hookOf(resources)[1].Properties.FunctionName).toBe('CodeDeployHook_ShopWave-sandbox-PreTraffic');
+    expect(`CodeDeployHook_ShopWave-${'s'.repeat(20)}-PreTraffic`.length).toBeLessThanOrEqual(64);
     const alarmNames = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => JSON.stringify(a.Properties.AlarmName));
     expect(alarmNames.length).toBeGreaterThan(20);
     for (const name of alarmNames) expect(name).toMatch(/^"ShopWave-sandbox-/);
@@ -200,6 +328,15 @@ describe.each(['localstack', 'offline'])('target %s', (target) => {
       expect(ofType(resources, type), type).toEqual([]);
     for (const [id, m] of ofType(resources, 'AWS::Lambda::EventSourceMapping'))
       expect(typeOfRefs(resources, m.Properties.FunctionName), id).toEqual(['AWS::Lambda::Function']);
+  });
+
+  it('has no pre-traffic hook (nothing deploys through CodeDeploy there)', () => {
+    const functions = ofType(resources, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(16);
+    for (const [id, fn] of functions) {
+      expect(JSON.stringify(fn.Properties.FunctionName ?? ''), id).not.toContain('CodeDeployHook_');
+      expect(fn.Properties.Environment?.Variables?.PRE_TRAFFIC_PROBES, id).toBeUndefined();
+    }
   });
 
   it('keeps the stack name ShopWave without a stage', () => expect(stackName).toBe('ShopWave'));

@@ -64,7 +64,8 @@ describe('the hub stack (-c hubWorkloadAccounts=111111111111,222222222222)', () 
     hub = out.observabilityHub!;
     resources = out.resourcesOf(OBSERVABILITY_HUB_STACK_NAME);
     outdir = out.outdir;
-    services = [...new Set(discover(out.stack).functions.map((f) => f.fn.service))].sort();
+    // The ServiceFunctions' services and the pre-traffic hook's ('deploy', not a ServiceFunction).
+    services = [...new Set([...discover(out.stack).functions.map((f) => f.fn.service), 'deploy'])].sort();
   });
   const archiveId = () => hub.getLogicalId(hub.archive.node.defaultChild as never);
   const streams = () => Object.fromEntries(ofType(resources, 'AWS::KinesisFirehose::DeliveryStream'));

@@ -14,7 +14,6 @@ import { Construct } from 'constructs';
 import { CUSTOMER_ID_ATTRIBUTE } from '../../functions/shared/customer-claim';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../../functions/shared/development-issuer';
 
-
 type ApiFunction = IFunction & { addEnvironment(key: string, value: string): unknown };
 
 /**

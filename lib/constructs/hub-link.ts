@@ -1,4 +1,4 @@
-import { CfnSubscriptionFilter } from 'aws-cdk-lib/aws-logs';
+import { CfnSubscriptionFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnLink } from 'aws-cdk-lib/aws-oam';
 import { Construct } from 'constructs';
 import type { WatchedFunction } from './watch';
@@ -51,16 +51,22 @@ export class HubLink extends Construct {
 
   /** Subscribes each watched function's log group to the hub's log destination (nothing without one). */
   watch(functions: WatchedFunction[]): void {
+    for (const { name, fn } of functions) this.watchLogs(name, fn.logGroup, fn.service);
+  }
+
+  /**
+   * Subscribes one log group, of a function that is not a ServiceFunction (the pre-traffic hook), as `service`: the
+   * hub's `service` partitions must list it (lib/app.ts).
+   */
+  watchLogs(name: string, logGroup: ILogGroup, service: string): void {
     if (!this.logDestinationArn) return;
-    for (const { name, fn } of functions) {
-      this.subscriptions.push(
-        new CfnSubscriptionFilter(this, `${name}Logs`, {
-          logGroupName: fn.logGroup.logGroupName,
-          destinationArn: this.logDestinationArn,
-          filterPattern: '', // every event: the archive is the record, filtering is the query's job
-          filterName: `${HUB_FILTER_PREFIX}${fn.service}`,
-        }),
-      );
-    }
+    this.subscriptions.push(
+      new CfnSubscriptionFilter(this, `${name}Logs`, {
+        logGroupName: logGroup.logGroupName,
+        destinationArn: this.logDestinationArn,
+        filterPattern: '', // every event: the archive is the record, filtering is the query's job
+        filterName: `${HUB_FILTER_PREFIX}${service}`,
+      }),
+    );
   }
 }

@@ -38,6 +38,7 @@ export const RUNBOOKS = {
   stockRejectionSurge: 'docs/runbooks/stock-rejection-surge.md',
   demandAboveCapacity: 'docs/runbooks/demand-above-capacity.md',
   backups: 'docs/runbooks/restore.md',
+  deployAndRollback: 'docs/runbooks/deploy-and-rollback.md',
 } as const;
 export type Runbook = keyof typeof RUNBOOKS;
 
@@ -232,13 +233,16 @@ export class OperationalAlarms extends Construct {
     for (const { name, fn } of watched.functions) this.addFunction(name, fn);
   }
 
-  /** Lambda errors and throttles: one pair per function. */
-  addFunction(id: string, fn: IFunction): void {
+  /**
+   * Lambda errors and throttles: one pair per function. The Errors alarm's summary and runbook can be a function's
+   * own (the pre-traffic hook's point at the deploy runbook).
+   */
+  addFunction(id: string, fn: IFunction, options: { errorsRunbook?: Runbook; errorsSummary?: string } = {}): void {
     this.add(`${id}Errors`, {
       metric: fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
       threshold: 0,
-      summary: `${id} failed invocations (thrown errors or timeouts).`,
-      runbook: 'lambdaErrors',
+      summary: options.errorsSummary ?? `${id} failed invocations (thrown errors or timeouts).`,
+      runbook: options.errorsRunbook ?? 'lambdaErrors',
     });
     this.add(`${id}Throttles`, {
       metric: fn.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }),
