@@ -296,7 +296,7 @@ export async function measureLoadProfile(opts: LoadProfileOptions): Promise<Reco
       return { perSecond, ...o, handlers };
     }
     if (opts.profile === 'throughput') {
-      const rates = (opts.arg('rates') ?? '1,5,10,20,50').split(',').map(Number);
+      const rates = (opts.arg('rates') ?? '1,2,3,4,5,10,20,50').split(',').map(Number);
       const steps = throughputSteps(rates, num('seconds', 20), num('max-orders', 1000));
       const p99LimitMs = num('p99-limit-ms', 2000);
       const results: (ReturnType<typeof outcome> & { perSecond: number; verdict: StepVerdict; handlers?: unknown })[] = [];

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: what the platform costs, measured rather than guessed. With no `--profile` it runs all of the
- * profiles below one after another, each in its own process (bench/suite.ts: ~25 min on 2 cores; `--tests` adds
- * `npm test`, ~30 min more), and writes bench/results.json with every part and a headline table. Profiles
+ * profiles below one after another, each in its own process (bench/suite.ts: ~9 min on 2 quiet cores; `--tests`
+ * adds `npm test`, ~25 min more), and writes bench/results.json with every part and a headline table. Profiles
  * (`--profile <name>`):
  * - `demo`: bundle size and cold init per function, and offline end to end: orders placed through the API until
  *   DELIVERED (demo speed, so including the simulated actors' delays), latency percentiles → bench/results.demo.json;
