@@ -28,7 +28,8 @@ export function headline(parts: Record<string, Json>): Record<string, number | s
     'dinner rush delivered': parts['dinner-rush']?.delivered ?? null,
     'demo order → DELIVERED p50 ms': parts.demo?.endToEnd?.p50Ms ?? null,
     '$ per 100k orders (serverless)': parts.cost?.summary?.serverlessPer100kOrdersUsd ?? null,
-    '$ per 100k orders (containers)': parts.cost?.summary?.containerPer100kOrdersUsd ?? null,
+    // The containers' cost is their fixed month; per order they add little (the marginal figure).
+    '$ per 100k orders, marginal (containers)': parts.cost?.summary?.containerPer100kOrdersUsd ?? null,
     '$ idle per month (serverless)': parts.cost?.summary?.serverlessIdlePerMonthUsd ?? null,
     '$ idle per month (containers)': parts.cost?.summary?.containerIdlePerMonthUsd ?? null,
     'npm start, nothing changed s': parts['dev-loop']?.start?.npmStartCachedS ?? null,
