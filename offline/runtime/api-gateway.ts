@@ -222,16 +222,20 @@ export class ApiGatewayEmulator {
 
   private async buildEvent(req: IncomingMessage, route: ApiRouteModel, params: Record<string, string>, body: Buffer) {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Grouped in Maps: a key named like an Object.prototype member (`?constructor=x`, a `toString:` header) must be
+    // one more parameter, not the prototype's function (which has no push, and answered 502).
     const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    const headerValues = new Map<string, string[]>();
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const [k, v] = [req.rawHeaders[i], req.rawHeaders[i + 1]];
       headers[k] = v;
-      (multiValueHeaders[k] ??= []).push(v);
+      headerValues.set(k, [...(headerValues.get(k) ?? []), v]);
     }
-    const query: Record<string, string[]> = {};
-    for (const [k, v] of url.searchParams) (query[k] ??= []).push(v);
-    const hasQuery = Object.keys(query).length > 0;
+    const multiValueHeaders: Record<string, string[]> = Object.fromEntries(headerValues);
+    const queryValues = new Map<string, string[]>();
+    for (const [k, v] of url.searchParams) queryValues.set(k, [...(queryValues.get(k) ?? []), v]);
+    const query: Record<string, string[]> = Object.fromEntries(queryValues);
+    const hasQuery = queryValues.size > 0;
     const text = TEXT.test(String(req.headers['content-type'] ?? 'application/json'));
     const now = new Date();
     return {
