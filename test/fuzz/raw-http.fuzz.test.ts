@@ -168,6 +168,8 @@ const ROUTES = [
   '/nowhere',
   '/',
 ];
+/** Keys a plain-object lookup resolves to Object.prototype (`?constructor=x` once answered 502, seed 890809577). */
+const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
 /** Escapes that do not decode (bad percent-encoding, invalid UTF-8, overlong, surrogates, NUL) and traversal. */
 const badEscape = fc.oneof(
   fc.constantFrom(
@@ -188,6 +190,8 @@ const badEscape = fc.oneof(
     '',
     'p-margherita%00',
     '%E2%80%AE',
+    // Names of Object.prototype members: a parameter map built on a plain object would find the prototype's.
+    ...PROTOTYPE_NAMES,
   ),
   fc.stringMatching(/^[A-Za-z0-9_%-]{1,12}$/),
 );
@@ -252,6 +256,7 @@ const headerName = fc.oneof(
     weight: 19,
     arbitrary: fc.oneof(
       fc.constantFrom('x-correlation-id', 'content-type', 'idempotency-key', 'x-api-key', 'user-agent', 'accept', 'x-forwarded-proto'),
+      fc.constantFrom(...PROTOTYPE_NAMES.map((n) => n.toLowerCase())),
       fc.stringMatching(/^[a-z-]{1,20}$/),
     ),
   },
@@ -389,6 +394,13 @@ describe('raw HTTP fuzz of the offline platform', () => {
       const { bytes, head } = render(r);
       expectAnswered(await exchange([bytes], { head }), `seed ${seed}: ${JSON.stringify(bytes.subarray(0, 300).toString('latin1'))}`);
     });
+
+    // Query keys and header names that are Object.prototype members, on every route: always, whatever the seed.
+    for (const route of ROUTES)
+      for (const name of PROTOTYPE_NAMES) {
+        const raw = `GET ${route}?${name}=x&${name}=y HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${token}\r\n${name}: z\r\nConnection: close\r\n\r\n`;
+        expectAnswered(await exchange([latin1(raw)]), JSON.stringify(raw));
+      }
 
     // Headers over Node's 16 KB: one huge field, and many ordinary ones.
     const big = await exchange([latin1(`GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)]);
