@@ -19,7 +19,9 @@
  * committed reference with the machine, Node and commit it was measured on; `--compare <earlier.json>` prints every
  * metric of this run beside the earlier one with the ratio (`--with <later.json>` compares two files, running
  * nothing). `--template <dir>` measures another cloud assembly than cdk.out. Run `npm run synth` (or `npm start`
- * once) first.
+ * once) first. `--cpu-prof <dir>` (load profiles, offline) also samples the CPU of the main thread and of every
+ * Lambda worker, writes the `.cpuprofile` files there and prints where the time went (bench/cpu-profile.ts); the
+ * sampling slows the platform, so that run's latencies are not comparable with an unprofiled one.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -131,14 +133,24 @@ async function main(): Promise<void> {
   const startedAt = machine();
   if (loadProfile) {
     const { measureLoadProfile } = await import('./load-profiles');
-    const measured = await measureLoadProfile({
+    const cpuProfDir = arg('cpu-prof') && path.resolve(process.env.INIT_CWD ?? process.cwd(), arg('cpu-prof')!);
+    const { profileCpu } = await import('./cpu-profile');
+    const profiled = await profileCpu(cpuProfDir, () =>
+      measureLoadProfile({
+        profile: loadProfile,
+        templatePath,
+        url,
+        unthrottled: process.argv.includes('--unthrottled'),
+        arg,
+      }),
+    );
+    return writeResults(loadProfile, {
       profile: loadProfile,
-      templatePath,
-      url,
-      unthrottled: process.argv.includes('--unthrottled'),
-      arg,
+      measuredAt: new Date().toISOString(),
+      machine: startedAt,
+      ...profiled.result,
+      ...(profiled.cpu && { cpuProfile: profiled.cpu }),
     });
-    return writeResults(loadProfile, { profile: loadProfile, measuredAt: new Date().toISOString(), machine: startedAt, ...measured });
   }
   const model = loadPlatformModel(JSON.parse(readFileSync(templatePath, 'utf8')), {
     stackName: 'ShopWave',

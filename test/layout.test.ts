@@ -153,4 +153,22 @@ describe('the import graph between folders', () => {
       expect(loaded, entry).toEqual([]);
     }
   });
+
+  // The X-Ray SDK under Powertools Tracer creates a cls-hooked namespace when loaded: an async hook with destroy
+  // tracking on every promise of the process. In the offline platform's own process (pollers, gateway, emulators)
+  // that was ~5 % of its CPU, measured with bench/cpu-profile.ts; the handlers' bundles load it in their workers.
+  it('keeps Powertools Tracer and the SDK clients of the handlers out of the offline platform process', () => {
+    for (const entry of [
+      'offline/shopwave/cli.ts',
+      'offline/shopwave/game-day-run.ts',
+      'test/support/platform.ts',
+      'bench/load-profiles.ts',
+    ]) {
+      const loaded = [...closure(entry)].filter(
+        (f) =>
+          f === 'functions/shared/aws-clients.ts' || modules.get(f)!.packages.some((p) => p.startsWith('@aws-lambda-powertools/tracer')),
+      );
+      expect(loaded, entry).toEqual([]);
+    }
+  });
 });

@@ -13,7 +13,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-s
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EventCatalog } from '../functions/shared/contracts/events';
-import { OUTBOX_RETENTION_SECONDS, type OutboxRow } from '../functions/shared/outbox';
+import { OUTBOX_RETENTION_SECONDS, type OutboxRow } from '../functions/shared/outbox-row';
 import { OUTBOX_BY_DAY_INDEX, OUTBOX_BY_ORDER_INDEX } from '../lib/constructs/data-tables';
 import { type AuditRecord, type AuditSink, newAuditId, whoAmI, writeAudit } from './audit';
 

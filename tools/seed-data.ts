@@ -3,8 +3,8 @@
  * Idempotent: re-running overwrites the same items. Used by `npm start`, the end-to-end tests and scripts/seed.ts.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { merchantItem, productItem, type Merchant, type Product } from '../functions/catalog/products';
-import { customerItem, type Customer } from '../functions/customers/profiles';
+import { merchantItem, productItem, type Merchant, type Product } from '../functions/catalog/items';
+import { customerItem, type Customer } from '../functions/customers/items';
 
 export const DEMO = {
   merchants: { pizza: 'm-pizza', sushi: 'm-sushi', burger: 'm-burger', closed: 'm-closed', silent: 'm-silent' },

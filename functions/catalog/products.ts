@@ -6,40 +6,9 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { ddb } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
-import type { Money } from '../shared/money';
 
-export interface Product {
-  productId: string;
-  merchantId: string;
-  name: string;
-  description: string;
-  tags: string[];
-  price: Money;
-  /** On the menu right now (stock is separate, in the Inventory table). */
-  available: boolean;
-}
-export interface Merchant {
-  merchantId: string;
-  name: string;
-  cuisine: string;
-}
-
-export const productItem = (p: Product) => ({
-  pk: `PRODUCT#${p.productId}`,
-  sk: 'PRODUCT',
-  entity: 'PRODUCT', // only products carry it: byEntity is a sparse product index
-  gsi1pk: `MERCHANT#${p.merchantId}`,
-  gsi1sk: `PRODUCT#${p.name}`,
-  ...p,
-});
-/** Merchants share one byMerchant partition (`MERCHANTS`), so one query lists them sorted by name. */
-export const merchantItem = (m: Merchant) => ({
-  pk: `MERCHANT#${m.merchantId}`,
-  sk: 'PROFILE',
-  gsi1pk: 'MERCHANTS',
-  gsi1sk: `MERCHANT#${m.name}`,
-  ...m,
-});
+export { type Merchant, merchantItem, type Product, productItem } from './items';
+import type { Merchant, Product } from './items';
 
 const catalog = () => requireEnv('CATALOG_TABLE_NAME');
 const productView = ({ productId, merchantId, name, description, tags, price, available }: Product) => ({

@@ -3,16 +3,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 
-export interface Customer {
-  customerId: string;
-  name: string;
-  email: string;
-  /** The provider token (e.g. 'tok_visa'); read by payments, never returned by the API. */
-  paymentMethod: string;
-}
-export type CustomerView = Omit<Customer, 'paymentMethod'>;
-
-export const customerItem = (c: Customer) => ({ pk: `CUSTOMER#${c.customerId}`, sk: 'PROFILE', ...c });
+export { type Customer, type CustomerView, customerItem } from './items';
+import type { CustomerView } from './items';
 
 export async function getCustomerView(customerId: string): Promise<CustomerView | undefined> {
   const res = await ddb.send(

@@ -40,6 +40,18 @@ interface Environment {
 
 const WORKER_FILE = path.join(import.meta.dirname, 'lambda-worker.mjs');
 
+/**
+ * SHOPWAVE_CPU_PROF_DIR=<dir> profiles every execution environment with V8's sampling profiler: each worker
+ * writes `<function>.<n>.cpuprofile` there when it ends (`npm run bench -- --profile <load profile> --cpu-prof <dir>` sets it and reads them).
+ */
+let profiledEnvironments = 0;
+function cpuProfileArgs(functionName: string): string[] {
+  const dir = process.env.SHOPWAVE_CPU_PROF_DIR;
+  if (!dir) return [];
+  profiledEnvironments += 1;
+  return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, `--cpu-prof-name=${functionName}.${profiledEnvironments}.cpuprofile`];
+}
+
 export class LambdaRuntime {
   private readonly pools = new Map<string, { fn: FunctionModel; envs: Environment[]; waiting: (() => void)[] }>();
   private stopped = false;
@@ -133,7 +145,7 @@ export class LambdaRuntime {
         ...this.options.extraEnv,
         ...this.functionEnv.get(fn.logicalId),
       },
-      execArgv: ['--enable-source-maps'],
+      execArgv: ['--enable-source-maps', ...cpuProfileArgs(fn.functionName)],
       stdout: true,
       stderr: true,
     });
