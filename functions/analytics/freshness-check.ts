@@ -5,10 +5,9 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { publishGauges } from '../shared/gauges';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics, tracing } from '../shared/powertools';
 import { trackingFreshness, type TrackingFreshness } from './tracking';
 
 export const handler = middy(async (): Promise<TrackingFreshness> => {
@@ -26,6 +25,6 @@ export const handler = middy(async (): Promise<TrackingFreshness> => {
   }
   return result;
 })
-  .use(captureLambdaHandler(tracer))
+  .use(tracing())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -6,18 +6,17 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { dynamodb } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import { publishGauges } from '../shared/gauges';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics, traced, tracing } from '../shared/powertools';
 import { type ExportRun, type ExportTable, runDailyExport } from './exports';
 
 const tables = JSON.parse(requireEnv('BACKUP_TABLES')) as ExportTable[];
 const bucket = requireEnv('BACKUP_BUCKET_NAME');
-const s3 = tracer.captureAWSv3Client(new S3Client({}));
+const s3 = traced(new S3Client({}));
 
 export const handler = middy(async (): Promise<ExportRun> => {
   const run = await runDailyExport({ dynamodb, s3, bucket, prefix: 'exports', tables });
@@ -35,6 +34,6 @@ export const handler = middy(async (): Promise<ExportRun> => {
   logger.info('table exports started', { day: run.day, started: run.started });
   return run;
 })
-  .use(captureLambdaHandler(tracer))
+  .use(tracing())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

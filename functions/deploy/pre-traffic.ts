@@ -23,7 +23,7 @@ import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@a
 import middy from '@middy/core';
 import * as z from 'zod';
 import { jsonEnv } from '../shared/env';
-import { logger, tracer } from '../shared/powertools';
+import { logger, traced } from '../shared/powertools';
 import { INVOKED_KINDS, PROBE_KINDS, PROBES_ENV, probeEvent, type ProbeKind } from './probes';
 
 /** What CodeDeploy passes a lifecycle hook. */
@@ -249,8 +249,8 @@ const clientConfig = { maxAttempts: 2 };
 
 export const handler = middy(
   createPreTrafficHook({
-    codedeploy: tracer.captureAWSv3Client(new CodeDeployClient(clientConfig)),
-    lambda: tracer.captureAWSv3Client(new LambdaClient(clientConfig)),
+    codedeploy: traced(new CodeDeployClient(clientConfig)),
+    lambda: traced(new LambdaClient(clientConfig)),
     probes: () => {
       const probes = jsonEnv<Record<string, ProbeKind> | undefined>(PROBES_ENV, undefined);
       if (!probes) throw new Error(`environment variable ${PROBES_ENV} is not set`);

@@ -10,14 +10,13 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../shared/aws-clients';
 import { newEvent } from '../shared/contracts/events';
 import { requireEnv } from '../shared/env';
 import { commitWithEvents, isConditionFailure } from '../shared/outbox';
 import { publishGauges } from '../shared/gauges';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics, tracing } from '../shared/powertools';
 import { AWAITING, countAwaiting, queryAwaiting, queryLostOrders, type AwaitingIndex, type AwaitingOrder } from './awaiting-restaurant';
 import { orderKey } from './order-store';
 
@@ -120,6 +119,6 @@ export const handler = middy(async (): Promise<Omit<ReconcileResult, 'lost'> & {
   const { lost, ...summary } = result;
   return { ...summary, lostOrders: lost.length };
 })
-  .use(captureLambdaHandler(tracer))
+  .use(tracing())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

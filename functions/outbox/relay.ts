@@ -6,7 +6,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
@@ -15,7 +14,7 @@ import { eventBridgeClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import { extraCopies } from '../shared/faults';
 import type { OutboxRow } from '../shared/outbox';
-import { logger, metrics, MetricUnit, tracer } from '../shared/powertools';
+import { logger, metrics, MetricUnit, tracing } from '../shared/powertools';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const busName = requireEnv('EVENT_BUS_NAME');
@@ -70,6 +69,6 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
   // Always answer with batchItemFailures (never throw on a full failure) so the failing sequence numbers are reported.
   processPartialResponse(event, relay, processor, { context, throwOnFullBatchFailure: false }),
 )
-  .use(captureLambdaHandler(tracer))
+  .use(tracing())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -22,7 +22,6 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { BatchGetCommand, type BatchGetCommandOutput, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,7 +29,7 @@ import { ddb } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
 import type { Money } from '../shared/money';
 import { publishGauges } from '../shared/gauges';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics, tracing } from '../shared/powertools';
 import { providerBreaker } from './breaker';
 import type { Payment } from './payments';
 import { ledgerHour } from './provider/simulated';
@@ -309,6 +308,6 @@ export const handler = middy(async () => {
     breaker: breaker.state,
   };
 })
-  .use(captureLambdaHandler(tracer))
+  .use(tracing())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -7,12 +7,12 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { datastoreFailure, dependencyFailure } from './faults';
-import { tracer } from './powertools';
+import { traced } from './powertools';
 
 // Lambda functions are short-lived and the API has a 29 s ceiling: fail fast rather than retry for long.
 const clientConfig = { maxAttempts: 3 };
 
-export const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig));
+export const dynamodb = traced(new DynamoDBClient(clientConfig));
 // Game-day hook (functions/shared/faults/): datastore-errors and an API's lost dependency fail the call here, before it
 // is sent, as the service would refuse it. The document client below shares this middleware stack.
 dynamodb.middlewareStack.add(
@@ -31,7 +31,7 @@ let eventBridge: EventBridgeClient | undefined;
 /** Only the outbox relay publishes; lazily created so other functions never open the client. */
 export function eventBridgeClient(): EventBridgeClient {
   if (!eventBridge) {
-    eventBridge = tracer.captureAWSv3Client(new EventBridgeClient(clientConfig));
+    eventBridge = traced(new EventBridgeClient(clientConfig));
     eventBridge.middlewareStack.add(
       (next) => async (args) => {
         const failure = dependencyFailure();
@@ -50,6 +50,6 @@ let sqs: SQSClient | undefined;
  * a parameter, not the endpoint: the endpoint is the region's (or AWS_ENDPOINT_URL_SQS offline and on LocalStack).
  */
 export function sqsClient(): SQSClient {
-  sqs ??= tracer.captureAWSv3Client(new SQSClient({ ...clientConfig, useQueueUrlAsEndpoint: false }));
+  sqs ??= traced(new SQSClient({ ...clientConfig, useQueueUrlAsEndpoint: false }));
   return sqs;
 }

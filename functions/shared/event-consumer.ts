@@ -12,7 +12,6 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -20,7 +19,7 @@ import { dynamodb, sqsClient } from './aws-clients';
 import { ContractError, parseEvent, type DetailType, type EventEnvelope } from './contracts/events';
 import { numberEnv, requireEnv } from './env';
 import { crashIfInjected, dropsEvent, poisonIfInjected, reorderIfInjected } from './faults';
-import { logger, metrics, MetricUnit, tracer } from './powertools';
+import { logger, metrics, MetricUnit, tracing } from './powertools';
 import { classifyError, retryDelaySeconds } from './retry-policy';
 
 export interface ConsumedEvent<T extends DetailType> {
@@ -132,7 +131,7 @@ export function createEventConsumer<E extends DetailType>(subscriptions: readonl
     await setRetryVisibility(processor.retries);
     return response;
   })
-    .use(captureLambdaHandler(tracer))
+    .use(tracing())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }

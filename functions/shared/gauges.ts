@@ -13,13 +13,13 @@
  */
 import { CloudWatchClient, PutMetricDataCommand, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { requireEnv } from './env';
-import { tracer } from './powertools';
+import { traced } from './powertools';
 
 export type GaugeUnit = Extract<StandardUnit, 'Count' | 'Seconds' | 'Milliseconds' | 'None'>;
 export type Gauges = Record<string, { value: number; unit: GaugeUnit }>;
 
 let client: CloudWatchClient | undefined;
-const cloudWatch = () => (client ??= tracer.captureAWSv3Client(new CloudWatchClient({ maxAttempts: 3 })));
+const cloudWatch = () => (client ??= traced(new CloudWatchClient({ maxAttempts: 3 })));
 
 /** The names this function's template declares it publishes. */
 export function declaredGauges(): Set<string> {

@@ -4,14 +4,13 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { activeFaults, duringRoute } from './faults';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { Customer } from './auth';
-import { logger, metrics, tracer } from './powertools';
+import { logger, metrics, tracing } from './powertools';
 
 /** API Gateway's payload limit is 10 MB; no ShopWave request needs more than a few KB. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -212,7 +211,7 @@ export function createApiHandler(routes: Routes) {
       body: res.body === undefined ? '' : JSON.stringify(res.body),
     };
   })
-    .use(captureLambdaHandler(tracer))
+    .use(tracing())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(apiContract());

@@ -103,7 +103,10 @@ export interface FunctionTracing {
  */
 export function functionTracing(scope: IConstruct, config: PlatformConfig, service: string): FunctionTracing {
   if (!config.awsOnly || config.tracing !== 'otel' || !config.otel) {
-    return { xrayActive: xrayTracing(config), layers: [], environment: {} };
+    const xrayActive = xrayTracing(config);
+    // Without X-Ray (LocalStack, offline) the Powertools Tracer is off, said here rather than left to Powertools'
+    // guess from AWS_EXECUTION_ENV (LocalStack sets it): functions/shared/powertools.ts then never loads the X-Ray SDK.
+    return { xrayActive, layers: [], environment: xrayActive ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' } };
   }
   const { layerArn } = config.otel;
   const family = otelLayerWrapper(layerArn);

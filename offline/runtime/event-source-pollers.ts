@@ -16,22 +16,35 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { matchesEventPattern } from './event-pattern';
 import type { LambdaRuntime } from './lambda-runtime';
 import type { EventSourceMappingModel, PlatformModel } from './model';
 
 type Log = (message: string) => void;
 
+/** Lambda's SQS pollers long-poll for 20 s: an idle queue costs one receive per poller per 20 s, not one a second. */
+const SQS_WAIT_SECONDS = 20;
+/** Lambda polls each stream shard 4 times a second when it is idle; offline polls faster (latency), but lists shards rarely. */
+const STREAM_IDLE_POLL_MS = 100;
+/** DescribeStream: a new shard is looked for this often, and at once when one closes (it then has children). */
+const STREAM_DESCRIBE_MS = 10_000;
+
 export class EventSourcePollers {
   private running = true;
   private readonly loops: Promise<void>[] = [];
+  /** Ends the long polls in flight on stop, so stopping does not wait out a 20 s receive. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly model: PlatformModel,
     private readonly runtime: LambdaRuntime,
     private readonly clients: { sqs: SQSClient; dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient },
     private readonly log: Log,
-  ) {}
+  ) {
+    // One listener per receive in flight (the SDK removes it when the request ends): 2 per queue, not a leak.
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   start(): void {
     for (const mapping of this.model.eventSourceMappings.filter((m) => m.enabled)) {
@@ -46,6 +59,7 @@ export class EventSourcePollers {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await Promise.all(this.loops);
   }
 
@@ -74,10 +88,11 @@ export class EventSourcePollers {
         new ReceiveMessageCommand({
           QueueUrl: queue.url,
           MaxNumberOfMessages: Math.min(mapping.batchSize, 10),
-          WaitTimeSeconds: 1,
+          WaitTimeSeconds: SQS_WAIT_SECONDS,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
+        { abortSignal: this.stopping.signal },
       );
       if (!this.running || Messages.length === 0) continue;
       const records = Messages.map((m) => sqsRecord(m, queue.arn, this.model.naming.region));
@@ -121,8 +136,10 @@ export class EventSourcePollers {
     const pending = new Map<string, _Record[]>();
     let attempts = 0;
     let lastDescribe = 0;
+    let closedAtDescribe = 0; // shards already finished when the stream was last described
+    const closed = () => [...iterators.values()].filter((it) => it === undefined).length;
     while (this.running) {
-      if (Date.now() - lastDescribe > 1000) {
+      if (Date.now() - lastDescribe > STREAM_DESCRIBE_MS || closed() > closedAtDescribe) {
         lastDescribe = Date.now();
         const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
         for (const shard of StreamDescription?.Shards ?? []) {
@@ -137,6 +154,7 @@ export class EventSourcePollers {
           iterators.set(shard.ShardId!, ShardIterator);
           pending.set(shard.ShardId!, []);
         }
+        closedAtDescribe = closed();
       }
       let idle = true;
       for (const [shardId, iterator] of iterators) {
@@ -185,7 +203,7 @@ export class EventSourcePollers {
           await sleep(Math.min(2000, 100 * 2 ** attempts));
         }
       }
-      if (idle) await sleep(100);
+      if (idle) await sleep(STREAM_IDLE_POLL_MS);
     }
   }
 
