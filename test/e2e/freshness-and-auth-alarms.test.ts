@@ -97,9 +97,7 @@ describe('new alarms: tracking freshness and auth-failure surge', { timeout: 300
     expect(new Set(statuses)).toEqual(new Set([401]));
     // And a flood on the route with the tightest throttling (POST /orders: burst 40): beyond the bucket API
     // Gateway answers 429 before any function runs (not an auth failure, and in 4XXError), the rest are 401s.
-    const flood = await Promise.all(
-      Array.from({ length: 60 }, () => t.api('POST', '/orders', { merchantId: 'm-pizza', items: [] }, { authorization: 'Bearer x.y.z' })),
-    );
+    const flood = await t.floodOrders();
     const throttled = flood.filter((a) => a.status === 429).length;
     expect(throttled).toBeGreaterThan(0);
     expect(flood.every((a) => a.status === 429 || a.status === 401)).toBe(true);
